@@ -1,0 +1,1 @@
+"""pressearch's query layer: parse queries, search, facet, highlight, render, CLI."""
