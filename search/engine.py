@@ -1,0 +1,250 @@
+"""Run searches against an index: a `SearchRequest` in, a `SearchResult` out.
+
+Model: an `Engine` holds one open index and one Whoosh searcher, reused for
+every query of the process (batch, export, benchmarks). A request is compiled
+by `search.query`, matched and scored by Whoosh (BM25F with the schema's field
+weights), ordered (score, then newer first on ties; or by date), facets are
+counted over every matching article, and snippets are made only for the hits
+on the page shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+from whoosh import sorting
+
+from index.article import Article
+from index.errors import ArticleNotFoundError, UsageError
+from index.reader import find_docnum, open_index
+from search.facets import FacetCount, count_facets
+from search.highlight import Snippet, highlight_headline, make_snippets
+from search.query import CompiledQuery, SearchRequest, compile_query
+from search.suggest import suggest
+
+# Extra hits fetched beyond the page so that score ties at the page edge are
+# still ordered newer-first.
+_TIE_MARGIN = 20
+# A query that finds fewer hits than this gets a "did you mean" check.
+_SUGGEST_BELOW = 3
+# Key terms taken from an article to find similar ones.
+_SIMILAR_TERMS = 25
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching article as shown in a result list."""
+
+    rank: int
+    id: str
+    path: str
+    url: str | None
+    headline: str
+    date: dt.date | None
+    type: str | None
+    source: str | None
+    score: float
+    snippets: tuple[Snippet, ...]
+    headline_snippet: Snippet
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits, the facet counts over all matches, and how long it took."""
+
+    query: str
+    parsed: str
+    total: int
+    page: int
+    limit: int
+    took_ms: float
+    hits: tuple[Hit, ...]
+    facets: dict[str, list[FacetCount]]
+    suggestion: str | None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit)) if self.limit else 1
+
+
+class Engine:
+    """One open index and its searcher, for any number of queries."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._index = open_index(index_dir)
+        self._searcher = self._index.searcher()
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def search(self, request: SearchRequest, *, snippets: bool = True) -> SearchResult:
+        """Run one request: the page of hits asked for, facets, suggestion."""
+        _check_paging(request)
+        started = time.perf_counter()
+        searcher = self._searcher
+        compiled = compile_query(request, searcher.reader())
+        matched = self._matching_docnums(compiled)
+        first = (request.page - 1) * request.limit
+        ranked = self._rank(compiled, request, first + request.limit)
+        page = ranked[first : first + request.limit]
+        hits = tuple(
+            self._hit(first + i + 1, docnum, score, compiled.query, snippets)
+            for i, (docnum, score) in enumerate(page)
+        )
+        facets = count_facets(searcher, matched, request.facets) if request.facets else {}
+        suggestion = None
+        if len(matched) < _SUGGEST_BELOW:
+            suggestion = suggest(searcher, request, len(matched))
+        return SearchResult(
+            query=request.text,
+            parsed=compiled.explain,
+            total=len(matched),
+            page=request.page,
+            limit=request.limit,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+            hits=hits,
+            facets=facets,
+            suggestion=suggestion,
+        )
+
+    def batch(self, lines: Iterable[str], template: SearchRequest) -> Iterator[SearchResult]:
+        """Run one query per non-empty line with the options of `template`.
+
+        A line whose query is malformed raises `QueryError` from the iterator;
+        the caller decides whether to go on with the next line.
+        """
+        for line in lines:
+            text = line.strip()
+            if text:
+                yield self.search(replace(template, text=text))
+
+    def export(self, request: SearchRequest) -> Iterator[Hit]:
+        """Every matching article, in the request's order, with snippets."""
+        compiled = compile_query(request, self._searcher.reader())
+        total = len(self._matching_docnums(compiled))
+        for i, (docnum, score) in enumerate(self._rank(compiled, request, total)):
+            yield self._hit(i + 1, docnum, score, compiled.query, True)
+
+    def similar(self, key: str, limit: int = 10) -> SearchResult:
+        """Articles most like the one with id, URL or path `key`."""
+        started = time.perf_counter()
+        searcher = self._searcher
+        docnum = find_docnum(searcher, key)
+        if docnum is None:
+            raise ArticleNotFoundError(f"no article with id, URL or path {key!r}")
+        article = _article(searcher, docnum)
+        text = f"{article.headline}\n{article.body}\n" + "\n".join(q.text for q in article.quotes)
+        terms = searcher.key_terms_from_text("body", text, numterms=_SIMILAR_TERMS)
+        clauses: list[wq.Query] = [
+            wq.Term(field, word, boost=weight)
+            for word, weight in terms
+            for field in ("headline", "body")
+        ]
+        q = wq.Or(clauses) if clauses else wq.NullQuery
+        results = searcher.search(q, limit=limit + 1)
+        page = [(hit.docnum, hit.score) for hit in results if hit.docnum != docnum][:limit]
+        hits = tuple(self._hit(i + 1, d, s, q, True) for i, (d, s) in enumerate(page))
+        return SearchResult(
+            query=f"similar:{article.id}",
+            parsed="key terms: " + ", ".join(word for word, _ in terms),
+            total=len(hits),
+            page=1,
+            limit=limit,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+            hits=hits,
+            facets={},
+            suggestion=None,
+        )
+
+    def facet_values(self, name: str) -> tuple[str, list[FacetCount]]:
+        """Facet `name` (aliases allowed) counted over the whole archive."""
+        reader = self._searcher.reader()
+        counts = count_facets(self._searcher, list(reader.all_doc_ids()), (name,))
+        ((canonical, values),) = counts.items()
+        return canonical, values
+
+    def _matching_docnums(self, compiled: CompiledQuery) -> list[int]:
+        q = compiled.query
+        if compiled.filter is not None:
+            q = wq.And([q, compiled.filter])
+        return list(self._searcher.docs_for_query(q))
+
+    def _rank(
+        self, compiled: CompiledQuery, request: SearchRequest, wanted: int
+    ) -> list[tuple[int, float]]:
+        """(docnum, score) of the first `wanted` hits in the order asked for."""
+        searcher = self._searcher
+        if wanted <= 0:
+            return []
+        if request.sort in ("newest", "oldest"):
+            facet = sorting.FieldFacet("date", reverse=request.sort == "newest")
+            results = searcher.search(
+                compiled.query, filter=compiled.filter, limit=wanted, sortedby=facet
+            )
+            return [(hit.docnum, hit.score or 0.0) for hit in results]
+        results = searcher.search(
+            compiled.query, filter=compiled.filter, limit=wanted + _TIE_MARGIN
+        )
+        scored = [(hit.docnum, hit.score or 0.0) for hit in results]
+        dates = searcher.reader().column_reader("date")
+        # Equal scores: newer first. Rounding makes float noise count as a tie.
+        scored.sort(key=lambda pair: (-round(pair[1], 6), -_ordinal(dates[pair[0]])))
+        return scored[:wanted]
+
+    def _hit(
+        self, rank: int, docnum: int, score: float, q: wq.Query, snippets: bool
+    ) -> Hit:
+        article = _article(self._searcher, docnum)
+        return Hit(
+            rank=rank,
+            id=article.id,
+            path=article.path,
+            url=article.url,
+            headline=article.headline,
+            date=article.date,
+            type=article.type,
+            source=article.source,
+            score=round(score, 4),
+            snippets=tuple(make_snippets(article, q)) if snippets else (),
+            headline_snippet=highlight_headline(article, q),
+        )
+
+
+def search(index_dir: Path, request: SearchRequest) -> SearchResult:
+    """Open the index at `index_dir`, run one request, close."""
+    with Engine(index_dir) as engine:
+        return engine.search(request)
+
+
+def _check_paging(request: SearchRequest) -> None:
+    if request.limit < 1:
+        raise UsageError(f"--limit must be at least 1, not {request.limit}")
+    if request.page < 1:
+        raise UsageError(f"--page must be at least 1, not {request.page}")
+
+
+def _article(searcher: Any, docnum: int) -> Article:
+    record = searcher.stored_fields(docnum)["record"]
+    return Article.from_dict(json.loads(record))
+
+
+def _ordinal(value: Any) -> int:
+    """Sort key of a date column value; articles without a date sort oldest."""
+    if isinstance(value, dt.datetime) and value.year > 1:
+        return value.toordinal()
+    return 0
+
