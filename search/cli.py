@@ -16,7 +16,6 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -36,14 +35,14 @@ def _exit_code(exc: Exception) -> int:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
+    typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code)
 
 
 class _ExitCodeGroup(TyperGroup):
     """Maps the library's exceptions to `Error: …` and exit codes, for every command."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         from index.errors import PressearchError
 
         try:
@@ -56,7 +55,7 @@ class _ExitCodeGroup(TyperGroup):
             # The reader went away (`| head`): not an error worth a message.
             sys.stderr.close()
             raise typer.Exit(0) from None
-        except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:
             if os.environ.get("PRESSEARCH_DEBUG"):
@@ -217,7 +216,7 @@ def index_command(
     if report.failed:
         if json_ or quiet:
             for failure in report.failed:
-                click.echo(f"Error: {failure.path}: {_one_line(failure.error)}", err=True)
+                typer.echo(f"Error: {failure.path}: {_one_line(failure.error)}", err=True)
         raise typer.Exit(RUNTIME_EXIT)
 
 
@@ -285,7 +284,7 @@ def batch_command(
                 (result,) = engine.batch([text], template)
             except QueryError as exc:
                 failed += 1
-                click.echo(f"Error: line {lineno}: {_one_line(str(exc))}", err=True)
+                typer.echo(f"Error: line {lineno}: {_one_line(str(exc))}", err=True)
                 typer.echo(dumps({"query": text, "error": str(exc)}))
                 continue
             typer.echo(dumps(search_json(result)))
@@ -334,7 +333,7 @@ def export_command(
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             _fail(f"cannot write {output}: {exc.strerror or exc}", RUNTIME_EXIT)
-    click.echo(f"{count} articles written to {output}", err=True)
+    typer.echo(f"{count} articles written to {output}", err=True)
 
 
 @app.command("show")

@@ -23,7 +23,7 @@ from whoosh import sorting
 
 from index.article import Article
 from index.errors import ArticleNotFoundError, UsageError
-from index.reader import find_docnum, open_index
+from index.reader import open_index
 from search.facets import FacetCount, count_facets
 from search.highlight import Snippet, highlight_headline, make_snippets
 from search.query import CompiledQuery, SearchRequest, compile_query
@@ -143,7 +143,7 @@ class Engine:
         """Articles most like the one with id, URL or path `key`."""
         started = time.perf_counter()
         searcher = self._searcher
-        docnum = find_docnum(searcher, key)
+        docnum = _find_docnum(searcher, key)
         if docnum is None:
             raise ArticleNotFoundError(f"no article with id, URL or path {key!r}")
         article = _article(searcher, docnum)
@@ -200,9 +200,9 @@ class Engine:
             compiled.query, filter=compiled.filter, limit=wanted + _TIE_MARGIN
         )
         scored = [(hit.docnum, hit.score or 0.0) for hit in results]
-        dates = searcher.reader().column_reader("date")
+        dates = _date_ordinals(searcher, [docnum for docnum, _ in scored])
         # Equal scores: newer first. Rounding makes float noise count as a tie.
-        scored.sort(key=lambda pair: (-round(pair[1], 6), -_ordinal(dates[pair[0]])))
+        scored.sort(key=lambda pair: (-round(pair[1], 6), -dates[pair[0]]))
         return scored[:wanted]
 
     def _hit(
@@ -237,14 +237,36 @@ def _check_paging(request: SearchRequest) -> None:
         raise UsageError(f"--page must be at least 1, not {request.page}")
 
 
+def _find_docnum(searcher: Any, key: str) -> int | None:
+    """The document whose id, source URL or file path is `key`."""
+    for field, value in (("id", key), ("url", key), ("path", str(Path(key).resolve()))):
+        docnum = searcher.document_number(**{field: value})
+        if docnum is not None:
+            return int(docnum)
+    return None
+
+
 def _article(searcher: Any, docnum: int) -> Article:
     record = searcher.stored_fields(docnum)["record"]
     return Article.from_dict(json.loads(record))
 
 
-def _ordinal(value: Any) -> int:
-    """Sort key of a date column value; articles without a date sort oldest."""
-    if isinstance(value, dt.datetime) and value.year > 1:
-        return value.toordinal()
-    return 0
+def _date_ordinals(searcher: Any, docnums: list[int]) -> dict[int, int]:
+    """Day ordinal of each document's date (0 when undated), read from the date column.
+
+    Columns are read segment by segment: Whoosh's multi-segment column reader
+    looks documents up in the wrong segment when one segment lacks the column.
+    """
+    out = dict.fromkeys(docnums, 0)
+    for leaf, offset in searcher.reader().leaf_readers():
+        if not leaf.has_column("date"):
+            continue
+        column = leaf.column_reader("date")
+        end = offset + leaf.doc_count_all()
+        for docnum in docnums:
+            if offset <= docnum < end:
+                value = column[docnum - offset]
+                if isinstance(value, dt.datetime) and value.year > 1:
+                    out[docnum] = value.toordinal()
+    return out
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich import box
 from rich.columns import Columns
@@ -32,12 +32,14 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from index.article import Article
-from index.reader import IndexStats
-from index.writer import IndexReport
-from search.engine import Hit, SearchResult
-from search.facets import FacetCount
-from search.highlight import Snippet
+if TYPE_CHECKING:
+    # Only for annotations: `pressearch index` must not import the query layer.
+    from index.article import Article
+    from index.reader import IndexStats
+    from index.writer import IndexReport
+    from search.engine import Hit, SearchResult
+    from search.facets import FacetCount
+    from search.highlight import Snippet
 
 MATCH_STYLE = "bold black on yellow"
 HEADLINE_STYLE = "bold"
@@ -295,6 +297,8 @@ def render_stats(stats: IndexStats, console: Console, *, top: int = 10) -> None:
     )
     console.print(Text(f"{stats.documents} articles, {span}", style="bold"))
     console.print(Text(f"index: {safe(stats.index_path)} ({_size(stats.index_bytes)})"))
+    from search.facets import FacetCount
+
     facets = {
         name: [FacetCount(v, c) for v, c in list(values.items())[:top]]
         for name, values in stats.facets.items()

@@ -1,0 +1,1 @@
+"""Benchmarks of pressearch: run from the repository root, never imported by the package."""

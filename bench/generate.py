@@ -1,0 +1,779 @@
+"""A seeded generator of realistic press articles in the archive format (FORMAT.md).
+
+Model: every article is drawn from one `random.Random(seed)` stream, so a seed
+and a count give the same files byte for byte on any machine. Words follow a
+Zipf law over a ranked vocabulary (function words first, then newsroom
+vocabulary and its inflections), mixed with the topic words of the article's
+main crime area, names, places and organisations. Lengths scatter around 400
+body words. Facet values are skewed (a few crime areas dominate), each host
+has its own mix of article types and labels, and only one host uses REGIONS.
+The Markdown keeps the quirks of real pages: stray blank lines inside a
+sentence, inline links, speaker cards, quote blocks in the three attribution
+styles, escaped parentheses in taxonomy values.
+
+The ground truth (`Article.to_dict()` per line) can be written beside the
+archive as a manifest, never inside it.
+
+    python -m bench.generate OUT_DIR -n 10000 [--seed 0] [--manifest FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import random
+import re
+import sys
+import time
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.article import Article, Quote, Speaker
+
+
+def _words(text: str) -> list[str]:
+    """The words of a whitespace-separated list: keeps long word lists readable."""
+    return text.split()
+
+
+GENERATOR_VERSION = 1
+
+# Function words in rough frequency order: the head of the Zipf curve.
+FUNCTION_WORDS = _words("""the of and to in a that for is on with as was by said it at from be has
+have are were which an this its their his been will also more not or after who than they had
+two over into against about all would new other one can during between under such these up
+out there most some when while where through three first including across since both only
+before each them our any we but because according those per so then now last year years
+her she he time well part made many may should could further four five six several however
+must without within among people next still what well-known around being them over last""")
+
+# Newsroom vocabulary: nouns (singular and plural as used) and adjectives, then
+# verbs, which also appear inflected. The order is shuffled once with a fixed
+# seed, so the Zipf rank of a word never changes.
+CONTENT_WORDS = _words("""
+police investigation operation arrest suspect network criminal crime authorities agency
+officers investigators country countries border cooperation action day support member states
+european international national local regional judicial prosecutor court trial sentence
+prison evidence search house raid seizure seized assets money cash bank account accounts
+payment payments transaction transfer financial economic fraud scheme victim victims public
+report analysis threat assessment risk security data information intelligence exchange
+platform online digital internet website server servers user users service services tool
+tools software device devices phone phones encrypted communication communications message
+messages chat police-led coordinated joint team teams unit units centre center headquarters
+meeting conference workshop training programme project funding budget strategy policy law
+laws legislation regulation directive rule rules framework agreement partnership partners
+partner organisation organisations institution institutions commission council parliament
+minister ministry government official officials director head chief deputy spokesperson
+expert experts specialist specialists analyst analysts staff member members representative
+representatives delegation delegations network networks group groups gang gangs clan clans
+leader leaders boss bosses member smuggler smugglers trafficker traffickers dealer dealers
+drug drugs cocaine heroin cannabis methamphetamine amphetamine ecstasy synthetic precursor
+precursors laboratory laboratories lab labs production shipment shipments container
+containers port ports vessel vessels truck trucks vehicle vehicles car cars airport airports
+flight flights route routes migrant migrants asylum document documents false forged identity
+identities passport passports visa visas weapon weapons firearm firearms gun guns ammunition
+explosive explosives attack attacks terrorist terrorists terrorism extremist extremism
+propaganda content radical radicalisation recruitment violence violent child children abuse
+exploitation material images abuser offender offenders victim identification rescue
+rescued safeguarding cyber ransomware malware phishing botnet hacker hackers breach breaches
+vulnerability vulnerabilities infrastructure takedown domain domains cryptocurrency bitcoin
+wallet wallets exchange exchanges laundering launderer launderers mule mules shell company
+companies business businesses firm firms tax vat carousel customs excise tobacco cigarettes
+counterfeit counterfeits goods products medicines pharmaceutical pharmaceuticals food fish
+wildlife waste environmental pollution timber protected species poaching trade market
+markets price prices value worth million billion euro euros dollar dollars percent increase
+decrease rise fall growth trend trends pattern patterns level levels number numbers figure
+figures total amount amounts result results outcome impact effect effects response crisis
+pandemic health emergency situation challenge challenges opportunity opportunities priority
+priorities goal goals objective objectives mission mandate role responsibility capacity
+capability capabilities resource resources expertise knowledge experience practice practices
+lesson lessons standard standards quality approach approaches method methods technique
+techniques technology technologies innovation research study studies survey review
+evaluation monitoring control controls check checks inspection inspections audit audits
+warning alert notice notices request requests order orders warrant warrants extradition
+surrender custody detention hearing charge charges conviction convictions appeal penalty
+fine fines confiscation recovery asset freezing frozen property properties real estate
+luxury watches jewellery gold art artwork artworks cultural heritage theft thefts burglary
+robbery robberies organised serious major large small significant important key main
+central general special specific particular different various several numerous further
+additional recent current previous former future annual monthly weekly daily early late
+successful effective efficient strong close direct indirect high low long short wide broad
+global cross-border transnational multinational bilateral multilateral operational
+strategic tactical technical legal illegal illicit unlawful lawful criminal-owned hidden
+secret covert undercover suspected alleged accused convicted wanted missing vulnerable
+young old elderly female male foreign domestic northern southern eastern western rural
+urban coastal maritime aerial land sea air rail road
+""")
+VERBS = _words("""
+investigate identify detect prevent disrupt dismantle target combat fight tackle counter
+protect secure support assist help coordinate facilitate enable strengthen improve enhance
+develop establish launch organise host attend present publish release announce confirm
+reveal show indicate suggest estimate calculate analyse assess evaluate monitor track trace
+follow locate find discover uncover expose reach involve include cover concern affect
+increase reduce continue remain become provide deliver offer receive obtain gather collect
+share exchange process store transfer move transport ship import export sell buy purchase
+produce manufacture distribute supply smuggle traffic launder hide conceal disguise use
+operate run manage control lead direct command plan prepare execute carry conduct perform
+complete finish start begin open close join meet discuss agree sign adopt approve decide
+charge convict sentence arrest detain question interview search raid seize freeze confiscate
+recover return transfer extradite surrender prosecute try accuse suspect alert warn inform
+report notify request require demand call urge encourage welcome thank praise highlight
+stress underline emphasise note explain describe outline address focus work deploy train
+""")
+
+# Topic vocabulary per crime area: raises the chance that an article about
+# cybercrime says "ransomware". Keys are the facet values, spelled as shown.
+CRIME_AREAS: dict[str, list[str]] = {
+    "Drug trafficking": _words(
+        "cocaine heroin cannabis kilograms tonnes plantation cartel "
+        "shipment container port laboratory precursor dealers seizure methamphetamine"
+    ),
+    "Cybercrime": _words(
+        "ransomware malware phishing botnet servers hackers encrypted darknet "
+        "marketplace decryption infrastructure takedown breach credentials"
+    ),
+    "Fraud": _words(
+        "fraud scam investment victims call-centre fake bank transfers losses "
+        "invoice ceo phishing refund romance"
+    ),
+    "Money laundering": _words(
+        "laundering mules cryptocurrency shell companies transfers cash "
+        "underground banking hawala proceeds assets real-estate"
+    ),
+    "Migrant smuggling": _words(
+        "migrants smugglers border crossing boats lorries documents "
+        "facilitation asylum route dinghies hidden"
+    ),
+    "Trafficking in human beings": _words(
+        "trafficking exploitation victims forced labour "
+        "recruitment brothels debt bondage sexual exploitation workers"
+    ),
+    "Organised crime": _words(
+        "clan mafia network leaders violence extortion assassination "
+        "high-value targets encrypted communications"
+    ),
+    "Terrorism": _words(
+        "terrorist propaganda radicalisation jihadist extremist attack "
+        "referral online content recruitment explosives"
+    ),
+    "Child sexual exploitation": _words(
+        "child abuse material offenders victims identification "
+        "grooming livestreaming platform images rescue"
+    ),
+    "Firearms trafficking": _words(
+        "firearms weapons pistols rifles ammunition converted "
+        "replica blank-firing arsenal explosives"
+    ),
+    "Environmental crime": _words(
+        "waste wildlife timber pollution eels ivory species poaching landfill illegal dumping"
+    ),
+    "Intellectual property crime": _words(
+        "counterfeit goods brands pirated medicines cigarettes toys perfumes streaming illegal"
+    ),
+    "Corruption": _words(
+        "bribes corruption officials public procurement contracts kickbacks embezzlement tender"
+    ),
+    "Property crime": _words(
+        "burglary robberies thefts cars jewellery cash machines gangs stolen vehicles"
+    ),
+    "Euro counterfeiting": _words(
+        "banknotes counterfeit euro printshop notes coins printing holograms"
+    ),
+    "Excise fraud": _words("tobacco cigarettes excise duty factory smuggling alcohol fuel"),
+    "Sports corruption": _words(
+        "match-fixing betting football matches players clubs referees bets"
+    ),
+    "Illicit trafficking in cultural goods": _words(
+        "artefacts antiquities archaeological looting coins paintings auction"
+    ),
+}
+
+TARGET_GROUPS = [
+    "General Public",
+    "Law Enforcement",
+    "Industry",
+    "Academia",
+    "Professional Journals",
+    "Policy makers",
+    "Media",
+    "Children",
+    "Non-governmental organisations",
+]
+ENTITIES = [
+    "European Cybercrime Centre (EC3)",
+    "European Serious Organised Crime Centre (ESOCC)",
+    "European Migrant Smuggling Centre (EMSC)",
+    "European Financial and Economic Crime Centre (EFECC)",
+    "European Counter Terrorism Centre (ECTC)",
+    "Operational and Analysis Centre",
+    "Innovation Lab",
+    "Joint Cybercrime Action Taskforce (J-CAT)",
+    "Intellectual Property Crime Coordinated Coalition (IPC3)",
+    "EU Internet Referral Unit (EU IRU)",
+]
+ORGANISATIONS = [
+    "Eurojust",
+    "Interpol",
+    "Frontex",
+    "OLAF",
+    "European Commission",
+    "ENISA",
+    "United Nations Office on Drugs and Crime",
+    "CEPOL",
+    "EMCDDA",
+    "FBI",
+    "DEA",
+    "World Customs Organization",
+    "Council of Europe",
+    "EUIPO",
+    "eu-LISA",
+]
+REGIONS = [
+    "Western Balkans",
+    "Baltic states",
+    "Nordic countries",
+    "Mediterranean",
+    "Central Europe",
+    "Iberian Peninsula",
+    "Benelux",
+    "Black Sea region",
+    "Latin America",
+    "West Africa",
+    "Middle East",
+    "Central Asia",
+]
+
+FIRST_NAMES = _words("""Marta Tomás Jürgen Zoë Łukasz Søren Ana João François Chloé Mikuláš Žofia
+Đorđe Ioana Dóra Björn Agnieszka Małgorzata Raúl Inês Andrés Kęstutis Jānis Aurélie René
+Hélène Sébastien Ülle Göran Øystein Pál Zsófia Ľubomír Tõnu Matej Nikolaos Eleni Giorgos
+Catherine Peter Maria Anna Johan Eva Luca Giulia Paolo Elena Carlos Lucía Pedro Sofia Jan
+Katarzyna Piotr Tomasz Ewa Michael Sarah David Laura Thomas Claire Nicolas Isabel Miguel
+Antonio Francesca Andreas Karin Henrik Ingrid Mateus Beatriz Aleksandar Milena Vladimír
+Jana Petra Ondřej Tereza Rūta Mindaugas Aistė Līga Kristjan Kadri Eero Aino Mikko Saara
+Ciarán Aoife Seán Niamh Iñaki Itziar Xavier Mireia Dragoș Mihaela Ivo Iva Nenad Snežana
+Ahmet Ayşe Yusuf Zeynep""")
+SURNAMES = _words("""Kovač Ruiz Šileris Müller Novák Dvořák Nowak Wiśniewski Kowalczyk Horváth
+Szabó Nagy Popescu Ionescu Jansen de Vries Peeters Dubois Lefèvre García Fernández López
+Martín Rossi Bianchi Ferrari Costa Gonçalves Sørensen Nielsen Johansson Lindqvist Virtanen
+Mäkinen Kask Tamm Bērziņš Kazlauskas Petrov Ivanović Jovanović Horvat Zupančič
+Papadopoulos Georgiou O'Brien Murphy Schäfer Weiß Öztürk Byrne Camilleri Borg Schmidt
+Fischer Wagner Becker Hoffmann Richter Klein Wolf Schröder Neumann Schwarz Zimmermann
+Krüger Hartmann Lange Werner Krause Lehmann Schmitt Dupont Lambert Fontaine Rousseau
+Girard Mercier Bonnet Moreau Laurent Lefebvre Roux Blanc Guerin Muñoz Álvarez Romero
+Navarro Torres Domínguez Vázquez Ramos Gil Serrano Molina Morales Ortiz Delgado Castro
+Ricci Marino Greco Bruno Gallo Conti Mancini Lombardi Moretti Barbieri Fontana Santoro
+Mariani Rinaldi Caruso Ferrara Colombo Pereira Silva Santos Oliveira Sousa Rodrigues
+Carvalho Almeida Lopes Marques Ferreira Andersen Pedersen Hansen Larsen Eriksson Karlsson
+Nilsson Svensson Gustafsson Korhonen Nieminen Hämäläinen Laine Heikkinen Koskinen
+Järvinen Lehtonen Kuznetsov Smirnov Kowalski Lewandowski Wójcik Kamiński Zieliński
+Szymański Woźniak Dąbrowski Kozłowski Jankowski Mazur Krawczyk Varga Tóth Kiss Molnár
+Németh Farkas Balogh Papp Takács Juhász Lakatos Mészáros Oláh Simon Rácz Fekete
+Stoica Rusu Munteanu Matei Constantin Dumitru Marin Tudor Dobre Barbu Nistor Florea
+Dimitrov Georgiev Ivanov Todorov Nikolov Hristov Stoyanov Angelov Kolev Yordanov
+Popović Nikolić Marković Đorđević Stojanović Ilić Stanković Pavlović Milošević Tomić
+Babić Marić Jurić Knežević Vuković Šarić Lovrić Pavić Kralj Mlakar Krajnc Potočnik
+Kos Vidmar Golob Turk Kavčič Petrović""")
+PLACES = _words("""Brussels Madrid Lisbon Paris Lyon Marseille Berlin Hamburg Munich Frankfurt
+Vienna Prague Bratislava Budapest Warsaw Kraków Gdańsk Vilnius Riga Tallinn Helsinki
+Stockholm Gothenburg Oslo Copenhagen Amsterdam Rotterdam Antwerp Ghent Luxembourg Dublin
+Cork London Rome Milan Naples Palermo Turin Athens Thessaloniki Sofia Bucharest Zagreb
+Ljubljana Belgrade Sarajevo Skopje Tirana Podgorica Valletta Nicosia Barcelona Valencia
+Seville Málaga Porto Bordeaux Toulouse Nice Cologne Düsseldorf Stuttgart Leipzig Dresden
+Graz Salzburg Brno Ostrava Košice Debrecen Poznań Wrocław Łódź Kaunas Tartu Turku Malmö
+Aarhus Bergen Utrecht Eindhoven Liège Charleroi Limerick Galway Bologna Florence Genoa Bari
+Patras Plovdiv Varna Constanța Cluj-Napoca Timișoara Split Rijeka Maribor Novi Sad
+Belgium Spain Portugal France Germany Austria Czechia Slovakia Hungary Poland Lithuania
+Latvia Estonia Finland Sweden Norway Denmark Netherlands Ireland Italy Greece Bulgaria
+Romania Croatia Slovenia Serbia Albania Montenegro Malta Cyprus Colombia Ecuador Brazil
+Morocco Türkiye Ukraine Moldova Georgia Switzerland Iceland Canada Australia""")
+
+HEADLINE_TEMPLATES = [
+    "{n} ARRESTED IN {place} AS {area} NETWORK IS DISMANTLED",
+    "JOINT ACTION DAY TAKES DOWN {topic} {noun}",
+    "{topic} {noun} DISMANTLED: {n} ARRESTS ACROSS {k} COUNTRIES",
+    "{org} AND {org2} STEP UP COOPERATION AGAINST {area}",
+    "{area}: {n} SUSPECTS DETAINED IN {place} AND {place2}",
+    "NEW REPORT ON {area} PUBLISHED",
+    "{n} VICTIMS IDENTIFIED IN {area} OPERATION",
+    "EUR {n} MILLION SEIZED IN {place} {topic} CASE",
+    "{place} HOSTS {k}TH CONFERENCE ON {area}",
+    "{topic} {noun} HIT IN COORDINATED ACTION - {n} ARRESTS",
+]
+HEADLINE_NOUNS = ["NETWORK", "GANG", "PLATFORM", "RING", "SCHEME", "GROUP", "SERVICE"]
+
+ROLES = [
+    ("Head of the {area} Unit", "head"),
+    ("Director, {org}", "Director"),
+    ("Executive Director", "Executive Director"),
+    ("Prosecutor, {org}", "prosecutor"),
+    ("Deputy Minister of the Interior", "Deputy Minister"),
+    ("Chief Inspector, {place} Police", "Chief Inspector"),
+    ("Head of Operations", "head"),
+    ("Senior Specialist, {area}", "specialist"),
+    ("Spokesperson", "spokesperson"),
+]
+TITLES_BEFORE_NAME = [
+    "the agency’s Executive Director",
+    "Deputy Minister",
+    "Chief Inspector",
+    "the head of the investigation,",
+    "Commissioner",
+    "Prosecutor General",
+]
+
+
+# Hosts: each publishes its own mix of types and labels (only one uses REGIONS).
+@dataclass(frozen=True)
+class Host:
+    """One publishing site: its host name, article types with weights, labels used."""
+
+    name: str
+    share: float
+    types: tuple[tuple[str, float], ...]
+    regions: bool
+    entities: bool
+
+
+HOSTS: tuple[Host, ...] = (
+    Host(
+        "newsroom.example.org",
+        0.45,
+        (("News Article", 0.7), ("Press Release", 0.15), ("Event", 0.1), ("Publication", 0.05)),
+        regions=False,
+        entities=True,
+    ),
+    Host(
+        "press.interior.example.gov",
+        0.2,
+        (("Press Release", 0.8), ("Speech", 0.2)),
+        regions=False,
+        entities=False,
+    ),
+    Host(
+        "www.justice-coop.example.eu",
+        0.15,
+        (("News Article", 0.5), ("Press Release", 0.3), ("Publication", 0.2)),
+        regions=True,
+        entities=False,
+    ),
+    Host(
+        "media.borders.example.net",
+        0.12,
+        (("News Article", 0.6), ("Event", 0.25), ("Speech", 0.15)),
+        regions=False,
+        entities=True,
+    ),
+    Host(
+        "news.customs.example.com",
+        0.08,
+        (("Press Release", 0.6), ("News Article", 0.4)),
+        regions=False,
+        entities=False,
+    ),
+)
+
+MONTHS = _words("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec")
+MONTHS_LONG = _words(
+    "January February March April May June July August September October November December"
+)
+
+
+# Verb forms the regular rules below would get wrong.
+IRREGULAR: dict[str, tuple[str, str, str]] = {
+    "fight": ("fights", "fought", "fighting"),
+    "find": ("finds", "found", "finding"),
+    "meet": ("meets", "met", "meeting"),
+    "buy": ("buys", "bought", "buying"),
+    "sell": ("sells", "sold", "selling"),
+    "run": ("runs", "ran", "running"),
+    "lead": ("leads", "led", "leading"),
+    "begin": ("begins", "began", "beginning"),
+    "hide": ("hides", "hid", "hiding"),
+    "plan": ("plans", "planned", "planning"),
+    "ship": ("ships", "shipped", "shipping"),
+    "traffic": ("traffics", "trafficked", "trafficking"),
+    "control": ("controls", "controlled", "controlling"),
+    "try": ("tries", "tried", "trying"),
+    "become": ("becomes", "became", "becoming"),
+    "show": ("shows", "showed", "shown"),
+}
+
+
+def _verb_forms(verb: str) -> tuple[str, str, str]:
+    """Third person, past and -ing forms of a verb."""
+    if verb in IRREGULAR:
+        return IRREGULAR[verb]
+    if verb.endswith("e"):
+        return verb + "s", verb + "d", verb[:-1] + "ing"
+    if verb.endswith("y") and verb[-2] not in "aeiou":
+        return verb[:-1] + "ies", verb[:-1] + "ied", verb + "ing"
+    if verb.endswith(("s", "x", "ch", "sh")):
+        return verb + "es", verb + "ed", verb + "ing"
+    return verb + "s", verb + "ed", verb + "ing"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A ranked vocabulary with Zipf weights as cumulative sums for `bisect`."""
+
+    words: tuple[str, ...]
+    cum: tuple[float, ...]
+
+    def draw(self, rng: random.Random, k: int) -> list[str]:
+        total = self.cum[-1]
+        words, cum, rand = self.words, self.cum, rng.random
+        return [words[bisect_right(cum, rand() * total)] for _ in range(k)]
+
+
+def build_vocabulary(exponent: float = 1.0) -> Vocabulary:
+    """Function words first, then content words and verbs (fixed shuffle) with verb forms.
+
+    A verb's past tense is as frequent as its base form; its other forms less so.
+    """
+    content = list(dict.fromkeys(CONTENT_WORDS + VERBS))
+    random.Random(12345).shuffle(content)
+    verbs = set(VERBS)
+    weights: dict[str, float] = {}
+    for rank, word in enumerate(dict.fromkeys(FUNCTION_WORDS), start=1):
+        weights[word] = 1.0 / rank**exponent
+    for rank, word in enumerate(content, start=len(weights) + 1):
+        base = 1.0 / rank**exponent
+        weights.setdefault(word, base)
+        if word in verbs:
+            for form, share in zip(_verb_forms(word), (0.4, 1.0, 0.3), strict=True):
+                weights[form] = weights.get(form, 0.0) + base * share
+    words = tuple(weights)
+    cum = tuple(itertools.accumulate(weights[w] for w in words))
+    return Vocabulary(words, cum)
+
+
+_CUM_WEIGHTS: dict[tuple[int, float], list[float]] = {}
+
+
+def _zipf_pick(rng: random.Random, items: Sequence[str], exponent: float = 1.1) -> str:
+    """One item, the first ones much more often (skewed facet values)."""
+    key = (id(items), exponent)  # items are module constants: their id is stable
+    cum = _CUM_WEIGHTS.get(key)
+    if cum is None:
+        cum = list(itertools.accumulate(1.0 / (i + 1) ** exponent for i in range(len(items))))
+        _CUM_WEIGHTS[key] = cum
+    return rng.choices(items, cum_weights=cum)[0]
+
+
+def _zipf_sample(rng: random.Random, items: Sequence[str], k: int) -> list[str]:
+    out: list[str] = []
+    while len(out) < min(k, len(items)):
+        value = _zipf_pick(rng, items)
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def _md_escape(value: str) -> str:
+    return value.replace("(", r"\(").replace(")", r"\)")
+
+
+@dataclass(frozen=True)
+class Generated:
+    """One generated article: where it goes, its Markdown, and the ground truth."""
+
+    rel_path: str
+    markdown: str
+    article: Article
+
+
+class _ArticleMaker:
+    """Draws articles one after another from one seeded random stream."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.vocab = build_vocabulary()
+        self.area_names = list(CRIME_AREAS)
+        self.host_weights = [h.share for h in HOSTS]
+        self.names = [f"{f} {s}" for f in FIRST_NAMES for s in SURNAMES]
+        random.Random(7).shuffle(self.names)
+        self.names = self.names[:3000]
+
+    # -- text -------------------------------------------------------------
+    def sentence(self, topic: list[str], min_words: int = 8, max_words: int = 28) -> str:
+        rng = self.rng
+        n = rng.randint(min_words, max_words)
+        words = self.vocab.draw(rng, n)
+        # About 12% topic words, 1.5% places, 0.5% organisations, 0.5% numbers.
+        for i in rng.sample(range(n), round(n * 0.12 + rng.random() - 0.5)):
+            words[i] = rng.choice(topic)
+        roll = rng.random()
+        if roll < 0.2:
+            words[rng.randrange(n)] = _zipf_pick(rng, PLACES, 0.8)
+        elif roll < 0.27:
+            words[rng.randrange(n)] = _zipf_pick(rng, ORGANISATIONS, 0.9)
+        elif roll < 0.34:
+            words[rng.randrange(n)] = str(rng.choice((rng.randint(2, 99), rng.randint(100, 5000))))
+        if rng.random() < 0.12:
+            i = rng.randrange(n)
+            words[i] = f"[{words[i]}](#)"
+        words[0] = words[0][:1].upper() + words[0][1:]
+        if n > 12 and rng.random() < 0.4:
+            words[rng.randint(4, n - 4)] += ","
+        return " ".join(words) + "."
+
+    def paragraph(self, topic: list[str]) -> str:
+        return " ".join(self.sentence(topic) for _ in range(self.rng.randint(1, 4)))
+
+    # -- parts ------------------------------------------------------------
+    def headline(self, area: str, topic: list[str]) -> str:
+        rng = self.rng
+        template = rng.choice(HEADLINE_TEMPLATES)
+        orgs = rng.sample(ORGANISATIONS, 2)
+        places = rng.sample(PLACES, 2)
+        return template.format(
+            n=rng.choice((rng.randint(2, 30), rng.randint(31, 400))),
+            k=rng.randint(3, 30),
+            place=places[0],
+            place2=places[1],
+            area=area,
+            topic=rng.choice(topic),
+            noun=rng.choice(HEADLINE_NOUNS),
+            org=orgs[0],
+            org2=orgs[1],
+        ).upper()
+
+    def date(self) -> dt.date | None:
+        rng = self.rng
+        if rng.random() < 0.01:
+            return None
+        # More recent years publish more: weight grows linearly with the year.
+        year = rng.choices(range(2010, 2026), weights=range(1, 17))[0]
+        start = dt.date(year, 1, 1).toordinal()
+        end = dt.date(year, 12, 31).toordinal()
+        return dt.date.fromordinal(rng.randint(start, end))
+
+    def date_line(self, date: dt.date) -> str:
+        roll = self.rng.random()
+        if roll < 0.85:
+            return f"{date.day:02d} {MONTHS[date.month - 1]} {date.year}"
+        if roll < 0.95:
+            return f"{date.day} {MONTHS_LONG[date.month - 1]} {date.year}"
+        return date.isoformat()
+
+    def speakers(self, area: str) -> list[tuple[Speaker, str]]:
+        """Speaker cards with the noun a later quote may use to refer to them."""
+        rng = self.rng
+        count = rng.choices((0, 1, 2, 3), weights=(35, 35, 20, 10))[0]
+        out = []
+        for name in rng.sample(self.names, count):
+            template, ref = rng.choice(ROLES)
+            role = template.format(
+                area=area, org=rng.choice(ORGANISATIONS), place=rng.choice(PLACES)
+            )
+            out.append((Speaker(name, role), ref))
+        return out
+
+    def quote(
+        self, topic: list[str], cards: list[tuple[Speaker, str]], quoted: list[str]
+    ) -> tuple[str, Quote]:
+        """A quote paragraph in one of the three attribution styles, and its truth."""
+        rng = self.rng
+        speech = " ".join(self.sentence(topic, 6, 20) for _ in range(rng.randint(1, 2)))
+        speech = speech.replace("[", "").replace("](#)", "")
+        # A reference ("the prosecutor added") needs someone quoted or on a card before.
+        referable = [(s.name, ref) for s, ref in cards]
+        style = rng.choices(("before", "after", "reference"), weights=(4, 4, 2))[0]
+        if style == "reference" and not (referable and quoted):
+            style = "after"
+        if style == "reference":
+            name, ref = rng.choice(referable)
+            verb = rng.choice(("added", "said", "concluded", "explained"))
+            text = f"“{speech[:-1]},” the {ref} {verb}."
+            return text, Quote(speech, name)
+        on_card = cards and rng.random() < 0.7
+        name = rng.choice(cards)[0].name if on_card else rng.choice(self.names)
+        title = rng.choice(TITLES_BEFORE_NAME) + " " if rng.random() < 0.35 else ""
+        quoted.append(name)
+        if style == "before":
+            lead = title[:1].upper() + title[1:] if title else ""
+            text = f"{lead}{name} said: “{speech}”"
+        else:
+            text = f"“{speech[:-1]},” said {title}{name}."
+        return text, Quote(speech, name)
+
+    def taxonomy(self, area: str, host: Host) -> dict[str, tuple[str, ...]]:
+        rng = self.rng
+        areas = [area] + [
+            a for a in _zipf_sample(rng, self.area_names, rng.choice((0, 0, 1, 2))) if a != area
+        ]
+        out: dict[str, tuple[str, ...]] = {"crime_area": tuple(areas)}
+        groups = _zipf_sample(rng, TARGET_GROUPS, rng.choices((0, 1, 2, 3), (10, 30, 35, 25))[0])
+        if groups:
+            out["target_group"] = tuple(groups)
+        if host.entities and rng.random() < 0.6:
+            out["entity"] = tuple(_zipf_sample(rng, ENTITIES, rng.choice((1, 1, 2))))
+        if rng.random() < 0.45:
+            out["organisation"] = tuple(_zipf_sample(rng, ORGANISATIONS, rng.choice((1, 1, 2))))
+        if host.regions and rng.random() < 0.7:
+            out["regions"] = tuple(_zipf_sample(rng, REGIONS, rng.choice((1, 2))))
+        return out
+
+    # -- whole article ----------------------------------------------------
+    def make(self, index: int, root: Path) -> Generated:
+        rng = self.rng
+        host = rng.choices(HOSTS, weights=self.host_weights)[0]
+        area = _zipf_pick(rng, self.area_names, 1.0)
+        topic = CRIME_AREAS[area]
+        headline = self.headline(area, topic)
+        date = self.date()
+        doc_type: str | None = rng.choices([t for t, _ in host.types], [w for _, w in host.types])[
+            0
+        ]
+        if rng.random() < 0.03:
+            doc_type = None
+        cards = self.speakers(area)
+        # Body length: lognormal around 400 words, between 60 and 2,500.
+        target = min(2500, max(60, int(rng.lognormvariate(5.95, 0.45))))
+        paragraphs: list[str] = []
+        words = 0
+        while words < target:
+            para = self.paragraph(topic)
+            paragraphs.append(para)
+            words += para.count(" ") + 1
+        n_quotes = min(len(paragraphs), rng.choices((0, 1, 2, 3), (25, 35, 25, 15))[0])
+        quote_after = set(rng.sample(range(len(paragraphs)), n_quotes))
+        taxonomy = self.taxonomy(area, host)
+        slug = re.sub(r"[^a-z0-9]+", "-", headline.lower()).strip("-")[:60].rstrip("-")
+        url = None if rng.random() < 0.03 else f"https://{host.name}/news/{slug}-{index}"
+
+        lines: list[str] = [""] * rng.choice((0, 1, 2, 2, 3))
+        lines += [f"# {headline}", ""]
+        if date:
+            lines += [self.date_line(date), ""]
+        if doc_type:
+            lines += [f"[{doc_type}](#)", "", "", ""]
+        for speaker, _ in cards:
+            lines += [f"**{speaker.name}**  ", speaker.role, "", "", ""]
+        body_truth: list[str] = []
+        quotes: list[Quote] = []
+        quoted: list[str] = []
+        for i, para in enumerate(paragraphs):
+            body_truth.append(re.sub(r"\[([^\]]*)\]\(#\)", r"\1", para))
+            cut = para.find(" ", len(para) // 2) if rng.random() < 0.08 else -1
+            if cut > 0:  # the conversion artefact: a stray blank line mid-sentence
+                lines += [para[:cut], "", para[cut + 1 :], ""]
+            else:
+                lines += [para, ""]
+            if i in quote_after:
+                text, quote = self.quote(topic, cards, quoted)
+                quotes.append(quote)
+                lines += ["“", "", text, "", "”", ""]
+        footer = {
+            "crime_area": "CRIME AREAS",
+            "target_group": "TARGET GROUPS",
+            "entity": "ENTITIES",
+            "organisation": "ORGANISATIONS",
+            "regions": "REGIONS",
+        }
+        label_lines = [
+            f"{label} " + " • ".join(f"[{_md_escape(v)}](#)" for v in taxonomy[name])
+            for name, label in footer.items()
+            if name in taxonomy
+        ]
+        lines += [line + "  " for line in label_lines[:-1]] + label_lines[-1:]
+        if url:
+            lines += ["", "---", "", f"**Source URL:** <{url}>"]
+        markdown = "\n".join(lines) + "\n"
+
+        year = f"{date.year:04d}" if date else "undated"
+        month = f"{date.month:02d}" if date else "00"
+        rel_path = f"{host.name}/{year}/{month}/{slug}-{index}.md"
+        article = Article(
+            id="",  # the indexer derives it (URL hash or path); not ground truth here
+            path=str(root / rel_path),
+            headline=headline,
+            body="\n\n".join(body_truth),
+            url=url,
+            source=host.name if url else None,
+            date=date,
+            type=doc_type,
+            speakers=tuple(s for s, _ in cards),
+            quotes=tuple(quotes),
+            taxonomy=taxonomy,
+        )
+        return Generated(rel_path, markdown, article)
+
+
+def iter_articles(n: int, seed: int = 0, root: Path = Path(".")) -> Iterator[Generated]:
+    """The first `n` articles of the stream for `seed` (paths relative to `root`)."""
+    maker = _ArticleMaker(seed)
+    for index in range(n):
+        yield maker.make(index, root)
+
+
+@dataclass(frozen=True)
+class GenerationReport:
+    """What `generate` wrote."""
+
+    articles: int
+    files: int
+    bytes: int
+    words: int
+    seconds: float
+
+
+def generate(
+    out_dir: Path, n: int, seed: int = 0, manifest: Path | None = None
+) -> GenerationReport:
+    """Write `n` articles as Markdown files under `out_dir` (and the truth to `manifest`)."""
+    out_dir = out_dir.resolve()
+    if manifest is not None and manifest.resolve().is_relative_to(out_dir):
+        raise ValueError("the manifest must not be inside the archive folder")
+    start = time.perf_counter()
+    made_dirs: set[Path] = set()
+    total_bytes = total_words = 0
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if manifest is not None:
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+    sink = manifest.open("w", encoding="utf-8") if manifest else None
+    try:
+        for item in iter_articles(n, seed, out_dir):
+            path = out_dir / item.rel_path
+            if path.parent not in made_dirs:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made_dirs.add(path.parent)
+            data = item.markdown.encode("utf-8")
+            path.write_bytes(data)
+            total_bytes += len(data)
+            total_words += len(item.markdown.split())
+            if sink:
+                sink.write(json.dumps(item.article.to_dict(), ensure_ascii=False) + "\n")
+    finally:
+        if sink:
+            sink.close()
+    return GenerationReport(n, n, total_bytes, total_words, time.perf_counter() - start)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.generate", description=(__doc__ or "").split("\n\n")[0]
+    )
+    parser.add_argument("out_dir", type=Path, help="folder to write the archive into")
+    parser.add_argument("-n", "--count", type=int, default=10_000, help="articles (default 10000)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--manifest", type=Path, help="also write the truth as JSON Lines here")
+    args = parser.parse_args(argv)
+    try:
+        report = generate(args.out_dir, args.count, args.seed, args.manifest)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"{report.articles} articles, {report.bytes / 1e6:.1f} MB, "
+        f"{report.words / report.articles:.0f} words/article, {report.seconds:.1f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,264 @@
+"""Open a pressearch index and read from it: one article, statistics, facet names.
+
+Model: an index directory holds a Whoosh index (a `_MAIN_<generation>.toc`
+naming the live segments) plus `pressearch.json`, `{"schema_version": N}`,
+written by `writer`. Opening checks, in this order, that there is an index at
+all, that it was written with this code's `SCHEMA_VERSION`, and that Whoosh
+can open every segment, and turns each failure into one `PressearchError`
+that says what to do next. Everything counted here is counted over live
+(not deleted) documents, reading facet and date columns segment by segment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import pickle
+import re
+import struct
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import whoosh.index
+from whoosh.index import Index
+
+from index.article import Article
+from index.errors import (
+    ArticleNotFoundError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    SchemaVersionError,
+)
+from index.schema import (
+    BUILTIN_FACETS,
+    FACET_PREFIX,
+    SCHEMA_VERSION,
+    STANDARD_FACETS,
+    split_values,
+)
+
+METADATA_FILE = "pressearch.json"
+# The table of contents Whoosh writes on every commit (default index name MAIN).
+_TOC_NAME = re.compile(r"^_MAIN_\d+\.toc$")
+
+# What Whoosh raises when a table of contents or a segment file is missing,
+# truncated or overwritten (each seen by truncating and deleting files of a
+# real index): file errors, short reads, broken pickles, bad UTF-8, and its
+# own format checks. Only the calls that open the index are guarded by it.
+INDEX_DAMAGE = (
+    OSError,
+    EOFError,
+    struct.error,
+    pickle.UnpicklingError,
+    zlib.error,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    ImportError,
+    AssertionError,
+    whoosh.index.IndexError,
+)
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What an index holds: counts, date range, facet values, location and size.
+
+    `facets` maps each facet name (in `facet_names` order) to its values,
+    sorted by count (descending) then value; an article counts once under
+    each of its values. `index_bytes` is the total size of the files in the
+    index directory.
+    """
+
+    documents: int
+    date_min: dt.date | None
+    date_max: dt.date | None
+    facets: dict[str, dict[str, int]]
+    index_path: str
+    index_bytes: int
+
+
+def has_index(index_dir: Path) -> bool:
+    """True when `index_dir` holds a Whoosh table of contents (an index, maybe empty)."""
+    try:
+        return any(_TOC_NAME.match(name) for name in os.listdir(index_dir))
+    except OSError:
+        return False
+
+
+def read_schema_version(index_dir: Path) -> int | None:
+    """The schema version recorded in the index's metadata, None when unreadable."""
+    try:
+        data = json.loads((index_dir / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    return version if isinstance(version, int) else None
+
+
+def check_schema_version(index_dir: Path) -> None:
+    """Raise SchemaVersionError unless the index was written with `SCHEMA_VERSION`."""
+    version = read_schema_version(index_dir)
+    if version == SCHEMA_VERSION:
+        return
+    if version is None:
+        found = f"has no readable {METADATA_FILE}"
+    else:
+        found = f"was built with schema version {version}, this pressearch uses {SCHEMA_VERSION}"
+    raise SchemaVersionError(
+        f"the index at {index_dir} {found} — run `pressearch index --rebuild`"
+    )
+
+
+def open_index(index_dir: Path) -> Index:
+    """Open the index at `index_dir`, checked: present, right version, readable.
+
+    Raises IndexNotFoundError, SchemaVersionError or IndexCorruptError; never a
+    raw Whoosh or OS error. Every segment is opened once here, so a missing or
+    truncated file is reported now rather than halfway through a search.
+    """
+    if not has_index(index_dir):
+        raise IndexNotFoundError(f"no index at {index_dir} — run `pressearch index` first")
+    check_schema_version(index_dir)
+    try:
+        ix = whoosh.index.open_dir(str(index_dir))
+        ix.reader().close()
+    except INDEX_DAMAGE as exc:
+        raise corrupt_error(index_dir, exc) from exc
+    return ix
+
+
+def corrupt_error(index_dir: Path, exc: BaseException) -> IndexCorruptError:
+    """The error for an index Whoosh cannot read, naming the cure."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    return IndexCorruptError(
+        f"the index at {index_dir} is damaged ({reason}) — run `pressearch index --rebuild`"
+    )
+
+
+def get_article(index_dir: Path, key: str) -> Article:
+    """The article whose id, source URL or file path is `key` (tried in that order).
+
+    A relative path is resolved against the current directory. When one file
+    holds several articles (JSON Lines), the first of them is returned.
+    """
+    ix = open_index(index_dir)
+    lookups = [("id", key), ("url", key)]
+    if "://" in key:
+        # The same address with or without its trailing slash.
+        lookups.append(("url", key[:-1] if key.endswith("/") else key + "/"))
+    lookups.append(("path", os.path.abspath(os.path.expanduser(key))))
+    try:
+        with ix.searcher() as searcher:
+            for field, value in lookups:
+                docnum = searcher.document_number(**{field: value})
+                if docnum is not None:
+                    record = searcher.stored_fields(docnum)["record"]
+                    return Article.from_dict(json.loads(record))
+    except INDEX_DAMAGE as exc:
+        raise corrupt_error(index_dir, exc) from exc
+    raise ArticleNotFoundError(
+        f"no article with id, URL or path {key!r} in the index at {index_dir}"
+        " — check it with `pressearch query` or `pressearch stats`"
+    )
+
+
+def facet_names(reader: Any) -> list[str]:
+    """Facet names with at least one live document, in display order.
+
+    Standard taxonomy facets first (target_group, crime_area, entity,
+    organisation), then other taxonomy facets alphabetically, then year,
+    month, type, source.
+    """
+    present = {
+        name[len(FACET_PREFIX) :]
+        for name in reader.indexed_field_names()
+        if name.startswith(FACET_PREFIX) and _has_live_postings(reader, name)
+    }
+    first = [name for name in STANDARD_FACETS if name in present]
+    last = [name for name in BUILTIN_FACETS if name in present]
+    middle = sorted(present - set(first) - set(last))
+    return first + middle + last
+
+
+def _has_live_postings(reader: Any, fieldname: str) -> bool:
+    # Deleted documents keep their terms until segments merge: a facet whose
+    # articles are all gone must not be listed.
+    for term in reader.lexicon(fieldname):
+        if reader.postings(fieldname, term).is_active():
+            return True
+    return False
+
+
+def stats(index_dir: Path) -> IndexStats:
+    """Document count, date range, facet value counts, location and size of an index."""
+    ix = open_index(index_dir)
+    try:
+        with ix.reader() as reader:
+            documents = reader.doc_count()
+            date_min, date_max = _date_range(reader)
+            facets: dict[str, dict[str, int]] = {}
+            for name in facet_names(reader):
+                counts: Counter[str] = Counter()
+                for joined in live_column_values(reader, FACET_PREFIX + name):
+                    counts.update(set(split_values(joined)))
+                ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+                facets[name] = dict(ordered)
+    except INDEX_DAMAGE as exc:
+        raise corrupt_error(index_dir, exc) from exc
+    return IndexStats(
+        documents=documents,
+        date_min=date_min,
+        date_max=date_max,
+        facets=facets,
+        index_path=str(index_dir),
+        index_bytes=_tree_bytes(index_dir),
+    )
+
+
+def live_column_values(reader: Any, fieldname: str) -> Iterator[Any]:
+    """Raw column values of `fieldname` for every live document that has one.
+
+    Walks the segments one by one: Whoosh's multi-segment column reader
+    misnumbers documents when a segment lacks the column (a facet absent
+    from a whole segment). Documents without a value are skipped.
+    """
+    for leaf, _base in reader.leaf_readers():
+        if not leaf.has_column(fieldname):
+            continue
+        column_type = leaf.schema[fieldname].column_type
+        missing = column_type.default_value()
+        column = leaf.column_reader(fieldname, translate=False)
+        deleted = leaf.has_deletions()
+        for docnum, value in enumerate(column):
+            if value != missing and not (deleted and leaf.is_deleted(docnum)):
+                yield value
+
+
+def _date_range(reader: Any) -> tuple[dt.date | None, dt.date | None]:
+    values = list(live_column_values(reader, "date"))
+    if not values:
+        return None, None
+    field = reader.schema["date"]
+    return (
+        field.from_column_value(min(values)).date(),
+        field.from_column_value(max(values)).date(),
+    )
+
+
+def _tree_bytes(root: Path) -> int:
+    total = 0
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                continue  # removed by a concurrent commit while we walked
+    return total

@@ -1,0 +1,698 @@
+"""Build and update an index: walk, detect changes, parse in parallel, commit atomically.
+
+Model: one Whoosh document per article, carrying the absolute `path` of its
+file and the file's signature `filesig` = "mtime_ns:size". A run
+
+1. walks the given paths (sorted; hidden names skipped; symlinked folders
+   followed once, so loops end) and stats every supported file;
+2. takes Whoosh's write lock (an flock the kernel drops when its holder dies,
+   so a lock left by a killed run never blocks the next one) and reads every
+   live document's path, signature and id from the columns;
+3. leaves unchanged files alone (stat only), parses new and changed files (in
+   a process pool when there are many), replaces their articles, and removes
+   the articles of files gone from a walked folder; articles of other roots
+   are never touched;
+4. commits. Whoosh writes new segment files and then renames a new table of
+   contents into place, so readers see the old state or the new one, and an
+   interrupted run (exception, Ctrl-C, SIGKILL) leaves the last commit.
+
+A run is one commit, with one exception: an incremental run that adds more
+than `CHECKPOINT_ARTICLES` articles also commits after every such batch, so
+that a large import interrupted near its end keeps most of its work (each
+document carries its file's signature, so the next run resumes where the last
+checkpoint stopped). A rebuild is always exactly one commit that replaces
+every old segment (Whoosh's CLEAR merge), so an interrupted rebuild leaves the
+old index whole and searchable; it needs neither a readable old index nor the
+old schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import signal
+import stat
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import whoosh.index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.util.filelock import try_for
+from whoosh.writing import CLEAR
+
+from index.article import Article
+from index.errors import IndexLockedError, PressearchError, UsageError
+from index.locations import default_index_dir, sample_archive_dir
+from index.parse import SUPPORTED_SUFFIXES, read_file
+from index.reader import INDEX_DAMAGE, METADATA_FILE, corrupt_error, has_index, open_index
+from index.schema import SCHEMA_VERSION, build_schema, facet_field, join_values
+
+__all__ = [
+    "CHECKPOINT_ARTICLES",
+    "Failure",
+    "IndexReport",
+    "Progress",
+    "build",
+    "default_index_dir",
+    "sample_archive_dir",
+]
+
+# Memory budget of Whoosh's posting pool; beyond it postings spill to sorted
+# runs on disk, so memory stays flat however large the corpus.
+LIMIT_MB = 256
+# Incremental runs commit after this many added articles (see module doc).
+CHECKPOINT_ARTICLES = 50_000
+# Fewer files than this are parsed in-process: starting workers costs more.
+PARALLEL_MIN_FILES = 64
+# Files per task sent to a worker, and tasks in flight per worker: enough to
+# keep workers busy, few enough that memory does not grow with the corpus.
+CHUNK_FILES = 16
+TASKS_PER_WORKER = 4
+# Whoosh's default index name is MAIN; its writer locks MAIN_WRITELOCK.
+_WRITELOCK = "MAIN_WRITELOCK"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file (or folder) that could not be indexed, or a warning about one."""
+
+    path: str
+    error: str
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What a run did. Every count is a count of articles, not files.
+
+    - `added`: articles whose id was not in the index before the run.
+    - `updated`: articles re-indexed from a new or changed file whose id was
+      already in the index (a changed file's articles, a moved file's).
+    - `removed`: ids in the index before the run and not after it (their
+      file was deleted or moved away, or no longer holds them).
+    - `unchanged`: articles of files whose signature did not change (those
+      files are not read at all).
+    - `failed`: files and folders that could not be read or parsed, with the
+      reason, sorted by path. A file that fails keeps its previous articles.
+      For a JSON Lines file with some bad lines, the good lines are indexed
+      and each bad line is reported (on the run that read the file).
+    - `warnings`: problems that did not stop a file (a duplicate id, a guessed
+      encoding), sorted by path.
+    - `files_seen`: supported files found by the walk.
+
+    After a run, the index holds `added + updated + unchanged` articles from
+    the paths indexed, plus whatever it holds from other roots.
+    """
+
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    failed: tuple[Failure, ...]
+    warnings: tuple[Failure, ...]
+    files_seen: int
+    seconds: float
+    index_dir: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported after each file: `done` of `total` files (known after the walk)."""
+
+    done: int
+    total: int
+    path: str
+
+
+def build(
+    paths: Sequence[Path],
+    index_dir: Path,
+    *,
+    rebuild: bool = False,
+    wait: float = 10.0,
+    progress: Callable[[Progress], None] | None = None,
+) -> IndexReport:
+    """Index the articles under `paths` into `index_dir`, incrementally.
+
+    `paths` are files or folders (walked recursively). The index is created
+    when missing; `rebuild=True` replaces it with one built from `paths` alone.
+    Waits up to `wait` seconds for another run's lock (IndexLockedError).
+    Raises UsageError for a missing path before touching the index,
+    SchemaVersionError / IndexCorruptError when the index must be rebuilt.
+    Files that fail are reported in the result, never raised.
+    """
+    started = time.perf_counter()
+    roots = _resolve_roots(paths)
+    index_dir = Path(os.path.abspath(index_dir))
+    walk = _walk(roots)
+    _prepare_index_dir(index_dir)
+    ix = _open_for_writing(index_dir, rebuild=rebuild, wait=wait)
+    run = _Run(ix, index_dir, wait, walk, roots, fresh=rebuild, progress=progress)
+    try:
+        run.execute()
+        run.commit(mergetype=CLEAR if rebuild else None)
+    except BaseException:
+        run.cancel()
+        raise
+    if rebuild:
+        _write_metadata(index_dir)
+    return run.report(time.perf_counter() - started, index_dir)
+
+
+# -- walking ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Root:
+    path: str  # absolute, symlinks kept: it is the prefix of its files' paths
+    is_dir: bool
+
+
+@dataclass(frozen=True)
+class _File:
+    path: str
+    root: str  # folder the article id's relative path starts from
+    sig: str
+
+
+@dataclass
+class _Walk:
+    files: list[_File] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    # Paths whose articles must stay although the walk did not list them:
+    # files that could not be stat'ed and folders that could not be listed.
+    keep: list[str] = field(default_factory=list)
+    files_seen: int = 0
+
+
+def _resolve_roots(paths: Sequence[Path]) -> list[_Root]:
+    roots: list[_Root] = []
+    for given in paths:
+        path = os.path.abspath(os.path.expanduser(given))
+        if os.path.isdir(path):
+            roots.append(_Root(path, True))
+        elif os.path.isfile(path):
+            if not _supported(path):
+                raise UsageError(
+                    f"{given}: not an article file (use {', '.join(SUPPORTED_SUFFIXES)})"
+                )
+            roots.append(_Root(path, False))
+        else:
+            raise UsageError(f"{given}: no such file or directory")
+    return roots
+
+
+def _supported(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES
+
+
+def _signature(st: os.stat_result) -> str:
+    return f"{st.st_mtime_ns}:{st.st_size}"
+
+
+def _walk(roots: list[_Root]) -> _Walk:
+    walk = _Walk()
+    seen: set[str] = set()
+    visited: set[tuple[int, int]] = set()
+
+    def add(path: str, root: str) -> None:
+        if path in seen:
+            return  # reached through two overlapping roots: the first wins
+        seen.add(path)
+        walk.files_seen += 1
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            if os.path.islink(path):
+                walk.failures.append(Failure(path, "broken symbolic link"))
+                walk.keep.append(path)
+            return  # deleted while we walked: it is gone
+        except OSError as exc:
+            walk.failures.append(Failure(path, f"cannot read: {exc.strerror}"))
+            walk.keep.append(path)
+            return
+        if not stat.S_ISREG(st.st_mode):
+            walk.failures.append(Failure(path, "not a regular file"))
+            return
+        walk.files.append(_File(path, root, _signature(st)))
+
+    for root in roots:
+        if not root.is_dir:
+            add(root.path, os.path.dirname(root.path))
+            continue
+        stack = [root.path]
+        while stack:
+            folder = stack.pop()
+            try:
+                st = os.stat(folder)
+                if (st.st_dev, st.st_ino) in visited:
+                    continue  # a symlink loop, or a folder reached twice
+                visited.add((st.st_dev, st.st_ino))
+                with os.scandir(folder) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except FileNotFoundError:
+                continue  # vanished while we walked: its articles are gone
+            except OSError as exc:
+                walk.failures.append(Failure(folder, f"cannot list folder: {exc.strerror}"))
+                walk.keep.append(folder + os.sep)
+                continue
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                path = os.path.join(folder, entry.name)
+                try:
+                    is_dir = entry.is_dir()  # follows symlinks; loops end at `visited`
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    stack.append(path)
+                elif _supported(entry.name):
+                    add(path, root.path)
+    walk.files.sort(key=lambda f: f.path)
+    return walk
+
+
+# -- opening ------------------------------------------------------------------
+
+
+def _prepare_index_dir(index_dir: Path) -> None:
+    if index_dir.exists() and not index_dir.is_dir():
+        raise UsageError(f"{index_dir} is not a folder — pass another --index")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create the index folder {index_dir}: {exc.strerror} — pass another --index"
+        ) from exc
+    if has_index(index_dir):
+        return
+    # Never fill a folder of someone else's files with index files.
+    foreign = [name for name in os.listdir(index_dir) if not _index_file(name)]
+    if foreign:
+        raise UsageError(
+            f"{index_dir} is not empty and holds no pressearch index"
+            " — pass a new or empty folder with --index"
+        )
+
+
+def _index_file(name: str) -> bool:
+    return name == METADATA_FILE or name.startswith(("MAIN", "_MAIN", "."))
+
+
+def _open_for_writing(index_dir: Path, *, rebuild: bool, wait: float) -> Any:
+    if not has_index(index_dir):
+        _create(index_dir, wait, replace=False)
+    if not rebuild:
+        return open_index(index_dir)
+    try:
+        # Our schema, not the one pickled in the old table of contents: a
+        # rebuild must work across schema versions.
+        return whoosh.index.open_dir(str(index_dir), schema=build_schema())
+    except INDEX_DAMAGE:
+        # The old table of contents is unreadable, so there is nothing left
+        # to protect: start a new one.
+        _create(index_dir, wait, replace=True)
+        return whoosh.index.open_dir(str(index_dir), schema=build_schema())
+
+
+def _create(index_dir: Path, wait: float, *, replace: bool) -> None:
+    # Under the write lock, so that two first runs cannot both create (the
+    # second would wipe the first one's table of contents).
+    lock = FileStorage(str(index_dir)).lock(_WRITELOCK)
+    if not try_for(lock.acquire, timeout=wait, delay=0.1):
+        raise _locked(index_dir, wait)
+    try:
+        if replace or not has_index(index_dir):
+            _write_metadata(index_dir)
+            whoosh.index.create_in(str(index_dir), build_schema())
+    finally:
+        lock.release()
+
+
+def _write_metadata(index_dir: Path) -> None:
+    temp = index_dir / f".{METADATA_FILE}.tmp"
+    temp.write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n", encoding="utf-8")
+    os.replace(temp, index_dir / METADATA_FILE)
+
+
+def _locked(index_dir: Path, wait: float) -> IndexLockedError:
+    return IndexLockedError(
+        f"another `pressearch index` is writing to {index_dir}; waited {wait:g} s"
+        " — try again later or pass --wait"
+    )
+
+
+# -- the run ------------------------------------------------------------------
+
+
+@dataclass
+class _Indexed:
+    """The live documents of one file in the index."""
+
+    sig: str
+    docs: list[tuple[int, str]]  # (document number, article id)
+
+
+class _Run:
+    """One indexing run: the writer, what the index held, and the tallies."""
+
+    def __init__(
+        self,
+        ix: Any,
+        index_dir: Path,
+        wait: float,
+        walk: _Walk,
+        roots: list[_Root],
+        *,
+        fresh: bool,
+        progress: Callable[[Progress], None] | None,
+    ) -> None:
+        self.ix = ix
+        self.index_dir = index_dir
+        self.wait = wait
+        self.walk = walk
+        self.roots = roots
+        self.fresh = fresh
+        self.progress = progress
+        self.writer: Any = None
+        self.by_path: dict[str, _Indexed] = {}
+        self.by_id: dict[str, tuple[str, int]] = {}
+        self.old_ids: set[str] = set()
+        self.deleted: set[int] = set()
+        self.removed_ids: set[str] = set()
+        self.added_ids: dict[str, str] = {}  # id -> path it was indexed from
+        self.unchanged_paths: set[str] = set()
+        self.unchanged = 0
+        self.failures: list[Failure] = list(walk.failures)
+        self.warnings: list[Failure] = []
+        self.done = 0
+        self.since_checkpoint = 0
+
+    # The writer and its view of the index
+
+    def _open_writer(self) -> None:
+        try:
+            self.writer = self.ix.writer(timeout=self.wait, limitmb=LIMIT_MB)
+        except whoosh.index.LockError:
+            raise _locked(self.index_dir, self.wait) from None
+        self.deleted = set()
+        self.by_path, self.by_id = {}, {}
+        if self.fresh:
+            return  # a rebuild starts from nothing and never reads old segments
+        try:
+            with self.writer.reader() as reader:
+                self.by_path, self.by_id = _read_indexed(reader)
+        except INDEX_DAMAGE as exc:
+            raise corrupt_error(self.index_dir, exc) from exc
+
+    def commit(self, **kwargs: Any) -> None:
+        self.writer.commit(**kwargs)
+        self.writer = None
+
+    def cancel(self) -> None:
+        if self.writer is not None:
+            try:
+                self.writer.cancel()
+            except Exception:
+                pass  # the error that got us here matters more
+            self.writer = None
+
+    def _checkpoint(self) -> None:
+        # merge=False keeps the segments as they are; the next writer reads
+        # the committed state afresh (another run may have slipped in).
+        self.commit(merge=False)
+        self._open_writer()
+        self.since_checkpoint = 0
+
+    # Planning and doing
+
+    def execute(self) -> None:
+        self._open_writer()
+        self.old_ids = set(self.by_id)
+        files = self.walk.files
+        total = len(files)
+        walked = {f.path for f in files}
+        to_parse: list[_File] = []
+        for f in files:
+            entry = self.by_path.get(f.path)
+            if entry is not None and entry.sig == f.sig:
+                self.unchanged_paths.add(f.path)
+                self.unchanged += len(entry.docs)
+                self._step(total, f.path)
+            else:
+                to_parse.append(f)
+        for path in sorted(self.by_path):
+            if path not in walked and self._gone(path):
+                self._delete_file(path)
+        # Last path first: the first article seen with an id is the one kept,
+        # so of two files with the same id the later in path order wins.
+        to_parse.reverse()
+        with _Parser(to_parse) as parsed_files:
+            for f, parsed in parsed_files:
+                self._apply(f, parsed)
+                self._step(total, f.path)
+                if not self.fresh and self.since_checkpoint >= CHECKPOINT_ARTICLES:
+                    self._checkpoint()
+
+    def _step(self, total: int, path: str) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(Progress(self.done, total, path))
+
+    def _gone(self, path: str) -> bool:
+        """Whether an indexed file missing from the walk is gone from a walked root."""
+        for kept in self.walk.keep:
+            if path == kept or (kept.endswith(os.sep) and path.startswith(kept)):
+                return False
+        for root in self.roots:
+            if root.is_dir and path.startswith(root.path.rstrip(os.sep) + os.sep):
+                return True
+        return False
+
+    def _delete_file(self, path: str) -> None:
+        entry = self.by_path.pop(path, None)
+        if entry is None:
+            return
+        for docnum, ident in entry.docs:
+            self._delete_doc(docnum, ident)
+
+    def _delete_doc(self, docnum: int, ident: str) -> None:
+        if docnum in self.deleted:
+            return
+        self.writer.delete_document(docnum)
+        self.deleted.add(docnum)
+        if ident in self.old_ids:
+            self.removed_ids.add(ident)
+
+    def _apply(self, f: _File, parsed: _Parsed) -> None:
+        for reason in parsed.errors:
+            self.failures.append(Failure(f.path, reason))
+        for warning in parsed.warnings:
+            self.warnings.append(Failure(f.path, warning))
+        if parsed.errors and not parsed.articles:
+            return  # a failed file keeps its previous articles
+        self._delete_file(f.path)
+        keep: list[Article] = []
+        kept_ids: set[str] = set()
+        for article in reversed(parsed.articles):  # within a file, the last line wins
+            if self._wins(article, f.path, kept_ids):
+                keep.append(article)
+                kept_ids.add(article.id)
+        for article in reversed(keep):
+            self.writer.add_document(**_document(article, f.path, f.sig))
+            self.added_ids[article.id] = f.path
+            self.since_checkpoint += 1
+
+    def _wins(self, article: Article, path: str, kept_ids: set[str]) -> bool:
+        """Whether `article` from `path` is kept; resolves a duplicate id if not new."""
+        ident = article.id
+        if ident in kept_ids:
+            self.warnings.append(Failure(path, f"duplicate id {ident}: a later line wins"))
+            return False
+        if ident in self.added_ids:
+            other = self.added_ids[ident]
+            self.warnings.append(_duplicate(ident, kept=other, dropped=path))
+            return False
+        old = self.by_id.get(ident)
+        if old is None or old[1] in self.deleted:
+            return True
+        other, docnum = old
+        if other > path:
+            self.warnings.append(_duplicate(ident, kept=other, dropped=path))
+            return False
+        self.warnings.append(_duplicate(ident, kept=path, dropped=other))
+        self._delete_doc(docnum, ident)
+        if other in self.unchanged_paths:
+            self.unchanged -= 1
+        return True
+
+    def report(self, seconds: float, index_dir: Path) -> IndexReport:
+        indexed = self.added_ids.keys()
+        updated = sum(1 for ident in indexed if ident in self.old_ids)
+        return IndexReport(
+            added=len(indexed) - updated,
+            updated=updated,
+            removed=len(self.removed_ids - indexed),
+            unchanged=self.unchanged,
+            failed=tuple(sorted(self.failures, key=lambda x: x.path)),
+            warnings=tuple(sorted(self.warnings, key=lambda x: x.path)),
+            files_seen=self.walk.files_seen,
+            seconds=seconds,
+            index_dir=str(index_dir),
+        )
+
+
+def _duplicate(ident: str, *, kept: str, dropped: str) -> Failure:
+    return Failure(dropped, f"duplicate id {ident} (same source URL) as {kept}; {kept} is kept")
+
+
+def _read_indexed(reader: Any) -> tuple[dict[str, _Indexed], dict[str, tuple[str, int]]]:
+    """Path -> live documents, and id -> (path, document number), from the columns."""
+    by_path: dict[str, _Indexed] = {}
+    by_id: dict[str, tuple[str, int]] = {}
+    for leaf, base in reader.leaf_readers():
+        if not leaf.has_column("path"):
+            continue
+        columns = zip(
+            leaf.column_reader("path", translate=False),
+            leaf.column_reader("filesig", translate=False),
+            leaf.column_reader("id", translate=False),
+        )
+        deleted = leaf.has_deletions()
+        for docnum, (raw_path, raw_sig, raw_id) in enumerate(columns):
+            if deleted and leaf.is_deleted(docnum):
+                continue
+            path, ident = raw_path.decode("utf-8"), raw_id.decode("utf-8")
+            entry = by_path.get(path)
+            if entry is None:
+                entry = by_path[path] = _Indexed(raw_sig.decode("utf-8"), [])
+            entry.docs.append((base + docnum, ident))
+            by_id[ident] = (path, base + docnum)
+    return by_path, by_id
+
+
+def _document(article: Article, path: str, sig: str) -> dict[str, Any]:
+    """The Whoosh fields of one article (empty fields left out)."""
+    speakers = [s.name for s in article.speakers] + [q.speaker for q in article.quotes if q.speaker]
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "path": path,
+        "filesig": sig,
+        "url": article.url,
+        "headline": article.headline,
+        "body": article.body,
+        "quotes": "\n".join(q.text for q in article.quotes),
+        "speaker": "\n".join(dict.fromkeys(speakers)),
+        "role": "\n".join(s.role for s in article.speakers if s.role),
+        "date": dt.datetime.combine(article.date, dt.time()) if article.date else None,
+        "record": json.dumps(article.to_dict(), ensure_ascii=False, separators=(",", ":")),
+    }
+    for name, values in article.facets().items():
+        doc[facet_field(name)] = join_values(values)
+    return {name: value for name, value in doc.items() if value}
+
+
+# -- parsing ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A parse result that pickles (exceptions with custom arguments do not)."""
+
+    articles: tuple[Article, ...]
+    errors: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def _parse_one(path: str, root: str) -> _Parsed:
+    try:
+        parsed = read_file(Path(path), Path(root))
+    except Exception as exc:  # a parser bug must cost one file, not the run
+        return _Parsed((), (f"cannot parse: {type(exc).__name__}: {exc}",), ())
+    return _Parsed(
+        parsed.articles, tuple(error.reason for error in parsed.errors), parsed.warnings
+    )
+
+
+def _parse_chunk(jobs: list[tuple[str, str]]) -> list[_Parsed]:
+    return [_parse_one(path, root) for path, root in jobs]
+
+
+def _worker_init() -> None:
+    # Ctrl-C is the parent's to handle (it cancels the run and stops us);
+    # and a worker whose parent was killed exits instead of lingering.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+class _Parser:
+    """Parsed files in input order: in-process, or streamed through a process pool.
+
+    At most `TASKS_PER_WORKER` chunks per worker are in flight, so memory is
+    bounded by the chunk size, never by the corpus. Workers start with
+    forkserver (or spawn), never fork: a forked child would inherit the
+    index's lock and keep holding it if this process were killed.
+    """
+
+    def __init__(self, files: list[_File]) -> None:
+        self.files = files
+        self.executor: ProcessPoolExecutor | None = None
+        workers = os.cpu_count() or 1
+        if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+            methods = multiprocessing.get_all_start_methods()
+            method = "forkserver" if "forkserver" in methods else "spawn"
+            self.executor = ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context(method), initializer=_worker_init
+            )
+            self.window = workers * TASKS_PER_WORKER
+
+    def __enter__(self) -> Iterator[tuple[_File, _Parsed]]:
+        if self.executor is None:
+            return ((f, _parse_one(f.path, f.root)) for f in self.files)
+        return self._pooled(self.executor)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=exc[0] is None, cancel_futures=True)
+
+    def _pooled(self, executor: ProcessPoolExecutor) -> Iterator[tuple[_File, _Parsed]]:
+        chunks = (
+            self.files[i : i + CHUNK_FILES] for i in range(0, len(self.files), CHUNK_FILES)
+        )
+        pending: deque[tuple[list[_File], Future[list[_Parsed]]]] = deque()
+
+        def submit() -> None:
+            for chunk in chunks:
+                jobs = [(f.path, f.root) for f in chunk]
+                pending.append((chunk, executor.submit(_parse_chunk, jobs)))
+                return
+
+        for _ in range(self.window):
+            submit()
+        while pending:
+            chunk, future = pending.popleft()
+            try:
+                results = future.result()
+            except BrokenProcessPool as exc:
+                raise PressearchError(
+                    f"a parser process died while reading {chunk[0].path} or a file"
+                    " after it (out of memory?); nothing was committed — run again"
+                ) from exc
+            submit()
+            yield from zip(chunk, results)
+

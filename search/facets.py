@@ -1,0 +1,167 @@
+"""Facet counts and drill-down filters.
+
+Model: a facet is a `facet_<name>` field whose terms are its values exactly as
+displayed and whose column holds each article's values joined by
+`VALUE_SEPARATOR`. Counting reads that column once per index segment (kept for
+as long as the segment's reader lives, so a reused searcher pays it once) and
+tallies values over the matching document numbers; an article counts once
+under each of its values. A filter turns (name, value) pairs into Term queries
+on the facet fields, each value resolved to the stored values it equals when
+case and accents are ignored; values of one facet OR, different facets AND.
+Facet names accept the aliases of the query language (`org`, `target`, `crime`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any, TypeVar
+
+from whoosh import query as wq
+
+from index.errors import UsageError
+from index.reader import facet_names
+from index.schema import BUILTIN_FACETS, STANDARD_FACETS, facet_field, fold, split_values
+
+FACET_ALIASES = {"org": "organisation", "target": "target_group", "crime": "crime_area"}
+ALL = "all"
+
+T = TypeVar("T")
+
+# Per segment reader: (what, field) -> data read from it once. Segments never
+# change once written (deletions aside, and deleted documents are never asked
+# for), so the data stays valid for as long as the reader object lives.
+_SEGMENTS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], Any]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    """How many articles have `value` in a facet."""
+
+    value: str
+    count: int
+
+
+def canonical_facet(reader: Any, name: str) -> str:
+    """The canonical facet name for `name` (aliases and spelling variants allowed).
+
+    Standard and built-in facets are always known, even when no article has
+    them (their counts are then empty). Raises `UsageError` for anything else
+    the index does not hold.
+    """
+    key = "_".join(name.strip().lower().replace("-", " ").split())
+    key = FACET_ALIASES.get(key, key)
+    if key in STANDARD_FACETS or key in BUILTIN_FACETS:
+        return key
+    available = facet_names(reader)
+    if key in available:
+        return key
+    choices = sorted({*available, *STANDARD_FACETS, *BUILTIN_FACETS})
+    close = difflib.get_close_matches(key, [*choices, *FACET_ALIASES], n=1)
+    hint = f" — did you mean {FACET_ALIASES.get(close[0], close[0])!r}?" if close else ""
+    raise UsageError(f"unknown facet {name!r}{hint} Known facets: {', '.join(choices)}")
+
+
+def count_facets(
+    searcher: Any, docnums: Iterable[int], names: Sequence[str]
+) -> dict[str, list[FacetCount]]:
+    """Value counts of each facet in `names` (or "all") over the documents `docnums`.
+
+    Keys are canonical facet names in the order asked; values are sorted by
+    count, highest first, then by value ignoring case.
+    """
+    reader = searcher.reader()
+    wanted: list[str] = []
+    for name in names:
+        if name.strip().lower() == ALL:
+            wanted += facet_names(reader)
+        else:
+            wanted.append(canonical_facet(reader, name))
+    docs = list(docnums)
+    counts: dict[str, list[FacetCount]] = {}
+    for name in dict.fromkeys(wanted):
+        values = _values(reader, facet_field(name))
+        tally = Counter(chain.from_iterable(map(values.__getitem__, docs)))
+        ordered = sorted(tally.items(), key=lambda vc: (-vc[1], vc[0].casefold(), vc[0]))
+        counts[name] = [FacetCount(value, count) for value, count in ordered]
+    return counts
+
+
+def filter_query(filters: Sequence[tuple[str, str]], reader: Any) -> wq.Query | None:
+    """The query matching `filters`: values of one facet OR, different facets AND.
+
+    None when there are no filters. A value equal to no stored value stays as
+    typed, a term that matches nothing (not `NullQuery`, which `And` drops).
+    """
+    grouped: dict[str, list[str]] = {}
+    for name, value in filters:
+        grouped.setdefault(canonical_facet(reader, name), []).append(value)
+    clauses: list[wq.Query] = []
+    for name, values in grouped.items():
+        exact = dict.fromkeys(
+            v for value in values for v in resolve_value(reader, name, value) or [value]
+        )
+        terms = [wq.Term(facet_field(name), v) for v in exact]
+        clauses.append(terms[0] if len(terms) == 1 else wq.Or(terms))
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+
+def resolve_value(reader: Any, name: str, value: str) -> list[str]:
+    """The stored values of facet `name` equal to `value` ignoring case and accents."""
+    wanted = _folded(value)
+    field = facet_field(canonical_facet(reader, name))
+    found = {v for leaf, _ in reader.leaf_readers() for v in _by_fold(leaf, field).get(wanted, ())}
+    return sorted(found)
+
+
+def _folded(value: str) -> str:
+    return " ".join(fold(value).split())
+
+
+def _values(reader: Any, field: str) -> list[tuple[str, ...]]:
+    """Each document's values of facet `field`, indexed by document number."""
+    parts = [_segment_values(leaf, field) for leaf, _ in reader.leaf_readers()]
+    return parts[0] if len(parts) == 1 else list(chain.from_iterable(parts))
+
+
+def _cached(leaf: Any, what: str, field: str, build: Callable[[], T]) -> T:
+    cache = _SEGMENTS.setdefault(leaf, {})
+    if (what, field) not in cache:
+        cache[what, field] = build()
+    result: T = cache[what, field]
+    return result
+
+
+def _segment_values(leaf: Any, field: str) -> list[tuple[str, ...]]:
+    # Per segment, not `reader.column_reader`: Whoosh's multi-segment column
+    # reader misplaces documents when a segment lacks the column.
+    def build() -> list[tuple[str, ...]]:
+        if not leaf.has_column(field):
+            return [()] * leaf.doc_count_all()
+        unique: dict[bytes, tuple[str, ...]] = {}
+        values = []
+        for raw in leaf.column_reader(field, translate=False):
+            if raw not in unique:
+                unique[raw] = tuple(dict.fromkeys(split_values(raw)))
+            values.append(unique[raw])
+        return values
+
+    return _cached(leaf, "values", field, build)
+
+
+def _by_fold(leaf: Any, field: str) -> dict[str, list[str]]:
+    """The segment's values of facet `field` by their folded form."""
+
+    def build() -> dict[str, list[str]]:
+        folded: dict[str, list[str]] = {}
+        for value in leaf.field_terms(field):
+            folded.setdefault(_folded(value), []).append(value)
+        return folded
+
+    return _cached(leaf, "folded", field, build)

@@ -1,0 +1,508 @@
+"""Snippets: the fragments of an article's body and quotes that show why it matched.
+
+Model: a query is reduced to what it can highlight in each field
+(`query_terms`): exact indexed terms, word patterns (prefix, wildcard, regex,
+fuzzy term, term range) and phrases; parts under NOT are left out. A text is
+re-analysed with its field's own analyzer, so every word carries its indexed
+forms, position and character span, and matches exactly when the index would
+match it: no searcher is needed. A phrase matches only where its words occur in
+order within its slop, and each run of adjacent phrase words is one match.
+Fragments are windows of about `fragment_chars` around the matches, widened to
+word boundaries; the best windows win (most distinct query terms, then most
+matches), are shown in document order (body, then quotes in order), and never
+overlap. Text stays plain: whitespace runs become one space, a fragment cut
+from a longer text gets a leading and/or trailing "…", and matches are
+(start, end) code-point offsets into the snippet's own text.
+
+A compound (`COVID-19`) is one word in the index, indexed whole and as its
+parts; a query for one part (`covid`) highlights just that part (`COVID`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from whoosh import query as wq
+
+from index.article import Article
+from index.schema import build_schema, fold
+
+# A fragment boundary moves at most this far to avoid cutting a word; beyond
+# it (a long URL, say) the word is cut.
+_WORD_REACH = 20
+_ELLIPSIS = "…"
+# Whitespace that display collapses to one space: runs, and single line breaks or tabs.
+_COLLAPSE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
+# What joins the parts of a compound word (see index.schema.WORD_PATTERN).
+_PART = re.compile(r"[^-.'’]+")
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A piece of text with the character spans that matched the query."""
+
+    field: str
+    text: str
+    matches: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class WordPattern:
+    """A query term that stands for many words: prefix, wildcard, regex, fuzzy term, range.
+
+    `test` is tried on a word's indexed forms and on its folded surface form,
+    so that `arrest*` and `arested~` both find `arrested`.
+    """
+
+    label: str
+    test: Callable[[str], bool] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class PhraseTerms:
+    """A phrase: indexed words that must follow each other within `slop` positions."""
+
+    words: tuple[str, ...]
+    slop: int = 1
+
+    @property
+    def label(self) -> str:
+        return '"' + " ".join(self.words) + '"'
+
+
+@dataclass(frozen=True)
+class FieldTerms:
+    """Everything a query highlights in one field."""
+
+    words: frozenset[str] = frozenset()
+    patterns: tuple[WordPattern, ...] = ()
+    phrases: tuple[PhraseTerms, ...] = ()
+
+
+def query_terms(query: wq.Query) -> dict[str, FieldTerms]:
+    """What `query` highlights, per field name: its positive terms, patterns and phrases."""
+    words: dict[str, set[str]] = {}
+    patterns: dict[str, list[WordPattern]] = {}
+    phrases: dict[str, list[PhraseTerms]] = {}
+    for name, item in _positive_leaves(query):
+        if isinstance(item, str):
+            words.setdefault(name, set()).add(item)
+        elif isinstance(item, WordPattern):
+            patterns.setdefault(name, []).append(item)
+        else:
+            phrases.setdefault(name, []).append(item)
+    return {
+        name: FieldTerms(
+            frozenset(words.get(name, ())),
+            tuple(patterns.get(name, ())),
+            tuple(dict.fromkeys(phrases.get(name, ()))),
+        )
+        for name in {*words, *patterns, *phrases}
+    }
+
+
+def make_snippets(
+    article: Article, query: wq.Query, *, max_fragments: int = 3, fragment_chars: int = 200
+) -> list[Snippet]:
+    """Up to `max_fragments` highlighted fragments from the article's body and quotes.
+
+    With no match in body or quotes (the query matched the headline or a
+    facet), the result is the body's opening fragment without matches, so every
+    hit shows some text.
+    """
+    terms = query_terms(query)
+    texts = [("body", article.body)] + [("quotes", q.text) for q in article.quotes]
+    texts = [(name, text) for name, text in texts if text.strip()]
+    if not texts:
+        return []
+    found = [_find(name, text, terms.get(name)) for name, text in texts]
+    chosen = _choose(texts, found, max_fragments, fragment_chars)
+    if not chosen:
+        name, text = texts[0]
+        start, end = _trim(text, 0, _word_end(text, min(len(text), fragment_chars)))
+        return [_snippet(name, text, start, end, [])]
+    return [_snippet(texts[i][0], texts[i][1], start, end, found[i]) for i, start, end in chosen]
+
+
+def highlight_headline(article: Article, query: wq.Query) -> Snippet:
+    """The whole headline, with the spans that match the query's headline terms."""
+    headline = article.headline
+    matches = _find("headline", headline, query_terms(query).get("headline"))
+    return Snippet("headline", headline, tuple((start, end) for start, end, _ in matches))
+
+
+# -- The query: which leaves highlight --------------------------------------------------
+
+
+def _positive_leaves(q: wq.Query) -> Iterable[tuple[str, str | WordPattern | PhraseTerms]]:
+    """(field, word / pattern / phrase) for every leaf not under a NOT."""
+    if isinstance(q, wq.Not):
+        return
+    if isinstance(q, (wq.AndNot, wq.SpanNot)):
+        yield from _positive_leaves(q.a)
+        return
+    name = getattr(q, "fieldname", None)
+    if isinstance(q, wq.Phrase):
+        words = tuple(_text(w) for w in q.words if w is not None)
+        if name and words:
+            yield name, PhraseTerms(words, max(1, q.slop))
+    elif isinstance(q, wq.Term):
+        if name:
+            yield name, _text(q.text)
+    elif isinstance(q, (wq.Prefix, wq.Wildcard, wq.Regex, wq.FuzzyTerm, wq.TermRange)):
+        pattern = _pattern(q)
+        if name and pattern:
+            yield name, pattern
+    elif not q.is_leaf():
+        for child in q.children():
+            yield from _positive_leaves(child)
+    # Any other leaf (numeric and date ranges, Every, ...) has no words to show.
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def _pattern(q: Any) -> WordPattern | None:
+    if isinstance(q, wq.TermRange):
+        return _range_pattern(q)
+    text = _text(q.text)
+    if isinstance(q, wq.Prefix):
+        return WordPattern(text + "*", lambda word: word.startswith(text))
+    if isinstance(q, wq.Wildcard):
+        return _regex_pattern(text, fnmatch.translate(text))
+    if isinstance(q, wq.Regex):
+        try:
+            return _regex_pattern(f"/{text}/", text)
+        except re.error:  # the index could not match it either
+            return None
+    return _fuzzy_pattern(text, int(q.maxdist), int(q.prefixlength))
+
+
+def _regex_pattern(label: str, regex: str) -> WordPattern:
+    # `match`, not `search`: anchored at the word's start, as Whoosh does.
+    compiled = re.compile(regex)
+    return WordPattern(label, lambda word: compiled.match(word) is not None)
+
+
+def _fuzzy_pattern(text: str, maxdist: int, prefixlength: int) -> WordPattern:
+    head, tail = text[:prefixlength], text[prefixlength:]
+
+    def test(word: str) -> bool:
+        return word.startswith(head) and _within_distance(word[prefixlength:], tail, maxdist)
+
+    return WordPattern(f"{text}~{maxdist}", test)
+
+
+def _range_pattern(q: Any) -> WordPattern:
+    start = None if q.start is None else _text(q.start)
+    end = None if q.end is None else _text(q.end)
+
+    def test(word: str) -> bool:
+        above = start is None or word > start or (word == start and not q.startexcl)
+        below = end is None or word < end or (word == end and not q.endexcl)
+        return above and below
+
+    return WordPattern(f"[{start} TO {end}]", test)
+
+
+def _within_distance(a: str, b: str, limit: int) -> bool:
+    """Levenshtein distance of `a` and `b` at most `limit` (as Whoosh's fuzzy automaton)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+# -- The text: analysed words and their matches -----------------------------------------
+
+
+class _Word(NamedTuple):
+    """One position of an analysed text: indexed forms (whole word first) and span."""
+
+    pos: int
+    start: int
+    end: int
+    forms: tuple[str, ...]
+
+
+class _Match(NamedTuple):
+    start: int
+    end: int
+    keys: frozenset[str]  # the query terms this span stands for
+
+
+@lru_cache(maxsize=1)
+def _schema() -> Any:
+    return build_schema()
+
+
+def _analyzer(name: str) -> Any:
+    return _schema()[name].analyzer
+
+
+def _words(name: str, text: str) -> list[_Word]:
+    words: list[_Word] = []
+    forms: list[str] = []
+    pos = start = end = -1
+    for token in _analyzer(name)(text, positions=True, chars=True):
+        if token.pos != pos:
+            if forms:
+                words.append(_Word(pos, start, end, tuple(forms)))
+            pos, start, end, forms = token.pos, token.startchar, token.endchar, []
+        forms.append(token.text)
+    if forms:
+        words.append(_Word(pos, start, end, tuple(forms)))
+    return words
+
+
+def _find(name: str, text: str, terms: FieldTerms | None) -> list[_Match]:
+    """The merged, ordered matches of `terms` in `text` (a value of field `name`)."""
+    if terms is None or not text:
+        return []
+    words = _words(name, text)
+    spans: list[tuple[int, int, str]] = []
+    if terms.words or terms.patterns:
+        spans += _word_matches(name, text, words, terms)
+    for phrase in terms.phrases:
+        spans += _phrase_matches(name, text, words, phrase)
+    return _merge(spans)
+
+
+def _word_matches(
+    name: str, text: str, words: list[_Word], terms: FieldTerms
+) -> Iterable[tuple[int, int, str]]:
+    exact = terms.words
+    patterns = terms.patterns
+    tested: dict[str, list[str]] = {}  # word -> labels of the patterns it matches
+
+    def pattern_labels(word: str) -> list[str]:
+        if word not in tested:
+            tested[word] = [p.label for p in patterns if p.test(word)]
+        return tested[word]
+
+    for word in words:
+        for form in word.forms:
+            if form in exact:
+                yield (*_form_span(name, text, word, form), form)
+        if patterns:
+            surface = fold(text[word.start : word.end]).removesuffix("'s")
+            for label in pattern_labels(surface):
+                yield word.start, word.end, label
+            for form in word.forms:
+                for label in pattern_labels(form):
+                    yield (*_form_span(name, text, word, form), label)
+
+
+def _form_span(name: str, text: str, word: _Word, form: str) -> Span:
+    """The span of indexed form `form` of `word`: all of it, or the compound part it is."""
+    if form == word.forms[0]:
+        return word.start, word.end
+    analyzer = _analyzer(name)
+    for part in _PART.finditer(text, word.start, word.end):
+        if any(t.text == form for t in analyzer(part.group())):
+            return part.start(), part.end()
+    return word.start, word.end
+
+
+def _phrase_matches(
+    name: str, text: str, words: list[_Word], phrase: PhraseTerms
+) -> list[tuple[int, int, str]]:
+    """Each run of adjacent words taking part in an occurrence of `phrase`."""
+    wanted = set(phrase.words)
+    where: dict[str, list[int]] = {w: [] for w in wanted}  # word -> positions, ascending
+    by_pos: dict[int, _Word] = {}
+    for word in words:
+        for form in word.forms:
+            if form in wanted:
+                where[form].append(word.pos)
+                by_pos[word.pos] = word
+    slop = phrase.slop
+    # Forward: positions of word i reachable from some start of the phrase;
+    # backward: of those, the ones from which the phrase can be completed.
+    reach = [where[phrase.words[0]]]
+    for w in phrase.words[1:]:
+        before = reach[-1]
+        reach.append([p for p in where[w] if _any_between(before, p - slop, p - 1)])
+    keep = [reach[-1]]
+    for i in range(len(phrase.words) - 2, -1, -1):
+        after = keep[0]
+        keep.insert(0, [p for p in reach[i] if _any_between(after, p + 1, p + slop)])
+    spans: dict[int, Span] = {}
+    for i, positions in enumerate(keep):
+        for p in positions:
+            start, end = _form_span(name, text, by_pos[p], phrase.words[i])
+            old = spans.get(p, (start, end))
+            spans[p] = (min(start, old[0]), max(end, old[1]))
+    runs: list[tuple[int, int, str]] = []
+    last = None
+    for p in sorted(spans):
+        start, end = spans[p]
+        if last is not None and p == last + 1:
+            runs[-1] = (runs[-1][0], end, phrase.label)
+        else:
+            runs.append((start, end, phrase.label))
+        last = p
+    return runs
+
+
+def _any_between(ascending: Sequence[int], low: int, high: int) -> bool:
+    i = bisect_left(ascending, low)
+    return i < len(ascending) and ascending[i] <= high
+
+
+def _merge(spans: list[tuple[int, int, str]]) -> list[_Match]:
+    """Overlapping spans become one match that stands for all their terms."""
+    merged: list[_Match] = []
+    for start, end, key in sorted(spans):
+        if merged and start < merged[-1].end:
+            last = merged[-1]
+            merged[-1] = _Match(last.start, max(last.end, end), last.keys | {key})
+        else:
+            merged.append(_Match(start, end, frozenset((key,))))
+    return merged
+
+
+# -- Fragments ---------------------------------------------------------------------------
+
+
+class _Window(NamedTuple):
+    text: int  # index into the article's texts
+    start: int
+    end: int
+    keys: frozenset[str]
+    total: int  # matches inside
+
+
+def _choose(
+    texts: list[tuple[str, str]], found: list[list[_Match]], limit: int, size: int
+) -> list[tuple[int, int, int]]:
+    """(text index, start, end) of the best non-overlapping windows, in document order.
+
+    Greedy: each round takes the window showing the most query terms not yet
+    shown, then the most distinct terms, then the most matches, earliest first.
+    """
+    candidates: list[_Window] = []
+    for t, (matches, (_, text)) in enumerate(zip(found, texts, strict=True)):
+        starts = [m.start for m in matches]
+        ends = [m.end for m in matches]
+        last = 0
+        for i, first in enumerate(matches):
+            # The longest run of matches from `first` that fits in one window.
+            last = max(last, i)
+            while last + 1 < len(matches) and ends[last + 1] - first.start <= size:
+                last += 1
+            start, end = _window(text, first.start, ends[last], size, starts, ends)
+            inside = matches[bisect_left(starts, start) : bisect_right(ends, end)]
+            keys = frozenset().union(*(m.keys for m in inside))
+            candidates.append(_Window(t, start, end, keys, len(inside)))
+    chosen: list[_Window] = []
+    shown: frozenset[str] = frozenset()
+    while len(chosen) < limit:
+        free = [w for w in candidates if not any(_overlap(w, c) for c in chosen)]
+        if not free:
+            break
+        best = max(
+            free, key=lambda w: (len(w.keys - shown), len(w.keys), w.total, -w.text, -w.start)
+        )
+        chosen.append(best)
+        shown |= best.keys
+    return sorted((w.text, w.start, w.end) for w in chosen)
+
+
+def _overlap(a: _Window, b: _Window) -> bool:
+    return a.text == b.text and a.start < b.end and b.start < a.end
+
+
+def _window(
+    text: str, first: int, last: int, size: int, starts: list[int], ends: list[int]
+) -> Span:
+    """About `size` characters around [first, last), on word boundaries, whole matches."""
+    pad = max(0, size - (last - first))
+    start, end = first - pad // 2, last + pad - pad // 2
+    if start < 0:
+        start, end = 0, min(len(text), end - start)
+    if end > len(text):
+        start, end = max(0, start - (end - len(text))), len(text)
+    start, end = _word_start(text, start), _word_end(text, end)
+    # A window edge never cuts a match (a phrase run may hold spaces).
+    i = bisect_right(ends, start)
+    if i < len(starts) and starts[i] < start:
+        start = starts[i]
+    j = bisect_left(starts, end) - 1
+    if j >= 0 and ends[j] > end:
+        end = ends[j]
+    return _trim(text, start, end)
+
+
+def _word_start(text: str, start: int) -> int:
+    i = start
+    while not _at_boundary(text, i) and i > start - _WORD_REACH:
+        i -= 1
+    return i if _at_boundary(text, i) else start
+
+
+def _word_end(text: str, end: int) -> int:
+    i = end
+    while not _at_boundary(text, i) and i < end + _WORD_REACH:
+        i += 1
+    return i if _at_boundary(text, i) else end
+
+
+def _at_boundary(text: str, i: int) -> bool:
+    """True when offset `i` does not fall inside a word."""
+    return i <= 0 or i >= len(text) or text[i - 1].isspace() or text[i].isspace()
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _snippet(name: str, text: str, start: int, end: int, matches: list[_Match]) -> Snippet:
+    """The fragment [start, end) of `text` as display text, with shifted match offsets."""
+    pieces: list[str] = []
+    # (old offset where a collapsed run starts, its length, characters removed before it)
+    runs: list[tuple[int, int, int]] = []
+    removed = 0
+    cursor = start
+    for ws in _COLLAPSE.finditer(text, start, end):
+        pieces += [text[cursor : ws.start()], " "]
+        runs.append((ws.start(), ws.end() - ws.start(), removed))
+        removed += ws.end() - ws.start() - 1
+        cursor = ws.end()
+    pieces.append(text[cursor:end])
+    lead = _ELLIPSIS if text[:start].strip() else ""
+    tail = _ELLIPSIS if text[end:].strip() else ""
+    run_starts = [r[0] for r in runs]
+
+    def shift(offset: int) -> int:
+        i = bisect_left(run_starts, offset) - 1
+        gone = 0
+        if i >= 0:
+            run_start, length, before = runs[i]
+            gone = before + min(length - 1, max(0, offset - run_start - 1))
+        return len(lead) + offset - start - gone
+
+    spans = tuple(
+        (shift(m.start), shift(m.end)) for m in matches if start <= m.start and m.end <= end
+    )
+    return Snippet(name, lead + "".join(pieces) + tail, spans)
