@@ -63,7 +63,11 @@ def safe(text: str) -> str:
 
 def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Console:
     """A console for `file` (stdout by default): colour on terminals, honouring NO_COLOR."""
-    return Console(file=file, stderr=stderr, highlight=False, emoji=False, markup=False)
+    console = Console(file=file, stderr=stderr, highlight=False, emoji=False, markup=False)
+    if not console.is_terminal:
+        # In a pipe, one line per paragraph is what grep and friends want.
+        console.soft_wrap = True
+    return console
 
 
 def is_plain(console: Console) -> bool:

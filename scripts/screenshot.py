@@ -1,0 +1,53 @@
+"""Regenerate docs/query.svg, the README's picture of `pressearch query`.
+
+Indexes the bundled sample archive into a temporary directory, runs the
+README's example query through the library, and lets Rich export what it
+drew as SVG (`Console(record=True)` + `save_svg`), so the picture is always
+the real output. Run: `python scripts/screenshot.py`.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+
+from index.writer import build, sample_archive_dir
+from search.engine import search
+from search.query import SearchRequest
+from search.render import render_search
+
+QUERY = "COVID cybercrime"
+OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "query.svg"
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        index_dir = Path(tmp) / "index"
+        build([sample_archive_dir()], index_dir)
+        result = search(
+            index_dir, SearchRequest(text=QUERY, facets=("target_group", "year"), limit=5)
+        )
+    console = Console(
+        record=True,
+        width=110,
+        force_terminal=True,
+        color_system="truecolor",
+        highlight=False,
+        markup=False,
+        emoji=False,
+        file=io.StringIO(),
+    )
+    console.print(f'$ pressearch query "{QUERY}" --facet target_group --facet year --limit 5\n')
+    render_search(result, console)
+    OUTPUT.parent.mkdir(exist_ok=True)
+    console.save_svg(str(OUTPUT), title="pressearch")
+    print(f"wrote {OUTPUT}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,309 @@
+"""The command line as users meet it: exact stdout, stderr and exit codes.
+
+Every test runs the real Typer app with `CliRunner` against a temporary
+on-disk index built from the hand-written articles of `conftest.SMALL_ARCHIVE`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from index.article import Article
+from search.cli import app
+from tests.conftest import BuiltIndex, write_article
+
+PHISHING_URL = "https://newsroom.example.org/news/joint-action-day-phishing-platform"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def run(runner: CliRunner, *args: str | Path) -> tuple[int, str, str]:
+    result = runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "100", "NO_COLOR": "1"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+# --- index -------------------------------------------------------------------
+
+
+def test_index_reports_counts_then_everything_unchanged(runner: CliRunner, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    write_article(archive, "a.md", headline="FIRST", body="Alpha text.", url="https://x.example/a")
+    write_article(archive, "b.md", headline="SECOND", body="Beta text.")
+    index_dir = tmp_path / "ix"
+
+    code, out, err = run(runner, "index", archive, "--index", index_dir, "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {"added": 2, "updated": 0, "removed": 0, "unchanged": 0, "failed": []}
+
+    code, out, err = run(runner, "index", archive, "--index", index_dir, "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {"added": 0, "updated": 0, "removed": 0, "unchanged": 2, "failed": []}
+
+
+def test_index_text_summary(runner: CliRunner, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    write_article(archive, "a.md", headline="FIRST", body="Alpha text.")
+    code, out, err = run(runner, "index", archive, "--index", tmp_path / "ix")
+    assert (code, err) == (0, "")
+    assert out.startswith("1 added, 0 updated, 0 removed, 0 unchanged, 0 failed (1 files in ")
+
+
+def test_index_failed_file_is_reported_and_the_rest_indexed(runner: CliRunner, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    write_article(archive, "good.md", headline="GOOD", body="Fine text.")
+    (archive / "broken.md").write_text("no headline here, just words\n", encoding="utf-8")
+    index_dir = tmp_path / "ix"
+
+    code, out, err = run(runner, "index", archive, "--index", index_dir, "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["added"] == 1
+    assert [f["path"] for f in report["failed"]] == [str(archive / "broken.md")]
+    assert err.startswith(f"Error: {archive / 'broken.md'}: ")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+    code, out, _ = run(runner, "stats", "--index", index_dir, "--json")
+    assert code == 0
+    assert json.loads(out)["documents"] == 1
+
+
+def test_index_missing_path_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    code, out, err = run(runner, "index", tmp_path / "nowhere", "--index", tmp_path / "ix")
+    assert code == 2
+    assert out == ""
+    assert err.startswith("Error: ")
+    assert str(tmp_path / "nowhere") in err
+    assert err.count("\n") == 1
+
+
+# --- show and stats ------------------------------------------------------------
+
+
+def test_show_json_is_the_article_contract(runner: CliRunner, built_index: BuiltIndex) -> None:
+    code, out, err = run(runner, "show", PHISHING_URL, "--index", built_index.index_dir, "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert list(data) == [
+        "id", "path", "url", "source", "headline", "date", "type",
+        "speakers", "body", "quotes", "taxonomy",
+    ]  # fmt: skip
+    assert data["headline"] == "JOINT ACTION DAY TAKES DOWN PHISHING-AS-A-SERVICE PLATFORM"
+    assert data["date"] == "2023-03-14"
+    assert data["source"] == "newsroom.example.org"
+    assert data["speakers"] == [
+        {"name": "Marta Kovač", "role": "Head of the Financial Crime Unit"},
+        {"name": "Tomás Ruiz", "role": "Prosecutor, Eurojust"},
+    ]
+    assert data["taxonomy"]["target_group"] == ["General Public", "Law Enforcement", "Industry"]
+    assert data["taxonomy"]["entity"] == ["European Cybercrime Centre (EC3)"]
+    # The same article found by its id and by its path.
+    for key in (data["id"], data["path"]):
+        code, again, _ = run(runner, "show", key, "--index", built_index.index_dir, "--json")
+        assert code == 0
+        assert Article.from_dict(json.loads(again)) == Article.from_dict(data)
+
+
+def test_show_text_lays_out_the_article(runner: CliRunner, built_index: BuiltIndex) -> None:
+    code, out, err = run(runner, "show", PHISHING_URL, "--index", built_index.index_dir)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "JOINT ACTION DAY TAKES DOWN PHISHING-AS-A-SERVICE PLATFORM"
+    assert lines[1].startswith("2023-03-14 · Press Release · newsroom.example.org · id ")
+    assert "Marta Kovač — Head of the Financial Crime Unit" in lines
+    assert "Target group: General Public • Law Enforcement • Industry" in lines
+
+
+def test_show_unknown_article(runner: CliRunner, built_index: BuiltIndex) -> None:
+    code, out, err = run(runner, "show", "nope", "--index", built_index.index_dir)
+    assert code == 1
+    assert out == ""
+    assert err.startswith("Error: ")
+    assert "'nope'" in err
+
+
+def test_stats_json_contract(runner: CliRunner, built_index: BuiltIndex) -> None:
+    code, out, err = run(runner, "stats", "--index", built_index.index_dir, "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert list(data) == ["documents", "date_min", "date_max", "facets", "index_path", "index_bytes"]
+    assert data["documents"] == 4
+    assert (data["date_min"], data["date_max"]) == ("2019-05-02", "2023-03-14")
+    assert data["facets"]["target_group"] == {
+        "General Public": 2,
+        "Law Enforcement": 2,
+        "Healthcare": 1,
+        "Industry": 1,
+    }
+    assert data["facets"]["crime_area"] == {"Cybercrime": 2, "Fraud": 2, "Drug Trafficking": 1}
+    assert data["facets"]["regions"] == {"Europe": 1}
+    assert data["index_bytes"] > 0
+
+
+def test_no_index_is_a_runtime_error(runner: CliRunner, tmp_path: Path) -> None:
+    for command in (["stats"], ["query", "fraud"], ["show", "x"], ["facets", "year"]):
+        code, out, err = run(runner, *command, "--index", tmp_path / "missing")
+        assert (code, out) == (1, "")
+        assert err == f"Error: no index at {tmp_path / 'missing'} — run `pressearch index` first\n"
+
+
+# --- query -------------------------------------------------------------------
+
+
+def test_query_json_contract(runner: CliRunner, built_index: BuiltIndex) -> None:
+    code, out, err = run(
+        runner, "query", "platform", "--index", built_index.index_dir, "--facet", "type", "--json"
+    )
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert list(data) == [
+        "query", "parsed", "total", "page", "limit", "took_ms", "hits", "facets", "suggestion",
+    ]  # fmt: skip
+    assert (data["query"], data["total"], data["page"], data["limit"]) == ("platform", 1, 1, 10)
+    assert data["facets"] == {"type": [{"value": "Press Release", "count": 1}]}
+    assert data["suggestion"] is None
+    (hit,) = data["hits"]
+    assert hit["url"] == PHISHING_URL
+    assert hit["date"] == "2023-03-14"
+
+
+def test_query_hits_ranked_with_snippets(runner: CliRunner, built_index: BuiltIndex) -> None:
+    code, out, err = run(
+        runner, "query", "criminals", "--index", built_index.index_dir, "--facet", "crime_area", "--json"
+    )
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["total"] == 2
+    assert [h["headline"] for h in data["hits"]] == [
+        "FAKE COVID-19 VACCINES SOLD ONLINE",
+        "JOINT ACTION DAY TAKES DOWN PHISHING-AS-A-SERVICE PLATFORM",
+    ]
+    hit = data["hits"][0]
+    assert list(hit) == [
+        "id", "path", "url", "headline", "date", "type", "source", "score", "snippets",
+    ]  # fmt: skip
+    (snippet,) = hit["snippets"]
+    assert snippet["field"] == "body"
+    start, end = snippet["matches"][0]
+    assert snippet["text"][start:end] == "Criminals"
+    assert data["facets"]["crime_area"] == [
+        {"value": "Cybercrime", "count": 2},
+        {"value": "Fraud", "count": 2},
+    ]
+
+
+def test_query_bad_syntax_is_a_usage_error(runner: CliRunner, built_index: BuiltIndex) -> None:
+    code, out, err = run(runner, "query", '"unbalanced phrase', "--index", built_index.index_dir)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("Error: ")
+    assert err.count("\n") == 1
+
+
+def test_query_bad_option_value_is_a_usage_error(runner: CliRunner, built_index: BuiltIndex) -> None:
+    code, _, err = run(runner, "query", "fraud", "--index", built_index.index_dir, "--filter", "nonsense")
+    assert code == 2
+    assert err == (
+        "Error: --filter 'nonsense': expected NAME=VALUE, e.g. --filter target_group='Law Enforcement'\n"
+    )
+
+
+# --- batch and export -----------------------------------------------------------
+
+
+def test_batch_prints_one_object_per_query(runner: CliRunner, built_index: BuiltIndex, tmp_path: Path) -> None:
+    queries = tmp_path / "queries.txt"
+    queries.write_text("fraud\n\nsynthetic drugs\n", encoding="utf-8")
+    code, out, err = run(runner, "batch", queries, "--index", built_index.index_dir, "--match", "any")
+    assert (code, err) == (0, "")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["query"] for line in lines] == ["fraud", "synthetic drugs"]
+    assert [h["headline"] for h in lines[1]["hits"]] == ["DIRECTOR ADDRESSES DRUG TRAFFICKING CONFERENCE"]
+
+
+def test_batch_bad_line_goes_on_and_exits_2(runner: CliRunner, built_index: BuiltIndex, tmp_path: Path) -> None:
+    queries = tmp_path / "queries.txt"
+    queries.write_text('"open phrase\nsynthetic\n', encoding="utf-8")
+    code, out, err = run(runner, "batch", queries, "--index", built_index.index_dir)
+    assert code == 2
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["query"] == '"open phrase' and "error" in first
+    assert second["total"] == 1
+    assert err.splitlines()[0].startswith("Error: line 1: ")
+    assert err.splitlines()[1] == "Error: 1 of the queries could not be understood (see above)"
+
+
+def test_export_csv_has_every_match(runner: CliRunner, built_index: BuiltIndex, tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    code, out, err = run(
+        runner, "export", "crime_area:fraud", "--index", built_index.index_dir, "-o", target
+    )
+    assert (code, out) == (0, "")
+    assert err == f"2 articles written to {target}\n"
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert sorted(r["headline"] for r in rows) == [
+        "FAKE COVID-19 VACCINES SOLD ONLINE",
+        "JOINT ACTION DAY TAKES DOWN PHISHING-AS-A-SERVICE PLATFORM",
+    ]
+
+
+def test_export_jsonl_to_stdout(runner: CliRunner, built_index: BuiltIndex) -> None:
+    code, out, err = run(
+        runner, "export", "type:speech", "--index", built_index.index_dir, "--format", "jsonl"
+    )
+    assert (code, err) == (0, "")
+    (line,) = out.splitlines()
+    assert json.loads(line)["headline"] == "DIRECTOR ADDRESSES DRUG TRAFFICKING CONFERENCE"
+
+
+# --- facets, similar, syntax ----------------------------------------------------
+
+
+def test_facets_lists_values_over_the_archive(runner: CliRunner, built_index: BuiltIndex) -> None:
+    code, out, err = run(runner, "facets", "target", "--index", built_index.index_dir, "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {
+        "facet": "target_group",
+        "values": [
+            {"value": "General Public", "count": 2},
+            {"value": "Law Enforcement", "count": 2},
+            {"value": "Healthcare", "count": 1},
+            {"value": "Industry", "count": 1},
+        ],
+    }
+
+
+def test_facets_unknown_name(runner: CliRunner, built_index: BuiltIndex) -> None:
+    code, out, err = run(runner, "facets", "region", "--index", built_index.index_dir)
+    assert (code, out) == (2, "")
+    assert err.startswith("Error: unknown facet 'region' — did you mean 'regions'?")
+
+
+def test_similar_excludes_the_article_itself(runner: CliRunner, built_index: BuiltIndex) -> None:
+    code, out, err = run(runner, "similar", PHISHING_URL, "--index", built_index.index_dir, "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert PHISHING_URL not in [h["url"] for h in data["hits"]]
+
+
+def test_syntax_documents_every_element(runner: CliRunner) -> None:
+    code, out, err = run(runner, "syntax")
+    assert (code, err) == (0, "")
+    for element in ("AND", "OR", "NOT", '"', "~", "*", "date:", "headline:", "target_group:"):
+        assert element in out
+
+
+def test_help_lists_every_command(runner: CliRunner) -> None:
+    code, out, _ = run(runner, "--help")
+    assert code == 0
+    for command in ("index", "query", "show", "stats", "facets", "similar", "batch", "export", "syntax"):
+        assert f" {command} " in out or f" {command}\n" in out
