@@ -1,6 +1,6 @@
 """Ranking quality of pressearch on judged IR test collections, beside a reference BM25.
 
-Model: for each collection (`bench.collections`), the documents are written
+Model: for each collection (`bench.ir_collections`), the documents are written
 as JSON Lines in pressearch's import format and indexed by the real CLI
 (`search.cli index`) into a temporary index; every judged query goes through
 `search.cli batch --match any --limit 1000`, the product's natural-language
@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.collections import LOADERS, Collection, DataError, Document, load
+from bench.ir_collections import LOADERS, Collection, DataError, Document, load
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -176,6 +176,9 @@ def run_pressearch(documents: Sequence[Document], queries: Mapping[str, str], wo
             "any",
             "--limit",
             str(TOP_K),
+            # Ranking is measured, not highlighting: snippets for 1,000 hits
+            # per query would triple the run time.
+            "--no-snippets",
         ]
     )
     lines = [line for line in stdout.splitlines() if line.strip()]

@@ -124,6 +124,9 @@ SortOpt = Annotated[Sort, typer.Option("--sort", help="Order of the hits.")]
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits per page.")]
 PageOpt = Annotated[int, typer.Option("--page", "-p", min=1, help="Page number.")]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles on or after this date (e.g. 2020, 'Oct 2020').", show_default=False)]
+SnippetsOpt = Annotated[
+    bool, typer.Option("--snippets/--no-snippets", help="Compute highlighted snippets for the hits.")
+]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Only articles on or before this date.", show_default=False)]
 
 
@@ -233,14 +236,16 @@ def query_command(
     since: SinceOpt = None,
     until: UntilOpt = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show how the query was understood.")] = False,
+    snippets: SnippetsOpt = True,
     json_: JsonOpt = False,
 ) -> None:
     """Search the index: ranked hits with highlighted snippets, and facet counts."""
-    from search.engine import search
+    from search.engine import Engine
     from search.render import dumps, render_search, search_json
 
     request = _request(text, match, facet, filter_, sort, limit, page, since, until)
-    result = search(_index_dir(index), request)
+    with Engine(_index_dir(index)) as engine:
+        result = engine.search(request, snippets=snippets)
     if json_:
         typer.echo(dumps(search_json(result)))
         return
@@ -266,6 +271,7 @@ def batch_command(
     page: PageOpt = 1,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    snippets: SnippetsOpt = True,
 ) -> None:
     """Run one query per line; print one JSON object per query (the `query --json` schema)."""
     from index.errors import QueryError, UsageError
@@ -281,7 +287,7 @@ def batch_command(
             if not text:
                 continue
             try:
-                (result,) = engine.batch([text], template)
+                (result,) = engine.batch([text], template, snippets=snippets)
             except QueryError as exc:
                 failed += 1
                 typer.echo(f"Error: line {lineno}: {_one_line(str(exc))}", err=True)

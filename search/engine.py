@@ -121,7 +121,9 @@ class Engine:
             suggestion=suggestion,
         )
 
-    def batch(self, lines: Iterable[str], template: SearchRequest) -> Iterator[SearchResult]:
+    def batch(
+        self, lines: Iterable[str], template: SearchRequest, *, snippets: bool = True
+    ) -> Iterator[SearchResult]:
         """Run one query per non-empty line with the options of `template`.
 
         A line whose query is malformed raises `QueryError` from the iterator;
@@ -130,7 +132,7 @@ class Engine:
         for line in lines:
             text = line.strip()
             if text:
-                yield self.search(replace(template, text=text))
+                yield self.search(replace(template, text=text), snippets=snippets)
 
     def export(self, request: SearchRequest) -> Iterator[Hit]:
         """Every matching article, in the request's order, with snippets."""

@@ -21,7 +21,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Literal
@@ -30,6 +30,7 @@ from dateutil import parser as dateparser
 from whoosh import query
 from whoosh.qparser import QueryParser, plugins, syntax
 from whoosh.qparser.common import attach
+from whoosh.support.levenshtein import damerau_levenshtein
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from index.errors import QueryError, UsageError
@@ -138,10 +139,6 @@ class SearchRequest:
             raise UsageError(
                 f"sort must be 'relevance', 'newest' or 'oldest', not {self.sort!r}"
             )
-        if self.limit < 1:
-            raise UsageError(f"limit must be at least 1, not {self.limit}")
-        if self.page < 1:
-            raise UsageError(f"page must be at least 1, not {self.page}")
 
 
 @dataclass(frozen=True)
@@ -240,6 +237,7 @@ def _plural(n: int) -> str:
 class _Expansion:
     """What a wildcard or fuzzy word (as typed) became, for the explanation."""
 
+    query: query.Query  # held so that its id() stays its own
     shown: str
     words: tuple[str, ...]
 
@@ -395,12 +393,16 @@ class _ValueNode(syntax.TextNode):  # type: ignore[misc]
         self.maxdist: int = getattr(node, "maxdist", 1)
         self.prefixlength: int = getattr(node, "prefixlength", 0)
         self.prefix = isinstance(node, plugins.PrefixPlugin.PrefixNode)
+        self.built: Any = None
 
     def r(self) -> str:
         return f"Value {self.text!r}"
 
     def query(self, parser: Any) -> Any:
-        return attach(self.build(self), self)
+        # Whoosh's binary groups (AND NOT, ANDMAYBE) ask their parts twice.
+        if self.built is None:
+            self.built = attach(self.build(self), self)
+        return self.built
 
 
 class _AllGroup(syntax.GroupNode):  # type: ignore[misc]
@@ -519,7 +521,9 @@ class _ChecksPlugin(plugins.Plugin):  # type: ignore[misc]
                 self._fuzziness(node, before)
             if isinstance(node, plugins.GtLtPlugin.GtLtNode):
                 if not isinstance(before, syntax.FieldnameNode):
-                    continue  # a stray < or > is punctuation (Whoosh would trip on it)
+                    # A stray < or > is punctuation: text (Whoosh would trip on it).
+                    keep.append(syntax.WordNode(node.rel).set_range(node.startchar, node.endchar))
+                    continue
                 if not isinstance(after, (syntax.WordNode, plugins.PhrasePlugin.PhraseNode)):
                     raise _no_value(self.ctx, before.original[:-1], before.startchar)
             keep.append(node)
@@ -714,7 +718,9 @@ def _pattern_position(text: str, pattern: str, node: Any) -> int:
     # Whoosh merges "cy", "*" and "ber" into one node but keeps the span of
     # the "*"; find where the merged text starts in the query.
     found = text.rfind(pattern, 0, node.startchar + len(pattern))
-    return found if node.startchar - len(pattern) < found <= node.startchar else node.startchar
+    if found < 0 or found < node.startchar - len(pattern):
+        return int(node.startchar)
+    return found
 
 
 def _check_wildcard(ctx: _Context, fieldname: str, pattern: str, position: int) -> None:
@@ -833,7 +839,9 @@ def _unreadable_date(ctx: _Context, text: str, position: int) -> QueryError:
 def _build_date_range(ctx: _Context, node: _ValueNode) -> query.Query:
     source = ctx.text[node.startchar : node.endchar]
 
-    def span(value: str) -> tuple[dt.datetime, dt.datetime]:
+    def span(value: str) -> tuple[dt.datetime, dt.datetime] | None:
+        if value.strip() == "*":  # Lucene's open end: [2020 TO *]
+            return None
         found = _date_span(value)
         if found is None:
             offset = source.find(value)
@@ -842,11 +850,11 @@ def _build_date_range(ctx: _Context, node: _ValueNode) -> query.Query:
 
     start = end = None
     startexcl, endexcl = node.startexcl, node.endexcl
-    if node.start:
-        first = span(node.start)
+    first = span(node.start) if node.start else None
+    if first is not None:
         start = first[1] if startexcl else first[0]  # {2019 → after the end of 2019
-    if node.end:
-        last = span(node.end)
+    last = span(node.end) if node.end else None
+    if last is not None:
         end = last[0] if endexcl else last[1]  # 2021} → before the start of 2021
     if start is None and end is None:
         raise ctx.error(
@@ -903,7 +911,7 @@ def _expansion(
         if words
         else query.Term(fieldname, fallback, boost=node.boost)
     )
-    ctx.expansions[id(q)] = _Expansion(shown, tuple(words))
+    ctx.expansions[id(q)] = _Expansion(q, shown, tuple(words))
     return q
 
 
@@ -948,19 +956,32 @@ def _build_fuzzy(ctx: _Context, node: _ValueNode) -> query.Query:
     lexicon, analyse = _surface_lexicon(ctx, fieldname)
     found: list[str] = []
     if lexicon in ctx.indexed:
-        candidates = ctx.reader.terms_within(
+        candidates = _within(
+            ctx,
             lexicon,
             folded if analyse else exact,
             node.maxdist,
-            prefix=node.prefixlength or FUZZY_PREFIX_LENGTH,
+            node.prefixlength or FUZZY_PREFIX_LENGTH,
         )
-        found = [
-            w.decode("utf-8") if isinstance(w, bytes) else w
-            for w in islice(candidates, MAX_EXPANSIONS + 1)
-        ]
+        found = list(islice(candidates, MAX_EXPANSIONS + 1))
     if len(found) > MAX_EXPANSIONS:
         raise ctx.too_many("fuzzy word", shown, node.startchar)
     return _expansion(ctx, node, found, analyse, shown=shown, fallback=exact)
+
+
+def _within(ctx: _Context, lexicon: str, probe: str, maxdist: int, prefix: int) -> Iterator[str]:
+    """Words of `lexicon` within `maxdist` Damerau-Levenshtein edits of `probe`.
+
+    Not `reader.terms_within`: on a one-segment index its automaton misses
+    transpositions, on a multi-segment one it counts them, so results would
+    change as an index grows segments.
+    """
+    for btext in ctx.reader.expand_prefix(lexicon, probe[:prefix]):
+        word = btext.decode("utf-8")
+        if abs(len(word) - len(probe)) <= maxdist and (
+            damerau_levenshtein(word, probe, limit=maxdist) <= maxdist
+        ):
+            yield word
 
 
 # --- Compiling -------------------------------------------------------------------
@@ -1314,6 +1335,7 @@ Dates
   date:{2019 TO 2021}         Between, not including: 2020.
   date:>2020-01-01            After (>), from (>=), before (<), up to (<=):
   date:>=2020  date:<2021  date:<=2020-06
+  date:[2020 TO *]            * leaves a range open: from 2020 on.
   --since 2020 --until "Oct 2021"     The same dates, added to the query.
   Dates are read leniently (2020-10-06, 6 Oct 2020, October 6, 2020);
   06/10/2020 is read day first: 6 October 2020.
