@@ -121,37 +121,40 @@ def render_search(result: SearchResult, console: Console) -> None:
 
 
 def _hit_renderable(hit: Hit, plain: bool) -> RenderableType:
-    head = Text.assemble((f"{hit.rank:>3}. ", "bold cyan"))
-    head.append_text(_marked(hit.headline_snippet, HEADLINE_STYLE))
-    lines: list[RenderableType] = [head]
-    meta = Text("     ")
-    meta.append_text(_meta(hit))
+    rank = Text(f"{hit.rank:>3}.", style="bold cyan")
+    headline = _marked(hit.headline_snippet, HEADLINE_STYLE)
+    meta = _meta(hit)
     meta.append(f" · score {hit.score:.2f}", style=META_STYLE)
-    lines.append(meta)
+    snippets = []
     for snippet in hit.snippets:
-        prefix = "     “ " if snippet.field == "quotes" else "     "
-        line = Text(prefix, style="italic" if snippet.field == "quotes" else "")
-        line.append_text(_marked(snippet))
-        lines.append(line)
-    lines.append(Text(""))
-    return Group(*lines)
+        if snippet.field == "quotes":
+            line = Text("“", style="italic")
+            line.append_text(_marked(snippet, "italic"))
+            line.append("”", style="italic")
+        else:
+            line = _marked(snippet)
+        snippets.append(line)
+    if plain:
+        # One line per part, no wrapping: what grep and friends want.
+        lines = [Text.assemble(rank, " ", headline)]
+        lines += [Text.assemble("     ", part) for part in (meta, *snippets)]
+        return Group(*lines, Text(""))
+    # On a terminal a grid keeps wrapped lines indented under the headline.
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=4, no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(rank, Group(headline, meta, *snippets))
+    return Group(grid, Text(""))
 
 
 def _facets_renderable(facets: dict[str, list[FacetCount]], plain: bool) -> RenderableType:
-    tables = []
+    blocks: list[RenderableType] = []
     for name, counts in facets.items():
-        table = Table(
-            title=facet_title(name),
-            box=None if plain else box.SIMPLE_HEAD,
-            show_header=False,
-            pad_edge=False,
-            title_justify="left",
-            title_style="bold",
-        )
+        table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
         table.add_column("value", overflow="fold", max_width=36)
         table.add_column("count", justify="right")
         if not plain:
-            table.add_column("bar")
+            table.add_column("bar", no_wrap=True)
         top = max((c.count for c in counts), default=1)
         for c in counts:
             row: list[RenderableType] = [Text(safe(c.value)), Text(str(c.count))]
@@ -161,8 +164,20 @@ def _facets_renderable(facets: dict[str, list[FacetCount]], plain: bool) -> Rend
             table.add_row(*row)
         if not counts:
             table.add_row(Text("(none)", style=META_STYLE), Text(""), *([] if plain else [""]))
-        tables.append(table)
-    return Columns(tables, padding=(0, 4))
+        if plain:
+            blocks.append(Group(Text(facet_title(name)), table, Text("")))
+        else:
+            blocks.append(
+                Panel(
+                    table,
+                    title=Text(facet_title(name), style="bold"),
+                    title_align="left",
+                    box=box.ROUNDED,
+                    expand=False,
+                    border_style="dim",
+                )
+            )
+    return Group(*blocks) if plain else Columns(blocks, padding=(0, 1))
 
 
 def snippet_json(snippet: Snippet) -> dict[str, Any]:
