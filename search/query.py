@@ -213,17 +213,19 @@ def _date_range(
 # --- Messages --------------------------------------------------------------------
 
 
+def _escape(text: str) -> str:
+    """`text` with control characters (newlines, ANSI escapes...) written as escapes."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch)[0] == "C" else ch
+        for ch in text
+    )
+
+
 def _show(text: str, limit: int = 40) -> str:
     """`text` quoted for a one-line message: control characters escaped, shortened."""
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    shown = "".join(
-        ch.encode("unicode_escape").decode("ascii")
-        if unicodedata.category(ch)[0] == "C"
-        else ch
-        for ch in text
-    )
-    return f"'{shown}'"
+    return f"'{_escape(text)}'"
 
 
 def _plural(n: int) -> str:
@@ -1203,7 +1205,7 @@ class _Renderer:
         words = sorted({w for q in qs for w in self.ctx.expansions[id(q)].words})
         shown = ", ".join(words[:10]) + (f", … {len(words) - 10} more" if len(words) > 10 else "")
         field = "" if bare else f"{_display_field(qs[0].field())}:"
-        return f"{field}{first.shown} [{shown or 'no such words'}]"
+        return f"{field}{_escape(first.shown)} [{_escape(shown) or 'no such words'}]"
 
     def leaf(self, q: query.Query, bare: bool) -> tuple[str, str] | None:
         if q is query.NullQuery:
@@ -1224,9 +1226,10 @@ class _Renderer:
 
 
 def _quote(value: str) -> str:
+    """A term or facet value as a query would write it (quoted unless one plain word)."""
     if re.fullmatch(r"[\w.'’-]+", value) and value not in ("AND", "OR", "NOT"):
         return value
-    return '"' + value.replace('"', '\\"') + '"'
+    return '"' + _escape(value).replace('"', '\\"') + '"'
 
 
 def _render_range(start: str | None, end: str | None, startexcl: bool, endexcl: bool) -> str:
@@ -1249,8 +1252,8 @@ def _explain(
     ctx: _Context, request: SearchRequest, raw: query.Query, filter_q: query.Query | None
 ) -> str:
     renderer = _Renderer(ctx)
-    typed = _show(request.text, limit=len(request.text) + 1)[1:-1] if request.text.strip() else ""
-    lines = [f"typed:  {typed or '(no words)'}"]
+    typed = _escape(request.text) if request.text.strip() else "(no words)"
+    lines = [f"typed:  {typed}"]
     lines.append(f"query:  {renderer.render(raw)}")
     if filter_q is not None:
         lines.append(f"filter: {renderer.render(filter_q)}")
