@@ -26,6 +26,7 @@ from index.reader import open_index
 from search.facets import FacetCount, count_facets
 from search.highlight import Snippet, highlight_headline, make_snippets
 from search.query import CompiledQuery, SearchRequest, compile_query
+from search.scoring import weighting
 from search.suggest import suggest
 
 # Extra hits fetched beyond the page so that score ties at the page edge are
@@ -81,7 +82,7 @@ class Engine:
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self._index = open_index(index_dir)
-        self._searcher = self._index.searcher()
+        self._searcher = self._index.searcher(weighting=weighting())
 
     def close(self) -> None:
         self._searcher.close()
