@@ -42,7 +42,7 @@ def _fail(message: str, code: int) -> NoReturn:
 class _ExitCodeGroup(TyperGroup):
     """Maps the library's exceptions to `Error: …` and exit codes, for every command."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         from index.errors import PressearchError
 
         try:
@@ -114,20 +114,40 @@ MatchOpt = Annotated[
 ]
 FacetOpt = Annotated[
     list[str] | None,
-    typer.Option("--facet", "-f", help="Count a facet over all matches (repeatable; 'all').", show_default=False),
+    typer.Option(
+        "--facet",
+        "-f",
+        help="Count a facet over all matches (repeatable; 'all').",
+        show_default=False,
+    ),
 ]
 FilterOpt = Annotated[
     list[str] | None,
-    typer.Option("--filter", help="Keep NAME=VALUE only (repeatable; same name ORs, different names AND).", show_default=False),
+    typer.Option(
+        "--filter",
+        help="Keep NAME=VALUE only (repeatable; same name ORs, different names AND).",
+        show_default=False,
+    ),
 ]
 SortOpt = Annotated[Sort, typer.Option("--sort", help="Order of the hits.")]
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits per page.")]
 PageOpt = Annotated[int, typer.Option("--page", "-p", min=1, help="Page number.")]
-SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles on or after this date (e.g. 2020, 'Oct 2020').", show_default=False)]
-SnippetsOpt = Annotated[
-    bool, typer.Option("--snippets/--no-snippets", help="Compute highlighted snippets for the hits.")
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Only articles on or after this date (e.g. 2020, 'Oct 2020').",
+        show_default=False,
+    ),
 ]
-UntilOpt = Annotated[str | None, typer.Option("--until", help="Only articles on or before this date.", show_default=False)]
+SnippetsOpt = Annotated[
+    bool,
+    typer.Option("--snippets/--no-snippets", help="Compute highlighted snippets for the hits."),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option("--until", help="Only articles on or before this date.", show_default=False),
+]
 
 
 def _index_dir(index: Path | None) -> Path:
@@ -166,7 +186,10 @@ def _request(
     for item in filter_ or ():
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise UsageError(f"--filter {item!r}: expected NAME=VALUE, e.g. --filter target_group='Law Enforcement'")
+            raise UsageError(
+                f"--filter {item!r}: expected NAME=VALUE, "
+                "e.g. --filter target_group='Law Enforcement'"
+            )
         filters.append((name.strip(), value.strip()))
     return SearchRequest(
         text=text,
@@ -185,12 +208,20 @@ def _request(
 def index_command(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Files or folders to index [default: the bundled sample archive].", show_default=False),
+        typer.Argument(
+            help="Files or folders to index [default: the bundled sample archive].",
+            show_default=False,
+        ),
     ] = None,
     index: IndexOpt = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Start the index over.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
-    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another index run to finish.")] = 10.0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")
+    ] = False,
+    wait: Annotated[
+        float,
+        typer.Option("--wait", min=0, help="Seconds to wait for another index run to finish."),
+    ] = 10.0,
     json_: JsonOpt = False,
 ) -> None:
     """Build or update the index (only new or changed files are read)."""
@@ -209,7 +240,9 @@ def index_command(
                 rate = f"{p.done / elapsed:,.0f} files/s" if elapsed > 0 else ""
                 bar.update(task, completed=p.done, total=p.total, rate=rate)
 
-            report = build(roots, _index_dir(index), rebuild=rebuild, wait=wait, progress=on_progress)
+            report = build(
+                roots, _index_dir(index), rebuild=rebuild, wait=wait, progress=on_progress
+            )
     else:
         report = build(roots, _index_dir(index), rebuild=rebuild, wait=wait)
     if json_:
@@ -235,7 +268,9 @@ def query_command(
     page: PageOpt = 1,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Show how the query was understood.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show how the query was understood.")
+    ] = False,
     snippets: SnippetsOpt = True,
     json_: JsonOpt = False,
 ) -> None:
@@ -261,7 +296,10 @@ def query_command(
 
 @app.command("batch")
 def batch_command(
-    file: Annotated[Path, typer.Argument(help="A file with one query per line ('-' for stdin).", allow_dash=True)],
+    file: Annotated[
+        Path,
+        typer.Argument(help="A file with one query per line ('-' for stdin).", allow_dash=True),
+    ],
     index: IndexOpt = None,
     match: MatchOpt = Match.all,
     facet: FacetOpt = None,
@@ -313,8 +351,13 @@ def _read_lines(file: Path) -> list[str]:
 def export_command(
     text: Annotated[str, typer.Argument(help="The query; see `pressearch syntax`.")],
     index: IndexOpt = None,
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="Output format.")] = ExportFormat.csv,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.", dir_okay=False)] = None,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="Output format.")
+    ] = ExportFormat.csv,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to FILE instead of stdout.", dir_okay=False),
+    ] = None,
     match: MatchOpt = Match.all,
     filter_: FilterOpt = None,
     sort: SortOpt = Sort.relevance,

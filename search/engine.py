@@ -213,9 +213,7 @@ class Engine:
         scored.sort(key=lambda pair: (-round(pair[1], 6), -dates[pair[0]]))
         return scored[:wanted]
 
-    def _hit(
-        self, rank: int, docnum: int, score: float, q: wq.Query, snippets: bool
-    ) -> Hit:
+    def _hit(self, rank: int, docnum: int, score: float, q: wq.Query, snippets: bool) -> Hit:
         article = _article(self._searcher, docnum)
         return Hit(
             rank=rank,

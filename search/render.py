@@ -181,7 +181,11 @@ def _facets_renderable(facets: dict[str, list[FacetCount]], plain: bool) -> Rend
 
 
 def snippet_json(snippet: Snippet) -> dict[str, Any]:
-    return {"field": snippet.field, "text": snippet.text, "matches": [list(m) for m in snippet.matches]}
+    return {
+        "field": snippet.field,
+        "text": snippet.text,
+        "matches": [list(m) for m in snippet.matches],
+    }
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
@@ -223,7 +227,18 @@ def dumps(data: Any) -> str:
 
 # --- export -----------------------------------------------------------------
 
-CSV_COLUMNS = ("rank", "id", "date", "type", "source", "headline", "url", "path", "score", "snippets")
+CSV_COLUMNS = (
+    "rank",
+    "id",
+    "date",
+    "type",
+    "source",
+    "headline",
+    "url",
+    "path",
+    "score",
+    "snippets",
+)
 
 
 def write_export(hits: Iterable[Hit], fmt: str, out: IO[str]) -> int:
@@ -261,7 +276,10 @@ def write_export(hits: Iterable[Hit], fmt: str, out: IO[str]) -> int:
 def render_article(article: Article, console: Console) -> None:
     """One article in full."""
     plain = is_plain(console)
-    parts: list[RenderableType] = [Text(safe(article.headline), style=HEADLINE_STYLE), _meta(article)]
+    parts: list[RenderableType] = [
+        Text(safe(article.headline), style=HEADLINE_STYLE),
+        _meta(article),
+    ]
     if article.url:
         parts.append(Text(safe(article.url), style=META_STYLE))
     if article.speakers:

@@ -57,7 +57,9 @@ def test_index_text_summary(runner: CliRunner, tmp_path: Path) -> None:
     assert out.startswith("1 added, 0 updated, 0 removed, 0 unchanged, 0 failed (1 files in ")
 
 
-def test_index_failed_file_is_reported_and_the_rest_indexed(runner: CliRunner, tmp_path: Path) -> None:
+def test_index_failed_file_is_reported_and_the_rest_indexed(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     archive = tmp_path / "archive"
     write_article(archive, "good.md", headline="GOOD", body="Fine text.")
     (archive / "broken.md").write_text("no headline here, just words\n", encoding="utf-8")
@@ -135,7 +137,14 @@ def test_stats_json_contract(runner: CliRunner, built_index: BuiltIndex) -> None
     code, out, err = run(runner, "stats", "--index", built_index.index_dir, "--json")
     assert (code, err) == (0, "")
     data = json.loads(out)
-    assert list(data) == ["documents", "date_min", "date_max", "facets", "index_path", "index_bytes"]
+    assert list(data) == [
+        "documents",
+        "date_min",
+        "date_max",
+        "facets",
+        "index_path",
+        "index_bytes",
+    ]
     assert data["documents"] == 4
     assert (data["date_min"], data["date_max"]) == ("2019-05-02", "2023-03-14")
     assert data["facets"]["target_group"] == {
@@ -178,7 +187,14 @@ def test_query_json_contract(runner: CliRunner, built_index: BuiltIndex) -> None
 
 def test_query_hits_ranked_with_snippets(runner: CliRunner, built_index: BuiltIndex) -> None:
     code, out, err = run(
-        runner, "query", "criminals", "--index", built_index.index_dir, "--facet", "crime_area", "--json"
+        runner,
+        "query",
+        "criminals",
+        "--index",
+        built_index.index_dir,
+        "--facet",
+        "crime_area",
+        "--json",
     )
     assert (code, err) == (0, "")
     data = json.loads(out)
@@ -209,28 +225,41 @@ def test_query_bad_syntax_is_a_usage_error(runner: CliRunner, built_index: Built
     assert err.count("\n") == 1
 
 
-def test_query_bad_option_value_is_a_usage_error(runner: CliRunner, built_index: BuiltIndex) -> None:
-    code, _, err = run(runner, "query", "fraud", "--index", built_index.index_dir, "--filter", "nonsense")
+def test_query_bad_option_value_is_a_usage_error(
+    runner: CliRunner, built_index: BuiltIndex
+) -> None:
+    code, _, err = run(
+        runner, "query", "fraud", "--index", built_index.index_dir, "--filter", "nonsense"
+    )
     assert code == 2
     assert err == (
-        "Error: --filter 'nonsense': expected NAME=VALUE, e.g. --filter target_group='Law Enforcement'\n"
+        "Error: --filter 'nonsense': expected NAME=VALUE, "
+        "e.g. --filter target_group='Law Enforcement'\n"
     )
 
 
 # --- batch and export -----------------------------------------------------------
 
 
-def test_batch_prints_one_object_per_query(runner: CliRunner, built_index: BuiltIndex, tmp_path: Path) -> None:
+def test_batch_prints_one_object_per_query(
+    runner: CliRunner, built_index: BuiltIndex, tmp_path: Path
+) -> None:
     queries = tmp_path / "queries.txt"
     queries.write_text("fraud\n\nsynthetic drugs\n", encoding="utf-8")
-    code, out, err = run(runner, "batch", queries, "--index", built_index.index_dir, "--match", "any")
+    code, out, err = run(
+        runner, "batch", queries, "--index", built_index.index_dir, "--match", "any"
+    )
     assert (code, err) == (0, "")
     lines = [json.loads(line) for line in out.splitlines()]
     assert [line["query"] for line in lines] == ["fraud", "synthetic drugs"]
-    assert [h["headline"] for h in lines[1]["hits"]] == ["DIRECTOR ADDRESSES DRUG TRAFFICKING CONFERENCE"]
+    assert [h["headline"] for h in lines[1]["hits"]] == [
+        "DIRECTOR ADDRESSES DRUG TRAFFICKING CONFERENCE"
+    ]
 
 
-def test_batch_bad_line_goes_on_and_exits_2(runner: CliRunner, built_index: BuiltIndex, tmp_path: Path) -> None:
+def test_batch_bad_line_goes_on_and_exits_2(
+    runner: CliRunner, built_index: BuiltIndex, tmp_path: Path
+) -> None:
     queries = tmp_path / "queries.txt"
     queries.write_text('"open phrase\nsynthetic\n', encoding="utf-8")
     code, out, err = run(runner, "batch", queries, "--index", built_index.index_dir)
@@ -242,7 +271,9 @@ def test_batch_bad_line_goes_on_and_exits_2(runner: CliRunner, built_index: Buil
     assert err.splitlines()[1] == "Error: 1 of the queries could not be understood (see above)"
 
 
-def test_export_csv_has_every_match(runner: CliRunner, built_index: BuiltIndex, tmp_path: Path) -> None:
+def test_export_csv_has_every_match(
+    runner: CliRunner, built_index: BuiltIndex, tmp_path: Path
+) -> None:
     target = tmp_path / "out.csv"
     code, out, err = run(
         runner, "export", "crime_area:fraud", "--index", built_index.index_dir, "-o", target
@@ -289,7 +320,9 @@ def test_facets_unknown_name(runner: CliRunner, built_index: BuiltIndex) -> None
 
 
 def test_similar_excludes_the_article_itself(runner: CliRunner, built_index: BuiltIndex) -> None:
-    code, out, err = run(runner, "similar", PHISHING_URL, "--index", built_index.index_dir, "--json")
+    code, out, err = run(
+        runner, "similar", PHISHING_URL, "--index", built_index.index_dir, "--json"
+    )
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert PHISHING_URL not in [h["url"] for h in data["hits"]]
@@ -305,5 +338,15 @@ def test_syntax_documents_every_element(runner: CliRunner) -> None:
 def test_help_lists_every_command(runner: CliRunner) -> None:
     code, out, _ = run(runner, "--help")
     assert code == 0
-    for command in ("index", "query", "show", "stats", "facets", "similar", "batch", "export", "syntax"):
+    for command in (
+        "index",
+        "query",
+        "show",
+        "stats",
+        "facets",
+        "similar",
+        "batch",
+        "export",
+        "syntax",
+    ):
         assert f" {command} " in out or f" {command}\n" in out

@@ -19,7 +19,11 @@ from tests.conftest import write_article
 def engine(tmp_path: Path) -> Iterator[Engine]:
     archive = tmp_path / "archive"
     # Same text, so the same score: the tie must be broken newer first.
-    for name, date in (("old.md", "01 Jan 2016"), ("new.md", "01 Jan 2022"), ("mid.md", "01 Jan 2019")):
+    for name, date in (
+        ("old.md", "01 Jan 2016"),
+        ("new.md", "01 Jan 2022"),
+        ("mid.md", "01 Jan 2019"),
+    ):
         write_article(
             archive,
             name,
@@ -34,7 +38,10 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
         "undated.md",
         headline="SMUGGLING NOTE",
         body="Police dismantled a smuggling ring; no date on this one.",
-        taxonomy={"CRIME AREAS": ["Migrant Smuggling", "Fraud"], "TARGET GROUPS": ["General Public"]},
+        taxonomy={
+            "CRIME AREAS": ["Migrant Smuggling", "Fraud"],
+            "TARGET GROUPS": ["General Public"],
+        },
     )
     write_article(
         archive,
@@ -73,8 +80,18 @@ def test_equal_scores_newer_first(engine: Engine) -> None:
 def test_sort_by_date_puts_undated_last(engine: Engine) -> None:
     newest = headlines(engine, SearchRequest(text="smuggling", sort="newest"))
     oldest = headlines(engine, SearchRequest(text="smuggling", sort="oldest"))
-    assert newest == ["SMUGGLING REPORT NEW", "SMUGGLING REPORT MID", "SMUGGLING REPORT OLD", "SMUGGLING NOTE"]
-    assert oldest == ["SMUGGLING REPORT OLD", "SMUGGLING REPORT MID", "SMUGGLING REPORT NEW", "SMUGGLING NOTE"]
+    assert newest == [
+        "SMUGGLING REPORT NEW",
+        "SMUGGLING REPORT MID",
+        "SMUGGLING REPORT OLD",
+        "SMUGGLING NOTE",
+    ]
+    assert oldest == [
+        "SMUGGLING REPORT OLD",
+        "SMUGGLING REPORT MID",
+        "SMUGGLING REPORT NEW",
+        "SMUGGLING NOTE",
+    ]
 
 
 def test_paging_and_total(engine: Engine) -> None:
@@ -134,7 +151,10 @@ def test_no_suggestion_when_the_query_finds_plenty(engine: Engine) -> None:
 def test_similar_finds_the_closest_and_not_itself(engine: Engine) -> None:
     result = engine.similar("https://news.example.org/old", limit=2)
     # The two with the same text as the article; their order is a score tie.
-    assert sorted(h.headline for h in result.hits) == ["SMUGGLING REPORT MID", "SMUGGLING REPORT NEW"]
+    assert sorted(h.headline for h in result.hits) == [
+        "SMUGGLING REPORT MID",
+        "SMUGGLING REPORT NEW",
+    ]
 
 
 def test_similar_unknown_article(engine: Engine) -> None:

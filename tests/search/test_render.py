@@ -41,7 +41,9 @@ def console(*, terminal: bool, width: int = 80) -> tuple[Console, io.StringIO]:
 
 
 def result(headline: str = "FAKE COVID-19 VACCINES SOLD ONLINE") -> SearchResult:
-    body = Snippet("body", "…criminals sell fake COVID-19 vaccines to worried citizens.", ((20, 28),))
+    body = Snippet(
+        "body", "…criminals sell fake COVID-19 vaccines to worried citizens.", ((20, 28),)
+    )
     quote = Snippet("quotes", "Do not buy vaccines online", ((11, 19),))
     hit = Hit(
         rank=1,
