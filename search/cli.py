@@ -452,6 +452,21 @@ def facets_command(
         render_facet_values(canonical, counts, _stdout())
 
 
+@app.command("check")
+def check_command(index: IndexOpt = None, json_: JsonOpt = False) -> None:
+    """Verify the index: every segment opens, every stored article reads, counts agree."""
+    from index.check import check_index
+    from search.render import check_json, dumps, render_check
+
+    report = check_index(_index_dir(index))
+    if json_:
+        typer.echo(dumps(check_json(report)))
+    else:
+        render_check(report, _stdout())
+    if report.problems:
+        raise typer.Exit(RUNTIME_EXIT)
+
+
 @app.command("syntax")
 def syntax_command() -> None:
     """The query language, with an example of each element."""

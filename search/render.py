@@ -35,6 +35,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     # Only for annotations: `pressearch index` must not import the query layer.
     from index.article import Article
+    from index.check import CheckReport
     from index.reader import IndexStats
     from index.writer import IndexReport
     from search.engine import Hit, SearchResult
@@ -403,6 +404,30 @@ def index_progress(console: Console) -> Progress:
     )
 
 
+# --- check ------------------------------------------------------------------
+
+
+def check_json(report: CheckReport) -> dict[str, Any]:
+    return {
+        "index_path": report.index_path,
+        "documents": report.documents,
+        "segments": report.segments,
+        "problems": list(report.problems),
+    }
+
+
+def render_check(report: CheckReport, console: Console) -> None:
+    for problem in report.problems:
+        console.print(Text(f"problem: {safe(problem)}"))
+    verdict = "consistent" if not report.problems else f"{len(report.problems)} problem(s)"
+    console.print(
+        Text(
+            f"{safe(report.index_path)}: {report.documents} articles in "
+            f"{report.segments} segment(s), {verdict}"
+        )
+    )
+
+
 # --- syntax -----------------------------------------------------------------
 
 
@@ -411,6 +436,8 @@ def render_syntax(text: str, console: Console) -> None:
 
 
 __all__ = [
+    "check_json",
+    "render_check",
     "CSV_COLUMNS",
     "dumps",
     "facet_values_json",
