@@ -61,7 +61,20 @@ def in_column(column: str, word: str) -> str:
 
 
 def prefix(stem: str) -> str:
+    """A prefix query. FTS5 runs the prefix through its stemmer first (`analy*`
+    becomes `anali*`), so pick prefixes that `tokens` leaves unchanged."""
     return term(stem) + "*"
+
+
+def tokens(words: Sequence[str]) -> list[str]:
+    """Each word as FTS5's tokenizer indexes it (stemmed), in order."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='{TOKENIZER}')")
+    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+    conn.executemany("INSERT INTO t(rowid, x) VALUES (?, ?)", enumerate(words, start=1))
+    by_row = dict(conn.execute("SELECT doc, term FROM v"))
+    conn.close()
+    return [by_row.get(i, "") for i in range(1, len(words) + 1)]
 
 
 @dataclass(frozen=True)
@@ -268,7 +281,7 @@ class Searcher:
             )
             params += [name, *values]
         if query.since or query.until:
-            clauses.append("docs.rowid IN (SELECT rowid FROM meta WHERE date >= ? AND date <= ?)")
+            clauses.append("+docs.rowid IN (SELECT rowid FROM meta WHERE date >= ? AND date <= ?)")
             params += [query.since or "0000-00-00", query.until or "9999-99-99"]
         return " AND ".join(clauses), params
 

@@ -40,7 +40,7 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 # Function words in rough frequency order: the head of the Zipf curve.
 FUNCTION_WORDS = _words("""the of and to in a that for is on with as was by said it at from be has
@@ -256,8 +256,9 @@ Antonio Francesca Andreas Karin Henrik Ingrid Mateus Beatriz Aleksandar Milena V
 Jana Petra Ondřej Tereza Rūta Mindaugas Aistė Līga Kristjan Kadri Eero Aino Mikko Saara
 Ciarán Aoife Seán Niamh Iñaki Itziar Xavier Mireia Dragoș Mihaela Ivo Iva Nenad Snežana
 Ahmet Ayşe Yusuf Zeynep""")
+# "de_Vries": a surname with a lower-case particle, spelled with a space in the text.
 SURNAMES = _words("""Kovač Ruiz Šileris Müller Novák Dvořák Nowak Wiśniewski Kowalczyk Horváth
-Szabó Nagy Popescu Ionescu Jansen de Vries Peeters Dubois Lefèvre García Fernández López
+Szabó Nagy Popescu Ionescu Jansen de_Vries Peeters Dubois Lefèvre García Fernández López
 Martín Rossi Bianchi Ferrari Costa Gonçalves Sørensen Nielsen Johansson Lindqvist Virtanen
 Mäkinen Kask Tamm Bērziņš Kazlauskas Petrov Ivanović Jovanović Horvat Zupančič
 Papadopoulos Georgiou O'Brien Murphy Schäfer Weiß Öztürk Byrne Camilleri Borg Schmidt
@@ -494,7 +495,7 @@ class _ArticleMaker:
         self.vocab = build_vocabulary()
         self.area_names = list(CRIME_AREAS)
         self.host_weights = [h.share for h in HOSTS]
-        self.names = [f"{f} {s}" for f in FIRST_NAMES for s in SURNAMES]
+        self.names = [f"{f} {s.replace('_', ' ')}" for f in FIRST_NAMES for s in SURNAMES]
         random.Random(7).shuffle(self.names)
         self.names = self.names[:3000]
 
@@ -580,8 +581,10 @@ class _ArticleMaker:
         rng = self.rng
         speech = " ".join(self.sentence(topic, 6, 20) for _ in range(rng.randint(1, 2)))
         speech = speech.replace("[", "").replace("](#)", "")
-        # A reference ("the prosecutor added") needs someone quoted or on a card before.
-        referable = [(s.name, ref) for s, ref in cards]
+        # A reference ("the prosecutor added") needs someone quoted before, and a
+        # card whose role noun no other card shares.
+        refs = [ref for _, ref in cards]
+        referable = [(s.name, ref) for s, ref in cards if refs.count(ref) == 1]
         style = rng.choices(("before", "after", "reference"), weights=(4, 4, 2))[0]
         if style == "reference" and not (referable and quoted):
             style = "after"
@@ -589,7 +592,7 @@ class _ArticleMaker:
             name, ref = rng.choice(referable)
             verb = rng.choice(("added", "said", "concluded", "explained"))
             text = f"“{speech[:-1]},” the {ref} {verb}."
-            return text, Quote(speech, name)
+            return text, Quote(speech[:-1], name)
         on_card = cards and rng.random() < 0.7
         name = rng.choice(cards)[0].name if on_card else rng.choice(self.names)
         title = rng.choice(TITLES_BEFORE_NAME) + " " if rng.random() < 0.35 else ""
@@ -599,6 +602,7 @@ class _ArticleMaker:
             text = f"{lead}{name} said: “{speech}”"
         else:
             text = f"“{speech[:-1]},” said {title}{name}."
+            speech = speech[:-1]  # the full stop became the comma before the closing quote
         return text, Quote(speech, name)
 
     def taxonomy(self, area: str, host: Host) -> dict[str, tuple[str, ...]]:
@@ -659,8 +663,13 @@ class _ArticleMaker:
         quoted: list[str] = []
         for i, para in enumerate(paragraphs):
             body_truth.append(re.sub(r"\[([^\]]*)\]\(#\)", r"\1", para))
-            cut = para.find(" ", len(para) // 2) if rng.random() < 0.08 else -1
-            if cut > 0:  # the conversion artefact: a stray blank line mid-sentence
+            # The conversion artefact: a stray blank line in the middle of a sentence.
+            cut = -1
+            if rng.random() < 0.08:
+                cut = para.find(" ", len(para) // 2)
+                while cut > 0 and para[cut - 1] in ".,":
+                    cut = para.find(" ", cut + 1)
+            if cut > 0:
                 lines += [para[:cut], "", para[cut + 1 :], ""]
             else:
                 lines += [para, ""]

@@ -51,7 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -251,9 +251,11 @@ def sample_queries(corpus: Corpus, per_kind: int, seed: int) -> list[QuerySpec]:
             word = rng.choice(body_words)
             return QuerySpec(kind, word, "all", (), since, until, fts5.term(word))
         if kind == "wildcard":
-            long_words = [w for w in body_words if len(w) >= 7]
-            if long_words:
-                stem = rng.choice(long_words)[:5]
+            # Only prefixes FTS5's stemmer leaves alone mean the same in both engines.
+            stems = list(dict.fromkeys(w[:5] for w in body_words if len(w) >= 7))
+            stems = [s for s, t in zip(stems, fts5.tokens(stems), strict=True) if s == t]
+            if stems:
+                stem = rng.choice(stems)
                 return QuerySpec(kind, stem + "*", "all", (), None, None, fts5.prefix(stem))
         return None
 
@@ -316,8 +318,9 @@ def run_measured(cmd: Sequence[str], poll: float = 0.05) -> Measured:
         return Measured(proc.returncode, out.read(), err.read(), seconds, peak / 2**20)
 
 
-def wall_ms(cmd: Sequence[str], failures: list[str] | None = None) -> float:
-    """Wall time of one process in ms; a non-zero exit is noted in `failures`."""
+def wall_ms(cmd: Sequence[str], failures: list[str] | None = None) -> float | None:
+    """Wall time of one process in ms; None for a non-zero exit when `failures` is given
+    (the failure is noted there)."""
     start = time.perf_counter()
     done = subprocess.run(
         list(cmd),
@@ -331,7 +334,14 @@ def wall_ms(cmd: Sequence[str], failures: list[str] | None = None) -> float:
     ms = (time.perf_counter() - start) * 1000
     if done.returncode != 0 and failures is not None:
         failures.append(f"`{' '.join(cmd[-6:])}` exited {done.returncode}: {_tail(done.stderr, 1)}")
+        return None
     return ms
+
+
+def median_ms(times: Iterable[float | None]) -> float | None:
+    """Median of the runs that succeeded, or None when none did."""
+    done = [t for t in times if t is not None]
+    return statistics.median(done) if done else None
 
 
 def pressearch_cmd() -> list[str]:
@@ -385,13 +395,12 @@ def _request_runner(engine: str, target: Path) -> tuple[Any, bool]:
 
         return run_fts, True
 
+    from search.engine import Engine
     from search.query import SearchRequest
 
-    from search.engine import Engine
-
     eng = Engine(target)
-    by_argument = "snippets" in inspect.signature(eng.search).parameters
-    by_field = "snippets" in {f.name for f in dataclasses.fields(SearchRequest)}
+    # Engine.search(request, snippets=False) leaves snippets out, where supported.
+    switch = "snippets" in inspect.signature(eng.search).parameters
 
     def run_pressearch(spec: dict[str, Any], facets: Sequence[str], full: bool) -> int:
         request = SearchRequest(
@@ -403,15 +412,10 @@ def _request_runner(engine: str, target: Path) -> tuple[Any, bool]:
             since=spec["since"],
             until=spec["until"],
         )
-        if by_argument:
-            result = eng.search(request, snippets=full)
-        elif by_field:
-            result = eng.search(dataclasses.replace(request, snippets=full))
-        else:
-            result = eng.search(request)
+        result = eng.search(request, snippets=full) if switch else eng.search(request)
         return int(result.total)
 
-    return run_pressearch, by_argument or by_field
+    return run_pressearch, switch
 
 
 def child_latency(engine: str, target: Path, queries: Path, facets: Sequence[str]) -> None:
@@ -463,6 +467,7 @@ class Results:
     fts_latency: dict[str, Any] | None = None
     e2e: dict[str, float | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
 
 
 @dataclass(frozen=True)
@@ -496,8 +501,12 @@ def _latency(
     data: dict[str, Any] = json.loads(m.stdout.strip().splitlines()[-1])
     data["peak_rss_mb"] = max(m.peak_rss_mb, data["max_rss_mb"])
     for variant in ("full", "bare"):
-        for error in data[variant]["errors"][:3]:
-            res.notes.append(f"{engine} query error ({variant}): {error}")
+        errors = data[variant]["errors"]
+        if errors:
+            res.notes.append(
+                f"{engine} ({variant}): {len(errors)} of {len(data[variant]['ms'])} queries "
+                f"failed and are left out of the percentiles; first: {errors[0]}"
+            )
     return data
 
 
@@ -551,6 +560,7 @@ def measure_corpus(corpus: Corpus, opts: Options) -> Results:
     queries_file = run_dir / "queries.json"
     queries_file.write_text(json.dumps([dataclasses.asdict(s) for s in specs], indent=1))
     res = Results(corpus, len(specs))
+    load_before = os.getloadavg()[0]
     two_words = [s.words for s in specs if s.kind == "two-word AND"][: max(3, opts.reps)]
     index_dir = run_dir / "pressearch-index"
     db = run_dir / "fts5.db"
@@ -598,7 +608,7 @@ def measure_corpus(corpus: Corpus, opts: Options) -> Results:
             failures: list[str] = []
             query = [*ps, "query"]
             wall_ms([*query, " ".join(two_words[0]), "--index", str(index_dir)])  # warm-up
-            res.e2e["pressearch query"] = statistics.median(
+            res.e2e["pressearch query"] = median_ms(
                 wall_ms(
                     [*query, " ".join(w), "--index", str(index_dir), "--limit", str(LIMIT)],
                     failures,
@@ -606,10 +616,13 @@ def measure_corpus(corpus: Corpus, opts: Options) -> Results:
                 for w in two_words
             )
             wall_ms([*ps, "--help"])
-            res.e2e["pressearch --help"] = statistics.median(
+            res.e2e["pressearch --help"] = median_ms(
                 wall_ms([*ps, "--help"], failures) for _ in range(opts.reps)
             )
-            res.notes += failures[:3]
+            if failures:
+                res.notes.append(
+                    f"{len(failures)} end-to-end runs failed (left out); first: {failures[0]}"
+                )
 
     _say(f"{corpus.name}: FTS5 build ...")
     cmd = [sys.executable, "-m", "bench.fts5", "build", str(db), str(corpus.archive)]
@@ -628,16 +641,18 @@ def measure_corpus(corpus: Corpus, opts: Options) -> Results:
         fts_query = [sys.executable, "-m", "bench.fts5", "query", str(db)]
         wall_ms([*fts_query, *two_words[0]])
         failures = []
-        res.e2e["fts5 query"] = statistics.median(
+        res.e2e["fts5 query"] = median_ms(
             wall_ms([*fts_query, *w, "--limit", str(LIMIT)], failures) for w in two_words
         )
-        res.notes += failures[:3]
+        if failures:
+            res.notes.append(f"{len(failures)} FTS5 one-off runs failed; first: {failures[0]}")
 
     _say(f"{corpus.name}: {opts.grep[0]} end to end ...")
     # The pipeline's exit code only says whether the last search found anything.
-    res.e2e[opts.grep[0]] = statistics.median(
+    res.e2e[opts.grep[0]] = median_ms(
         wall_ms(["bash", "-c", grep_pipeline(opts.grep, corpus.archive, w)]) for w in two_words
     )
+    res.load = (load_before, os.getloadavg()[0])
     return res
 
 
@@ -844,7 +859,8 @@ def render(res: Results, opts: Options) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
     title = (
         f"== {c.name}: {c.articles:,} articles, {c.files:,} files, {mb:,.1f} MB; "
-        f"{res.queries} queries ({res.queries // len(KINDS)} per kind) =="
+        f"{res.queries} queries ({res.queries // len(KINDS)} per kind); "
+        f"load average {res.load[0]:.1f} before, {res.load[1]:.1f} after =="
     )
     lines = [title]
     for r in [header, *rows]:
