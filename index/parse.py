@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import hashlib
+import html
 import json
 import os
 import re
@@ -33,6 +34,10 @@ from index.article import Article, Quote, Speaker, facet_name
 from index.errors import ArticleParseError
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".jsonl", ".txt")
+# An article file (or one JSON Lines line) larger than this is reported and
+# skipped: no press article comes near it, and indexing one would take
+# minutes and gigabytes. Decimal megabytes, as in the message.
+MAX_FILE_BYTES = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -100,10 +105,21 @@ _TEXT_TOKENS = frozenset({"text", "text_special", "code_inline", "image"})
 _SIMPLE_LINK_RE = re.compile(r"!?\[([^\[\]\\`*_<&]*)\]\(#\)")
 
 
+# Longer inline text than this is not given to markdown-it, whose inline
+# parser costs up to ~10 µs a character on pathological input (a 1 MB line
+# of `![a](` takes 9 s). No real paragraph is this long; such text is read
+# with regexes instead: links and images unwrapped, escapes and entities undone.
+_MAX_INLINE_CHARS = 100_000
+_ANY_LINK_RE = re.compile(r"!?\[([^\[\]]*)\]\([^()\s]*\)")
+_ESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
 def _inline_text(source: str) -> str:
     """Plain text of one piece of inline Markdown: links unwrapped, escapes undone."""
     if not _INLINE_SPECIAL.search(source):
         return _tidy(source)
+    if len(source) > _MAX_INLINE_CHARS:
+        return _tidy(html.unescape(_ESCAPE_RE.sub(r"\1", _ANY_LINK_RE.sub(r"\1", source))))
     if "](#)" in source:
         # markdown-it spends ~40 µs on a paragraph with one link; when the only
         # markup is `[text](#)` links the result is known without it. Any other
@@ -211,8 +227,8 @@ _BOLD_LINE_RE = re.compile(r"\*\*(?!\*)(.+?)\*\*\\?")
 _MD_LINK_URL_RE = re.compile(r"\[[^\]]*\]\(([^()\s]+)\)")
 _OPEN_QUOTE = "“"
 _CLOSE_QUOTE = "”"
-# A paragraph ending in one of these closes its sentence; see `_rejoin`.
-_TERMINAL = frozenset('.!?:”")')
+# A paragraph ending in one of these closes its sentence (or a bracket); see `_rejoin`.
+_TERMINAL = frozenset('.!?:;”"’)]}…')
 _MAX_TYPE_WORDS = 5
 
 
@@ -309,29 +325,93 @@ def _speaker_cards(lines: Sequence[str]) -> list[Speaker] | None:
 
 def _looks_like_name(text: str) -> bool:
     words = _tokens(text)
-    caps = sum(1 for w in words if w[:1].isupper())
+    caps = sum(1 for w in words if _capitalised(w))
     return (
         0 < caps <= 6
-        and all(w[:1].isupper() or w in _PARTICLES for w in words)
+        and all(_capitalised(w) or w in _PARTICLES for w in words)
         and not any(ch.isdigit() for ch in text)
+    )
+
+
+def _rejoin(before: Sequence[str], first: str, lines: Sequence[str], text: str) -> str | None:
+    """The one paragraph two make when a stray blank line split a sentence, else None.
+
+    `before`/`first` are the raw lines and text of a paragraph, `lines`/`text`
+    those of the body paragraph after it. A paragraph that ends without
+    closing punctuation leaves its sentence open, so the next one continues
+    it, whatever its first letter (`…coordinated by the` / `United Nations
+    Office…`). Blocks that are not running text are never joined (see
+    `_self_contained`), and a paragraph that opens with a capital may also
+    follow a heading or a salutation (see `_ends_a_block`). The joined lines
+    are read again as one paragraph: a link may span the cut (`[Council of` /
+    `Europe](#)`).
+    """
+    if first[-1] in _TERMINAL or _self_contained(before) or _self_contained(lines, second=True):
+        return None
+    if not (text[0].islower() or text[0].isdigit()) and _ends_a_block(first):
+        return None
+    return _paragraph([*before, *lines])
+
+
+# Markdown list items (`- x`, `* x`, `+ x`, `• x`, `1. x`, `1) x`).
+_BULLET_RE = re.compile(r"[-*+•][ \t]")
+_ORDERED_RE = re.compile(r"\d{1,9}[.)][ \t]")
+# A line that is one emphasis span: a bold subheading or a speaker card's name.
+_EMPHASIS_LINE_RE = re.compile(r"(\*\*?|__?)(?!\s).*\S\1\\?")
+_MAX_HEADING_WORDS = 10
+_MAX_SHORT_HEADING_WORDS = 3
+_MAX_SALUTATION_PART_WORDS = 4
+
+
+def _self_contained(lines: Sequence[str], *, second: bool = False) -> bool:
+    """A block that is never half of a split sentence, whichever side of the cut.
+
+    List items and table rows are lines of their own; a line that is all
+    bold or italic is a subheading or a speaker card; a line that is one link
+    is a button or an article type (`[Press Release](#)`); a date line is a
+    date. A continuation (`second`) that starts `3. ` is the number that ends
+    a sentence rather than an ordered list (`…rose to` / `3. Police…`).
+    """
+    edges = (lines[0],) if second else (lines[0], lines[-1])
+    for line in edges:
+        if line[0] == "|" or _BULLET_RE.match(line):
+            return True
+        if not second and _ORDERED_RE.match(line):
+            return True
+    if len(lines) > 1:
+        return _EMPHASIS_LINE_RE.fullmatch(lines[0]) is not None  # `**Name**` + role
+    line = lines[0]
+    if _EMPHASIS_LINE_RE.fullmatch(line) or _LINK_RE.fullmatch(line):
+        return True
+    return line[-1] not in _TERMINAL and len(line) <= 40 and _date_line(line) is not None
+
+
+def _ends_a_block(text: str) -> bool:
+    """A paragraph a new sentence may follow although it has no closing punctuation.
+
+    A heading: very short (`Background`, `Notes to editors`), in capitals, or
+    short and in Title Case (`Key Findings of the Report`). A salutation that
+    opens a speech: short comma-separated forms of address ending in a comma
+    (`Excellencies, ladies and gentlemen,`).
+    """
+    words = text.split()
+    if len(words) <= _MAX_SHORT_HEADING_WORDS:
+        return True
+    if text[-1] == ",":
+        parts = text[:-1].split(",")
+        return not any(ch.isdigit() for ch in text) and all(
+            0 < len(part.split()) <= _MAX_SALUTATION_PART_WORDS for part in parts
+        )
+    if len(words) > _MAX_HEADING_WORDS or not words[0][:1].isupper():
+        return False
+    return all(
+        w[:1].isupper() or w[:1].isdigit() or not w[:1].isalpha() or w in _MINOR_WORDS
+        for w in words
     )
 
 
 def _paragraph(lines: Sequence[str]) -> str:
     return _inline_text(" ".join(lines))
-
-
-def _rejoin(paragraphs: list[str], text: str) -> bool:
-    """Append `text` to the last paragraph when a stray blank line split a sentence.
-
-    A paragraph that ends without closing punctuation, followed by one that
-    starts in lower case or with a digit, is one sentence cut in two.
-    """
-    starts_low = text[0].islower() or text[0].isdigit()
-    if paragraphs and paragraphs[-1][-1] not in _TERMINAL and starts_low:
-        paragraphs[-1] = f"{paragraphs[-1]} {text}"
-        return True
-    return False
 
 
 # ---------------------------------------------------------------------------
@@ -366,6 +446,13 @@ _PHRASE_END = _wordset("in on at to during after before with from by when while 
 _PARTICLES = _wordset(
     "van von der den de del della di da das dos du la le ter ten bin al el af zu y"
 )
+# Particles that open a surname, also when written with a capital (`De Bolle`,
+# `Ó Briain`, `Mac Giolla`, `Van der Berg`).
+_SURNAME_PARTICLES = _PARTICLES | _wordset("ó ní nic mac mc ua uí ibn ben abu")
+# An elided particle before a surname: `d’`, `l’`, `dell’`, `degl’`.
+_MAX_ELIDED_CHARS = 4
+# Words a Title Case heading leaves in lower case (`Notes on the Case of X`).
+_MINOR_WORDS = _PARTICLES | _wordset("of the for and or nor at in on to a an by with from as per via")
 # Capitalised words that are titles or organisation words, and (below) sentence
 # openers: never part of a person's name, so they end a name read from its end.
 _TITLE_WORDS = _wordset(
@@ -428,14 +515,26 @@ def _is_acronym(tok: str) -> bool:
     return len(tok) >= 2 and tok.isupper() and not tok.endswith(".")
 
 
+def _capitalised(tok: str) -> bool:
+    """A word with a capital: its first letter, or the one after an elided particle.
+
+    `d’Alessandro`, `dell’Orto`, `l’Hermite`: a surname that starts with a
+    particle such as `d’` is a capitalised name word all the same.
+    """
+    if tok[:1].isupper():
+        return True
+    cut = tok.find("’") if "’" in tok else tok.find("'")
+    return 0 < cut <= _MAX_ELIDED_CHARS and tok[cut + 1 : cut + 2].isupper() and tok[0].isalpha()
+
+
 def _is_run_token(tok: str) -> bool:
     """A token that can sit inside a capitalised run (names, titles, particles)."""
-    return (tok[:1].isupper() and not _is_possessive(tok)) or tok in _PARTICLES
+    return (_capitalised(tok) and not _is_possessive(tok)) or tok in _PARTICLES
 
 
 def _is_name_word(tok: str) -> bool:
     return (
-        tok[:1].isupper()
+        _capitalised(tok)
         and not _is_possessive(tok)
         and not _is_acronym(tok)
         and tok.casefold().rstrip(".") not in _NON_NAME
@@ -584,7 +683,7 @@ class _Attributor:
         for v in verbs:
             if toks[v].casefold() == "according":
                 if v + 1 < len(toks) and toks[v + 1] == "to":
-                    found = self._resolve([self._clause_after(toks, v + 1)], left=False)
+                    found = self._resolve(self._clauses_after(toks, v + 1), left=False)
                     if found:
                         return found
                 continue
@@ -592,7 +691,7 @@ class _Attributor:
             if before:
                 found = self._resolve(before, left=True)
             else:
-                found = self._resolve([self._clause_after(toks, v)], left=False)
+                found = self._resolve(self._clauses_after(toks, v), left=False)
             if found:
                 return found
         return None
@@ -601,8 +700,9 @@ class _Attributor:
     def _clauses_before(toks: Sequence[str], verb: int) -> list[list[str]]:
         """The clause ending at the verb; around an apposition, the two sides of it.
 
-        `X, Head of Unit, said` and `Europol’s Director, X, said` give the part
-        before the apposition first, then the apposition itself.
+        `X, Head of Unit, said` gives the part before the apposition first,
+        then the apposition; `the head of the team, X, said` gives the side
+        that starts with a name first (see `_name_first`).
         """
         j = verb - 1
         while j >= 0 and toks[j] in _ADVERBS:
@@ -621,10 +721,18 @@ class _Attributor:
         m = k - 1
         while m >= 0 and toks[m] not in _BOUNDARIES:
             m -= 1
-        return [list(toks[m + 1 : k]), apposition]
+        return _name_first(list(toks[m + 1 : k]), apposition)
 
     @staticmethod
-    def _clause_after(toks: Sequence[str], verb: int) -> list[str]:
+    def _clauses_after(toks: Sequence[str], verb: int) -> list[list[str]]:
+        """The clause after the verb, and a name set after it by a comma.
+
+        `said the head of the investigation, Kadri Öztürk` describes the
+        speaker, then names them: the apposition counts when it starts with
+        a capitalised run, and only that run is kept (`…, X, who led the
+        raid`, `…, X of the Lisbon Police`). A clause that starts with a
+        name keeps its place: `said X, Head of Unit`.
+        """
         j = verb + 1
         while j < len(toks) and toks[j] in _ADVERBS:
             j += 1
@@ -633,7 +741,13 @@ class _Attributor:
         start = j
         while j < len(toks) and toks[j] not in _BOUNDARIES:
             j += 1
-        return list(toks[start:j])
+        clause = list(toks[start:j])
+        if j + 1 >= len(toks) or toks[j] != "," or not _starts_name(toks[j + 1 : j + 2]):
+            return [clause]
+        k = j + 1
+        while k < len(toks) and _is_run_token(toks[k]):
+            k += 1
+        return _name_first(clause, list(toks[j + 1 : k]))
 
     def _resolve(self, clauses: Sequence[list[str]], *, left: bool) -> str | None:
         """The speaker a clause names: a pronoun, then a name in any clause, then a reference."""
@@ -673,6 +787,14 @@ class _Attributor:
             return card.name
         name = _trim_name(toks, start, end)
         capitals = sum(1 for t in name if t not in _PARTICLES)
+        if capitals == 2 and name[0].casefold() in _SURNAME_PARTICLES:
+            # `De Bolle`, `Ó Briain`, `Van der Berg`: a surname with its particle,
+            # capitalised as at the start of a sentence. Like a lone surname it
+            # names a known person whose full name ends with it.
+            key = _name_key(name)
+            for person in self._candidates():
+                if len(person.key) > len(key) and person.key[-len(key) :] == key:
+                    return person.name
         if capitals >= 2:
             return " ".join(name)
         if capitals == 1:  # a surname alone: only a known person will do
@@ -706,7 +828,8 @@ class _Attributor:
         and organisation words (acronyms, capitalised non-title words,
         `Europol’s`). Candidates are speaker cards, then people named earlier
         (latest first). First pass: a candidate whose role/title holds every
-        word. Second pass: a leadership word (`Chief`, `Head`) matches any
+        word, one without a further rank word preferred (see `_best_fit`);
+        cards before people named in the text. Second pass: a leadership word (`Chief`, `Head`) matches any
         leadership title (`Director`, `Secretary General`) when the
         organisation words match.
         """
@@ -726,9 +849,9 @@ class _Attributor:
         if not title:
             return None
         wanted = title | org
-        for person in self._candidates():
-            if wanted <= person.words:
-                return person.name
+        found = _best_fit(wanted, self.cards) or _best_fit(wanted, reversed(self.persons()))
+        if found:
+            return found.name
         if title & _LEADERSHIP:
             for person in self._candidates():
                 if org <= person.words and _has_leadership(person.words):
@@ -762,6 +885,41 @@ def _runs(toks: Sequence[str]) -> list[tuple[int, int]]:
     if start >= 0:
         runs.append((start, len(toks)))
     return runs
+
+
+def _name_first(clause: list[str], apposition: list[str]) -> list[list[str]]:
+    """Two sides of an apposition, the one that starts with a name first.
+
+    Around `<descriptor>, <Name>` (`the head of Operation Trojan Shield,
+    Kadri Öztürk`) the explicit name beats any capitalised words or title
+    in the descriptor; `<Name>, <descriptor>` keeps its order.
+    """
+    if clause and apposition and not _starts_name(clause) and _starts_name(apposition):
+        return [apposition, clause]
+    return [clause, apposition]
+
+
+def _starts_name(clause: Sequence[str]) -> bool:
+    """A clause that opens with a name or a title, not with `the`, `our` or `Europol’s`."""
+    return _is_run_token(clause[0]) and clause[0].casefold() not in _OPENERS
+
+
+# Words that make a title a more specific rank of it: `the Director` is the
+# Director rather than the Executive or Deputy Director when both are there.
+_RANK_WORDS = _wordset(
+    "deputy vice assistant acting interim executive senior associate principal chief adjunct"
+)
+
+
+def _best_fit(wanted: frozenset[str] | set[str], people: Iterable[_Person]) -> _Person | None:
+    """The first person whose title holds `wanted`; one with no other rank word wins."""
+    first: _Person | None = None
+    for person in people:
+        if wanted <= person.words:
+            if not (person.words & _RANK_WORDS) - wanted:
+                return person
+            first = first or person
+    return first
 
 
 def _longest_match(key: Sequence[str], people: Sequence[_Person]) -> _Person | None:
@@ -876,6 +1034,7 @@ def parse_markdown(text: str, *, path: str, rel_path: str) -> Article:
     attributor: _Attributor | None = None
     header = False  # inside the date / type / speaker-card zone after the headline
     last_para: str | None = None  # the body paragraph just before, if nothing came between
+    last_lines: list[str] = []  # its Markdown lines
     i = 0
     while i < len(blocks):
         kind, value = blocks[i]
@@ -904,11 +1063,16 @@ def parse_markdown(text: str, *, path: str, rel_path: str) -> Article:
             paragraph = _paragraph(value)
             if not paragraph:
                 continue
-            if last_para is not None and _rejoin(draft.body, paragraph):
-                history[-1] = draft.body[-1]
+            joined = None
+            if last_para is not None:
+                joined = _rejoin(last_lines, last_para, value, paragraph)
+            if joined is not None:
+                draft.body[-1] = history[-1] = joined
+                last_lines = [*last_lines, *value]
             else:
                 draft.body.append(paragraph)
                 history.append(paragraph)
+                last_lines = value
             last_para = draft.body[-1]
             continue
         header = False
@@ -919,10 +1083,18 @@ def parse_markdown(text: str, *, path: str, rel_path: str) -> Article:
             if end == len(blocks) or blocks[end][0] != "close":
                 end = min(end, i + 1)  # unclosed: only the next paragraph is the quote
             inner: list[str] = []
+            inner_lines: list[str] = []
             for _, lines in blocks[i:end]:
                 para = _paragraph(lines)
-                if para and not (inner and _rejoin(inner, para)):
+                if not para:
+                    continue
+                joined = _rejoin(inner_lines, inner[-1], lines, para) if inner else None
+                if joined is not None:
+                    inner[-1] = joined
+                    inner_lines = [*inner_lines, *lines]
+                else:
                     inner.append(para)
+                    inner_lines = lines
             i = end + (end < len(blocks) and blocks[end][0] == "close")
             if attributor is None:
                 attributor = _Attributor(draft.speakers, history)
@@ -1209,9 +1381,17 @@ def read_file(path: Path, root: Path) -> ParsedFile:
         return _failed(where, f"unsupported file type '{suffix}' (supported: {supported})")
     try:
         with open(where, "rb") as handle:
-            data = handle.read()
+            if suffix == ".jsonl":
+                data = handle.read()  # many articles: the limit is per line (below)
+            else:
+                # One byte past the limit tells a too-large file without reading it all.
+                data = handle.read(MAX_FILE_BYTES + 1)
+                size = max(len(data), os.fstat(handle.fileno()).st_size)
     except OSError as exc:
         return _failed(where, (exc.strerror or str(exc)).lower())
+    if suffix != ".jsonl" and len(data) > MAX_FILE_BYTES:
+        limit = f"{MAX_FILE_BYTES / 1e6:g} MB"
+        return _failed(where, f"file too large ({size / 1e6:.1f} MB > {limit} limit)")
     try:
         text, warnings = _decode(data, where)
     except ArticleParseError as exc:
@@ -1229,6 +1409,10 @@ def read_file(path: Path, root: Path) -> ParsedFile:
     errors: list[ArticleParseError] = []
     for lineno, line in enumerate(_clean_lines(text), start=1):
         if not line.strip():
+            continue
+        if len(line) > MAX_FILE_BYTES:
+            reason = f"line too long ({len(line):,} characters > {MAX_FILE_BYTES:,} limit)"
+            errors.append(ArticleParseError(f"{where}:{lineno}", reason))
             continue
         try:
             articles.append(parse_jsonl_line(line, path=where, rel_path=rel_path, lineno=lineno))

@@ -12,11 +12,13 @@ that says what to do next. Everything counted here is counted over live
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import pickle
 import re
 import struct
+import warnings
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -25,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import whoosh.index
-from whoosh.index import Index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import FileIndex, Index
 
 from index.article import Article
 from index.errors import (
@@ -93,7 +96,7 @@ def has_index(index_dir: Path) -> bool:
         return False
 
 
-def read_schema_version(index_dir: Path) -> int | None:
+def _recorded_version(index_dir: Path) -> int | None:
     """The schema version recorded in the index's metadata, None when unreadable."""
     try:
         data = json.loads((index_dir / METADATA_FILE).read_text(encoding="utf-8"))
@@ -105,42 +108,79 @@ def read_schema_version(index_dir: Path) -> int | None:
 
 def check_schema_version(index_dir: Path) -> None:
     """Raise SchemaVersionError unless the index was written with `SCHEMA_VERSION`."""
-    version = read_schema_version(index_dir)
+    version = _recorded_version(index_dir)
     if version == SCHEMA_VERSION:
         return
     if version is None:
         found = f"has no readable {METADATA_FILE}"
     else:
         found = f"was built with schema version {version}, this pressearch uses {SCHEMA_VERSION}"
-    raise SchemaVersionError(
-        f"the index at {index_dir} {found} — run `pressearch index --rebuild`"
-    )
+    raise SchemaVersionError(f"the index at {index_dir} {found} — run `pressearch index --rebuild`")
+
+
+def check_index(index_dir: Path) -> None:
+    """Raise IndexNotFoundError or SchemaVersionError unless `index_dir` holds our index."""
+    if not has_index(index_dir):
+        raise IndexNotFoundError(f"no index at {index_dir} — run `pressearch index` first")
+    check_schema_version(index_dir)
 
 
 def open_index(index_dir: Path) -> Index:
     """Open the index at `index_dir`, checked: present, right version, readable.
 
     Raises IndexNotFoundError, SchemaVersionError or IndexCorruptError; never a
-    raw Whoosh or OS error. Every segment is opened once here, so a missing or
-    truncated file is reported now rather than halfway through a search.
+    raw Whoosh or OS error. Every segment is opened here, so a missing or
+    truncated file is reported now rather than halfway through a search; the
+    reader opened for that check is the one the first `reader()` or
+    `searcher()` call gets, so the check costs nothing extra.
     """
-    if not has_index(index_dir):
-        raise IndexNotFoundError(f"no index at {index_dir} — run `pressearch index` first")
-    check_schema_version(index_dir)
+    check_index(index_dir)
     try:
-        ix = whoosh.index.open_dir(str(index_dir))
-        ix.reader().close()
+        return _CheckedIndex(FileStorage(str(index_dir)))
     except INDEX_DAMAGE as exc:
         raise corrupt_error(index_dir, exc) from exc
-    return ix
+
+
+class _CheckedIndex(FileIndex):  # type: ignore[misc]
+    """A Whoosh FileIndex that opens its first reader up front (see `open_index`)."""
+
+    def __init__(self, storage: Any) -> None:
+        super().__init__(storage)
+        self._checked: Any = super().reader()
+
+    def reader(self, reuse: Any = None) -> Any:
+        checked, self._checked = self._checked, None
+        if checked is not None:
+            if reuse is None and checked.generation() in (None, self.latest_generation()):
+                return checked
+            checked.close()  # a commit happened since: read the new state
+        return super().reader(reuse=reuse)
+
+    def close(self) -> None:
+        if self._checked is not None:
+            self._checked.close()
+            self._checked = None
 
 
 def corrupt_error(index_dir: Path, exc: BaseException) -> IndexCorruptError:
     """The error for an index Whoosh cannot read, naming the cure."""
+    close_leftovers(exc)
     reason = " ".join(str(exc).split()) or type(exc).__name__
     return IndexCorruptError(
         f"the index at {index_dir} is damaged ({reason}) — run `pressearch index --rebuild`"
     )
+
+
+def close_leftovers(exc: BaseException) -> None:
+    """Close the files Whoosh left open when it failed to read a damaged index.
+
+    They hang from the traceback; dropping it now, quietly, beats a warning
+    about an unclosed file at some later garbage collection.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        exc.__traceback__ = None
+        gc.collect()
 
 
 def get_article(index_dir: Path, key: str) -> Article:
@@ -191,10 +231,7 @@ def facet_names(reader: Any) -> list[str]:
 def _has_live_postings(reader: Any, fieldname: str) -> bool:
     # Deleted documents keep their terms until segments merge: a facet whose
     # articles are all gone must not be listed.
-    for term in reader.lexicon(fieldname):
-        if reader.postings(fieldname, term).is_active():
-            return True
-    return False
+    return any(reader.postings(fieldname, term).is_active() for term in reader.lexicon(fieldname))
 
 
 def stats(index_dir: Path) -> IndexStats:
@@ -207,7 +244,7 @@ def stats(index_dir: Path) -> IndexStats:
             facets: dict[str, dict[str, int]] = {}
             for name in facet_names(reader):
                 counts: Counter[str] = Counter()
-                for joined in live_column_values(reader, FACET_PREFIX + name):
+                for joined in _live_column_values(reader, FACET_PREFIX + name):
                     counts.update(set(split_values(joined)))
                 ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
                 facets[name] = dict(ordered)
@@ -223,7 +260,7 @@ def stats(index_dir: Path) -> IndexStats:
     )
 
 
-def live_column_values(reader: Any, fieldname: str) -> Iterator[Any]:
+def _live_column_values(reader: Any, fieldname: str) -> Iterator[Any]:
     """Raw column values of `fieldname` for every live document that has one.
 
     Walks the segments one by one: Whoosh's multi-segment column reader
@@ -243,7 +280,7 @@ def live_column_values(reader: Any, fieldname: str) -> Iterator[Any]:
 
 
 def _date_range(reader: Any) -> tuple[dt.date | None, dt.date | None]:
-    values = list(live_column_values(reader, "date"))
+    values = list(_live_column_values(reader, "date"))
     if not values:
         return None, None
     field = reader.schema["date"]

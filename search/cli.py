@@ -35,8 +35,15 @@ def _exit_code(exc: Exception) -> int:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
+    _error(message)
     raise typer.Exit(code)
+
+
+def _error(message: str) -> None:
+    """`Error: message` on stderr, control characters (from file names) made visible."""
+    from search.render import safe_line
+
+    typer.echo(f"Error: {safe_line(message)}", err=True)
 
 
 class _ExitCodeGroup(TyperGroup):
@@ -252,7 +259,7 @@ def index_command(
     if report.failed:
         if json_ or quiet:
             for failure in report.failed:
-                typer.echo(f"Error: {failure.path}: {_one_line(failure.error)}", err=True)
+                _error(f"{failure.path}: {_one_line(failure.error)}")
         raise typer.Exit(RUNTIME_EXIT)
 
 
@@ -328,7 +335,7 @@ def batch_command(
                 (result,) = engine.batch([text], template, snippets=snippets)
             except QueryError as exc:
                 failed += 1
-                typer.echo(f"Error: line {lineno}: {_one_line(str(exc))}", err=True)
+                _error(f"line {lineno}: {_one_line(str(exc))}")
                 typer.echo(dumps({"query": text, "error": str(exc)}))
                 continue
             typer.echo(dumps(search_json(result)))

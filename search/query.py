@@ -34,6 +34,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from index.errors import QueryError, UsageError
+from search.scoring import WordInFields
 from index.schema import (
     BUILTIN_FACETS,
     DEFAULT_SEARCH_FIELDS,
@@ -54,7 +55,10 @@ from index.schema import (
 ANY_MATCH_SCALE = 0.9
 # Bounds that keep one query from costing minutes of CPU.
 MAX_QUERY_CHARS = 20_000
-MAX_QUERY_TERMS = 1_000
+# Whoosh nests an AND's matchers one inside the next, so 1,000 terms overflow
+# Python's recursion limit, and 500 OR'd terms already cost ~4 s on 3,000
+# articles; the longest CISI benchmark query has 334 words.
+MAX_QUERY_TERMS = 500
 MAX_NESTING = 20
 MAX_EXPANSIONS = 1_000  # words one wildcard or fuzzy term may expand to
 MIN_WILDCARD_PREFIX = 2  # letters before the first * or ? (facet values aside)
@@ -430,7 +434,7 @@ class _AnyGroup(syntax.GroupNode):  # type: ignore[misc]
 class _FieldsGroup(syntax.GroupNode):  # type: ignore[misc]
     """One bare word in each default field (not an OrGroup: see `_AllGroup`)."""
 
-    qclass = query.Or
+    qclass = WordInFields
 
 
 class _Required(syntax.Wrapper):  # type: ignore[misc]
@@ -1045,6 +1049,7 @@ def compile_query(request: SearchRequest, reader: Any) -> CompiledQuery:
     if text.strip():
         _check_quotes(ctx)
         raw = _parser(ctx, request.match).parse(text, normalize=False)
+        _merge_repeats(raw)
         if raw.normalize() is query.NullQuery:
             raise _nothing_to_search(ctx)
         if dates is not None:
@@ -1060,6 +1065,30 @@ def compile_query(request: SearchRequest, reader: Any) -> CompiledQuery:
         filter=None if filter_q is None else filter_q.normalize(),
         explain=_explain(ctx, request, raw, filter_q),
     )
+
+
+def _merge_repeats(q: query.Query) -> None:
+    """Merge clauses repeated side by side into one whose boost is their sum, in place.
+
+    Whoosh's normalisation keeps one of equal clauses, so a word a long
+    query repeats ("... information ... information ...") would count once;
+    as one clause boosted by the count it counts as often as it was typed
+    (BM25's query-term frequency). The matches are the same either way.
+    """
+    for child in q.children():
+        _merge_repeats(child)
+    if not isinstance(q, (query.And, query.Or)):
+        return
+    first: dict[query.Query, query.Query] = {}
+    kept: list[query.Query] = []
+    for sub in q.subqueries:
+        key = sub.with_boost(1.0)
+        if key in first:
+            first[key].boost += sub.boost
+        else:
+            first[key] = sub
+            kept.append(sub)
+    q.subqueries = kept
 
 
 def _check_quotes(ctx: _Context) -> None:
@@ -1186,12 +1215,12 @@ class _Renderer:
         if isinstance(q, query.Not):
             inner = self.clause(q.query, bare)
             return None if inner is None else (f"NOT {self.wrap(inner, _ATOM)}", _ATOM)
-        if isinstance(q, query.Or) and self.is_bare_word(q):
+        if isinstance(q, WordInFields) and self.is_bare_word(q):
             self.bare_words = True
             if all(id(sub) in self.ctx.expansions for sub in q.subqueries):
                 return self.expansion(q.subqueries, bare=True), _ATOM
             return self.clause(q.subqueries[0], bare=True)
-        if isinstance(q, (query.And, query.Or)):
+        if isinstance(q, (query.And, query.Or, WordInFields)):
             parts = [p for p in (self.clause(s, bare) for s in q.subqueries) if p]
             return self.joined(parts, "AND" if isinstance(q, query.And) else "OR")
         return self.leaf(q.normalize(), bare)
@@ -1344,7 +1373,7 @@ Dates
   06/10/2020 is read day first: 6 October 2020.
 
 Limits
-  At most 1,000 terms and 20,000 characters; a wildcard or fuzzy word may
+  At most 500 terms and 20,000 characters; a wildcard or fuzzy word may
   stand for at most 1,000 words. Problems are reported with their position
   and a fix; --explain shows how a query was understood.
 """

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -62,6 +63,14 @@ def safe(text: str) -> str:
     return text.translate(_CONTROL_PICTURES)
 
 
+_LINE_PICTURES = {0x09: "\u2409", 0x0A: "\u240a"}
+
+
+def safe_line(text: str) -> str:
+    """`safe(text)` on one line: tab and newline shown too (file names, paths, messages)."""
+    return safe(text).translate(_LINE_PICTURES)
+
+
 def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Console:
     """A console for `file` (stdout by default): colour on terminals, honouring NO_COLOR."""
     console = Console(file=file, stderr=stderr, highlight=False, emoji=False, markup=False)
@@ -94,7 +103,7 @@ def _meta(hit: Hit | Article) -> Text:
         hit.source or "",
         f"id {hit.id}",
     ]
-    return Text(" · ".join(safe(p) for p in parts if p), style=META_STYLE)
+    return Text(" · ".join(safe_line(p) for p in parts if p), style=META_STYLE)
 
 
 # --- query ------------------------------------------------------------------
@@ -221,9 +230,16 @@ def search_json(result: SearchResult) -> dict[str, Any]:
     }
 
 
+# What `json.dumps` leaves raw but a terminal may act on: DEL, C1 controls
+# (U+009B is CSI to some terminals) and bidirectional overrides. They can only
+# occur inside strings, where a \uXXXX escape decodes to the same text.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def dumps(data: Any) -> str:
-    """One line of JSON; text unchanged (not ASCII-escaped), control characters escaped."""
-    return json.dumps(data, ensure_ascii=False)
+    """One line of JSON; text unchanged (not ASCII-escaped), every control character escaped."""
+    text = json.dumps(data, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 # --- export -----------------------------------------------------------------
@@ -246,21 +262,23 @@ def write_export(hits: Iterable[Hit], fmt: str, out: IO[str]) -> int:
     """Write every hit as CSV or JSON Lines; returns the number written."""
     count = 0
     if fmt == "csv":
+        # CSV has no escapes: control characters (from file names) are made
+        # visible as on the terminal, since the file may well be shown on one.
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
         for hit in hits:
             writer.writerow(
                 [
                     hit.rank,
-                    hit.id,
+                    safe(hit.id),
                     hit.date.isoformat() if hit.date else "",
-                    hit.type or "",
-                    hit.source or "",
-                    hit.headline,
-                    hit.url or "",
-                    hit.path,
+                    safe(hit.type or ""),
+                    safe(hit.source or ""),
+                    safe(hit.headline),
+                    safe(hit.url or ""),
+                    safe(hit.path),
                     hit.score,
-                    " … ".join(s.text for s in hit.snippets),
+                    safe(" … ".join(s.text for s in hit.snippets)),
                 ]
             )
             count += 1
@@ -282,7 +300,7 @@ def render_article(article: Article, console: Console) -> None:
         _meta(article),
     ]
     if article.url:
-        parts.append(Text(safe(article.url), style=META_STYLE))
+        parts.append(Text(safe_line(article.url), style=META_STYLE))
     if article.speakers:
         parts.append(Text(""))
         for s in article.speakers:
@@ -304,7 +322,7 @@ def render_article(article: Article, console: Console) -> None:
         line = Text(f"{facet_title(name)}: ", style="bold")
         line.append(" • ".join(safe(v) for v in values))
         parts.append(line)
-    parts.append(Text(f"file: {safe(article.path)}", style=META_STYLE))
+    parts.append(Text(f"file: {safe_line(article.path)}", style=META_STYLE))
     if plain:
         for part in parts:
             console.print(part)
@@ -334,7 +352,7 @@ def render_stats(stats: IndexStats, console: Console, *, top: int = 10) -> None:
         else "no dates"
     )
     console.print(Text(f"{stats.documents} articles, {span}", style="bold"))
-    console.print(Text(f"index: {safe(stats.index_path)} ({_size(stats.index_bytes)})"))
+    console.print(Text(f"index: {safe_line(stats.index_path)} ({_size(stats.index_bytes)})"))
     from search.facets import FacetCount
 
     facets = {
@@ -378,14 +396,14 @@ def index_report_json(report: IndexReport) -> dict[str, Any]:
 
 def render_index_report(report: IndexReport, console: Console, errors: Console) -> None:
     for warning in report.warnings:
-        errors.print(Text(f"Warning: {safe(warning.path)}: {safe(warning.error)}"))
+        errors.print(Text(f"Warning: {safe_line(warning.path)}: {safe_line(warning.error)}"))
     for failure in report.failed:
-        errors.print(Text(f"Error: {safe(failure.path)}: {safe(failure.error)}"))
+        errors.print(Text(f"Error: {safe_line(failure.path)}: {safe_line(failure.error)}"))
     console.print(
         Text(
             f"{report.added} added, {report.updated} updated, {report.removed} removed, "
             f"{report.unchanged} unchanged, {len(report.failed)} failed "
-            f"({report.files_seen} files in {report.seconds:.1f} s) → {safe(report.index_dir)}"
+            f"({report.files_seen} files in {report.seconds:.1f} s) → {safe_line(report.index_dir)}"
         )
     )
 
@@ -418,11 +436,11 @@ def check_json(report: CheckReport) -> dict[str, Any]:
 
 def render_check(report: CheckReport, console: Console) -> None:
     for problem in report.problems:
-        console.print(Text(f"problem: {safe(problem)}"))
+        console.print(Text(f"problem: {safe_line(problem)}"))
     verdict = "consistent" if not report.problems else f"{len(report.problems)} problem(s)"
     console.print(
         Text(
-            f"{safe(report.index_path)}: {report.documents} articles in "
+            f"{safe_line(report.index_path)}: {report.documents} articles in "
             f"{report.segments} segment(s), {verdict}"
         )
     )
@@ -452,6 +470,7 @@ __all__ = [
     "render_stats",
     "render_syntax",
     "safe",
+    "safe_line",
     "search_json",
     "stats_json",
     "write_export",

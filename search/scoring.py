@@ -1,19 +1,164 @@
 """How matching articles are scored: BM25F with per-field weights.
 
-Model: Whoosh's BM25F scores each field with its own length normalisation and
-adds the fields up, each term's contribution scaled by the field's weight
-(`index.schema.TEXT_FIELDS`, applied at index time as field boosts).
+Model: (draft for experiments)
 """
 
 from __future__ import annotations
 
-from whoosh import scoring
+from math import log
+from typing import Any
 
-# Lucene's defaults, the usual starting point for news text.
+from whoosh import matching, query, scoring
+
+from index.schema import TEXT_FIELDS
+
 K1 = 1.2
 B = 0.75
+FIELD_B: dict[str, float] = {}
+IDF = "lucene"  # or "whoosh"
+SHARED_IDF = True
+# query-time field weight multipliers applied to tf (index-time boost divided out)
+FIELD_WEIGHTS: dict[str, float] | None = None
+TRUE_BM25F = True
+
+
+def _idf(n: int, df: int) -> float:
+    if IDF == "lucene":
+        return log(1 + (n - df + 0.5) / (df + 0.5))
+    return log(n / (df + 1)) + 1
+
+
+def _field_scale(searcher: Any, fieldname: str) -> float:
+    if FIELD_WEIGHTS is None:
+        return 1.0
+    boost = searcher.schema[fieldname].format.field_boost or 1.0
+    return FIELD_WEIGHTS.get(fieldname, 1.0) / boost
+
+
+class PressBM25F(scoring.WeightingModel):  # type: ignore[misc]
+    def idf(self, searcher: Any, fieldname: str, text: str) -> float:
+        parent = searcher.get_parent()
+        n = parent.doc_count_all()
+        if SHARED_IDF and fieldname in TEXT_FIELDS:
+            df = max(parent.doc_frequency(f, text) for f in TEXT_FIELDS)
+        else:
+            df = parent.doc_frequency(fieldname, text)
+        return _idf(n, df)
+
+    def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> Any:
+        if not searcher.schema[fieldname].scorable:
+            return scoring.WeightScorer.for_(searcher, fieldname, text)
+        return PressScorer(searcher, fieldname, text)
+
+
+class PressScorer(scoring.WeightLengthScorer):  # type: ignore[misc]
+    def __init__(self, searcher: Any, fieldname: str, text: str) -> None:
+        parent = searcher.get_parent()
+        self.idf = parent.idf(fieldname, text)
+        self.avgfl = parent.avg_field_length(fieldname) or 1
+        self.b = FIELD_B.get(fieldname, B)
+        self.k1 = K1
+        self.scale = _field_scale(searcher, fieldname)
+        self.setup(searcher, fieldname, text)
+
+    def _score(self, weight: float, length: int) -> float:
+        tf = weight * self.scale
+        norm = self.k1 * ((1 - self.b) + self.b * length / self.avgfl)
+        return float(self.idf * tf * (self.k1 + 1) / (tf + norm))
+
+
+class _FieldTf(scoring.WeightingModel):  # type: ignore[misc]
+    """Scores a posting by its weighted, length-normalised term frequency."""
+
+    def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> Any:
+        if not searcher.schema[fieldname].scorable:
+            return scoring.WeightScorer.for_(searcher, fieldname, text)
+        return _TfScorer(searcher, fieldname, text)
+
+
+class _TfScorer(scoring.WeightLengthScorer):  # type: ignore[misc]
+    def __init__(self, searcher: Any, fieldname: str, text: str) -> None:
+        parent = searcher.get_parent()
+        self.avgfl = parent.avg_field_length(fieldname) or 1
+        self.b = FIELD_B.get(fieldname, B)
+        self.scale = _field_scale(searcher, fieldname)
+        self.setup(searcher, fieldname, text)
+
+    def _score(self, weight: float, length: int) -> float:
+        return float(weight * self.scale / ((1 - self.b) + self.b * length / self.avgfl))
+
+
+class _Saturate(matching.WrappingMatcher):  # type: ignore[misc]
+    def __init__(self, child: Any, idf: float, boost: float = 1.0) -> None:
+        super().__init__(child, boost=boost)
+        self.idf = idf
+
+    def copy(self) -> _Saturate:
+        return _Saturate(self.child.copy(), self.idf, self.boost)
+
+    def _replacement(self, newchild: Any) -> _Saturate:
+        return _Saturate(newchild, self.idf, self.boost)
+
+    def replace(self, minquality: float = 0) -> Any:
+        r = self.child.replace(0)
+        if not r.is_active():
+            return matching.NullMatcher()
+        return self if r is self.child else self._replacement(r)
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def _sat(self, tf: float) -> float:
+        return float(self.boost * self.idf * tf * (K1 + 1) / (tf + K1))
+
+    def max_quality(self) -> float:
+        return self._sat(self.child.max_quality())
+
+    def block_quality(self) -> float:
+        return self._sat(self.child.block_quality())
+
+    def score(self) -> float:
+        return self._sat(self.child.score())
+
+
+class WordInFields(query.CompoundQuery):  # type: ignore[misc]
+    """One word searched in several fields, scored as one BM25F term."""
+
+    JOINT = " OR "
+    intersect_merge = False
+
+    def normalize(self) -> query.Query:
+        subs = [s.normalize() for s in self.subqueries]
+        subs = [s for s in subs if s is not query.NullQuery]
+        if not subs:
+            return query.NullQuery
+        return self.__class__(subs, boost=self.boost)
+
+    def requires(self) -> set[Any]:
+        return set()
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        subs = self.subqueries
+        if not TRUE_BM25F or not all(isinstance(s, query.Term) for s in subs):
+            return query.Or(subs, boost=self.boost).matcher(searcher, context)
+        if context is not None and context.weighting is None:
+            return query.Or(subs, boost=self.boost).matcher(searcher, context)
+        parent = searcher.get_parent()
+        df = max(parent.doc_frequency(s.fieldname, s.text) for s in subs)
+        if not df:
+            return matching.NullMatcher()
+        idf = _idf(parent.doc_count_all(), df)
+        ctx = (context or searcher.context()).set(weighting=_FieldTf())
+        ms = [s.matcher(searcher, ctx) for s in subs]
+        ms = [m for m in ms if m.is_active()]
+        if not ms:
+            return matching.NullMatcher()
+        m = ms[0]
+        for other in ms[1:]:
+            m = matching.UnionMatcher(m, other)
+        return _Saturate(m, idf, self.boost)
 
 
 def weighting() -> scoring.WeightingModel:
     """The weighting model every search uses."""
-    return scoring.BM25F(B=B, K1=K1)
+    return PressBM25F()

@@ -22,6 +22,11 @@ _OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
 # A bare word: not preceded by a field colon, date or wildcard syntax.
 _WORD = re.compile(r"(?<![\w:*?~.\-/])([^\W\d_][\w'’]*)(?![\w:*?~(\[])")
 _MIN_LENGTH = 4
+# Bounds on the work: Whoosh builds a Levenshtein automaton per word, which
+# costs ~25 ms for a short word and grows with its length (a 20,000-letter
+# word took 30 s); a query with more unknown words than this is no typo.
+_MAX_LENGTH = 30
+_MAX_WORDS = 10
 
 
 def suggest(searcher: Any, request: SearchRequest, found: int) -> str | None:
@@ -31,10 +36,16 @@ def suggest(searcher: Any, request: SearchRequest, found: int) -> str | None:
     changed = False
     pieces: list[str] = []
     last = 0
+    tried = 0
     for match in _WORD.finditer(text):
         word = match.group(1)
-        if word in _OPERATORS or len(word) < _MIN_LENGTH or _inside_field_value(text, match):
+        if word in _OPERATORS or not _MIN_LENGTH <= len(word) <= _MAX_LENGTH:
             continue
+        if _inside_field_value(text, match):
+            continue
+        if tried == _MAX_WORDS:
+            break
+        tried += 1
         better = _respell(reader, fold(word))
         if better and better != fold(word):
             pieces.append(text[last : match.start(1)])
