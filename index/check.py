@@ -4,14 +4,15 @@ Model: `open_index` already proves that the index exists, has our schema
 version and that Whoosh can open every segment (each failure raises its own
 error). `check_index` then reads everything a search may touch, segment by
 segment: the stored record of every live document (valid JSON of an
-`Article`, whose id matches the document's `id`), the columns (one value per
-document), and every term's postings (document numbers inside the segment).
-It compares the live count of each segment with the records read and checks
-that no id appears twice. Whatever Whoosh or the OS raises while reading is
-caught per item (any exception: Whoosh's own damage errors have no common
-base, and a checker must report, not crash) and becomes one problem string naming the cure; the first
-failure of a kind in a segment stands for the rest of that kind, so a
-truncated file costs one line, not one per document.
+`Article` whose id is the document's `id`), every column (one value per
+document; the `id` and `path` columns the writer relies on must agree with
+the records) and every term's postings (document numbers inside the segment).
+It compares each segment's live count with the documents found, the index's
+count with the records read, and checks that no id is stored twice.
+Anything raised while reading an item is caught (Whoosh's damage errors
+share no base class, and a checker must report, not crash) and becomes one
+problem naming the cure; the first failure of a kind in a segment stands
+for the rest of that kind, so a damaged file costs one line, not thousands.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from index.article import Article
 from index.reader import INDEX_DAMAGE, close_leftovers, corrupt_error, open_index
 
 _CURE = "run `pressearch index --rebuild`"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,7 @@ def check_index(index_dir: Path) -> CheckReport:
         raise corrupt_error(index_dir, exc) from exc
     live = sum(ids.values())
     if not problems and live != documents:
-        problems.append(
-            f"the index counts {documents} articles but {live} were read — {_CURE}"
-        )
+        problems.append(f"the index counts {documents} articles but {live} were read — {_CURE}")
     for ident, count in sorted(ids.items()):
         if count > 1:
             problems.append(f"article id {ident!r} is stored {count} times — {_CURE}")
@@ -71,7 +72,7 @@ def check_index(index_dir: Path) -> CheckReport:
 
 
 class _Segment:
-    """The problems found in one segment, at most one per kind."""
+    """The problems found in one segment, at most one per kind of read."""
 
     def __init__(self, leaf: Any) -> None:
         self.leaf = leaf
@@ -79,16 +80,17 @@ class _Segment:
         self.problems: list[str] = []
         self.failed: set[str] = set()
 
-    def attempt(self, kind: str, what: str, action: Callable[[], None]) -> None:
-        """Run `action`; the first failure of `kind` becomes a problem, later ones are skipped."""
+    def attempt(self, kind: str, what: str, action: Callable[[], _T]) -> _T | None:
+        """`action()`, or None: its first failure of `kind` is a problem, later ones skipped."""
         if kind in self.failed:
-            return
+            return None
         try:
-            action()
+            return action()
         except Exception as exc:  # whatever stops a read here is damage (Whoosh has many)
             close_leftovers(exc)
             self.failed.add(kind)
-            self.report(f"{what} unreadable ({_reason(exc)})")
+            self.report(f"cannot read {what} ({_reason(exc)})")
+            return None
 
     def report(self, message: str) -> None:
         self.problems.append(f"segment {self.name}: {message} — {_CURE}")
@@ -101,37 +103,47 @@ def _check_segment(leaf: Any, ids: Counter[str]) -> list[str]:
     if len(live) != leaf.doc_count():
         seg.report(f"{leaf.doc_count()} live articles recorded but {len(live)} found")
 
-    def record(docnum: int) -> None:
+    def record(docnum: int) -> tuple[str, Article]:
         fields = leaf.stored_fields(docnum)
-        article = Article.from_dict(json.loads(fields["record"]))
-        if article.id != fields.get("id"):
-            raise ValueError(f"its record has id {article.id!r}, the document {fields.get('id')!r}")
-        ids[article.id] += 1
+        return fields.get("id"), Article.from_dict(json.loads(fields["record"]))
 
+    # What the writer reads to tell changed files: id and path must agree with the record.
+    expected: dict[str, dict[int, bytes]] = {"id": {}, "path": {}}
     for docnum in live:
-        seg.attempt("record", f"stored article {docnum}", lambda d=docnum: record(d))
+        read = seg.attempt("record", f"stored article {docnum}", partial(record, docnum))
+        if read is not None:
+            ident, article = read
+            if article.id != ident:
+                seg.report(f"stored article {docnum} has id {article.id!r}, indexed as {ident!r}")
+            ids[article.id] += 1
+            expected["id"][docnum] = article.id.encode("utf-8")
+            expected["path"][docnum] = article.path.encode("utf-8")
 
     # Glob facet fields (`facet_*`) are named by the segment, not the schema.
     for name in sorted({*leaf.schema.names(), *leaf.indexed_field_names()}):
         if leaf.has_column(name):
-
-            def column(name: str = name) -> None:
-                values = sum(1 for _ in leaf.column_reader(name, translate=False))
-                if values != total:
-                    raise ValueError(f"{values} values for {total} documents")
-
-            seg.attempt("column " + name, f"column {name!r}", column)
-
+            check = partial(_column, leaf, name, total, expected.get(name, {}))
+            seg.attempt("column " + name, f"the column of field {name!r}", check)
     for name in sorted(leaf.indexed_field_names()):
-
-        def postings(name: str = name) -> None:
-            for term in leaf.lexicon(name):
-                for docnum in leaf.postings(name, term).all_ids():
-                    if not 0 <= docnum < total:
-                        raise ValueError(f"term {term!r} lists document {docnum} of {total}")
-
-        seg.attempt("postings " + name, f"terms of field {name!r}", postings)
+        check = partial(_postings, leaf, name, total)
+        seg.attempt("postings " + name, f"the terms of field {name!r}", check)
     return seg.problems
+
+
+def _column(leaf: Any, name: str, total: int, expected: dict[int, bytes]) -> None:
+    values = list(leaf.column_reader(name, translate=False))
+    if len(values) != total:
+        raise ValueError(f"{len(values)} values for {total} documents")
+    for docnum, value in expected.items():
+        if values[docnum] != value:
+            raise ValueError(f"document {docnum} does not match its stored article")
+
+
+def _postings(leaf: Any, name: str, total: int) -> None:
+    for term in leaf.lexicon(name):
+        for docnum in leaf.postings(name, term).all_ids():
+            if not 0 <= docnum < total:
+                raise ValueError(f"term {term!r} lists document {docnum} of {total}")
 
 
 _MAX_REASON = 160

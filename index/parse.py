@@ -227,7 +227,7 @@ _BOLD_LINE_RE = re.compile(r"\*\*(?!\*)(.+?)\*\*\\?")
 _MD_LINK_URL_RE = re.compile(r"\[[^\]]*\]\(([^()\s]+)\)")
 _OPEN_QUOTE = "“"
 _CLOSE_QUOTE = "”"
-# A paragraph ending in one of these closes its sentence (or a bracket); see `_rejoin`.
+# A paragraph ending in one of these closes its sentence (or a bracket); see `_Paragraphs`.
 _TERMINAL = frozenset('.!?:;”"’)]}…')
 _MAX_TYPE_WORDS = 5
 
@@ -333,24 +333,65 @@ def _looks_like_name(text: str) -> bool:
     )
 
 
-def _rejoin(before: Sequence[str], first: str, lines: Sequence[str], text: str) -> str | None:
-    """The one paragraph two make when a stray blank line split a sentence, else None.
+class _Paragraphs:
+    """Paragraphs as they come, with a sentence that a stray blank line split read as one.
 
-    `before`/`first` are the raw lines and text of a paragraph, `lines`/`text`
-    those of the body paragraph after it. A paragraph that ends without
-    closing punctuation leaves its sentence open, so the next one continues
-    it, whatever its first letter (`…coordinated by the` / `United Nations
-    Office…`). Blocks that are not running text are never joined (see
-    `_self_contained`), and a paragraph that opens with a capital may also
-    follow a heading or a salutation (see `_ends_a_block`). The joined lines
-    are read again as one paragraph: a link may span the cut (`[Council of` /
-    `Europe](#)`).
+    A paragraph that ends without closing punctuation leaves its sentence
+    open, and the next paragraph continues it, whatever its first letter
+    (`…coordinated by the` / `United Nations Office…`), unless either is a
+    block of another kind (see `_self_contained`) or the first may end a
+    block (see `_ends_a_block`). The pieces' Markdown lines are read as one
+    paragraph when it is complete (`settle`): a link may span the cut
+    (`[Council of` / `Europe](#)`). Each piece is looked at a bounded number
+    of times, so even a file of unpunctuated one-word paragraphs parses in
+    linear time.
     """
-    if first[-1] in _TERMINAL or _self_contained(before) or _self_contained(lines, second=True):
-        return None
-    if not (text[0].islower() or text[0].isdigit()) and _ends_a_block(first):
-        return None
-    return _paragraph([*before, *lines])
+
+    def __init__(self, *outputs: list[str]) -> None:
+        self._outputs = outputs  # lists that get each paragraph, in place
+        self._last = ""  # the last paragraph's text (its first piece while rejoining)
+        self._lines: Sequence[str] = ()  # its Markdown lines
+        self._joined: list[str] | None = None  # all its lines, once a piece was rejoined
+        self._open = False  # its last piece leaves the sentence open
+
+    def add(self, lines: Sequence[str], text: str) -> None:
+        """Take the next paragraph: a new one, or the rest of the last one's sentence."""
+        joined = self._joined
+        if self._open and _continues(None if joined else self._last, lines, text):
+            if joined is None:
+                joined = self._joined = [*self._lines]
+            joined.extend(lines)
+        else:
+            if joined:
+                self.settle()
+            for out in self._outputs:
+                out.append(text)
+            self._last = text
+            self._lines = lines
+        self._open = text[-1] not in _TERMINAL and not _self_contained(lines)
+
+    def settle(self) -> None:
+        """Close the last paragraph: nothing continues it, and its text is final."""
+        self._open = False
+        if self._joined:
+            self._last = _paragraph(self._joined)
+            for out in self._outputs:
+                out[-1] = self._last
+        self._joined = None
+
+
+def _continues(first: str | None, lines: Sequence[str], text: str) -> bool:
+    """Whether a paragraph continues the open sentence of a `first` one (None: a rejoined one).
+
+    A continuation in lower case or a digit can only be the rest of the
+    sentence; one with a capital may also start a new block after a heading
+    or a salutation, which a rejoined paragraph never is.
+    """
+    if _self_contained(lines, second=True):
+        return False
+    if text[0].islower() or text[0].isdigit():
+        return True
+    return first is None or not _ends_a_block(first)
 
 
 # Markdown list items (`- x`, `* x`, `+ x`, `• x`, `1. x`, `1) x`).
@@ -394,6 +435,8 @@ def _ends_a_block(text: str) -> bool:
     opens a speech: short comma-separated forms of address ending in a comma
     (`Excellencies, ladies and gentlemen,`).
     """
+    if not (text[0].isupper() or text[0].isdigit()):
+        return False  # `coordinated by` is no heading
     words = text.split()
     if len(words) <= _MAX_SHORT_HEADING_WORDS:
         return True
@@ -402,7 +445,7 @@ def _ends_a_block(text: str) -> bool:
         return not any(ch.isdigit() for ch in text) and all(
             0 < len(part.split()) <= _MAX_SALUTATION_PART_WORDS for part in parts
         )
-    if len(words) > _MAX_HEADING_WORDS or not words[0][:1].isupper():
+    if len(words) > _MAX_HEADING_WORDS:
         return False
     return all(
         w[:1].isupper() or w[:1].isdigit() or not w[:1].isalpha() or w in _MINOR_WORDS
@@ -452,7 +495,9 @@ _SURNAME_PARTICLES = _PARTICLES | _wordset("ó ní nic mac mc ua uí ibn ben abu
 # An elided particle before a surname: `d’`, `l’`, `dell’`, `degl’`.
 _MAX_ELIDED_CHARS = 4
 # Words a Title Case heading leaves in lower case (`Notes on the Case of X`).
-_MINOR_WORDS = _PARTICLES | _wordset("of the for and or nor at in on to a an by with from as per via")
+_MINOR_WORDS = _PARTICLES | _wordset(
+    "of the for and or nor at in on to a an by with from as per via"
+)
 # Capitalised words that are titles or organisation words, and (below) sentence
 # openers: never part of a person's name, so they end a name read from its end.
 _TITLE_WORDS = _wordset(
@@ -523,13 +568,23 @@ def _capitalised(tok: str) -> bool:
     """
     if tok[:1].isupper():
         return True
-    cut = tok.find("’") if "’" in tok else tok.find("'")
+    return _elided_capital(tok)
+
+
+def _elided_capital(tok: str) -> bool:
+    """`d’Alessandro`: a short lower-case particle, an apostrophe, a capital."""
+    cut = tok.find("’")
+    if cut < 0:
+        cut = tok.find("'")
     return 0 < cut <= _MAX_ELIDED_CHARS and tok[cut + 1 : cut + 2].isupper() and tok[0].isalpha()
 
 
 def _is_run_token(tok: str) -> bool:
     """A token that can sit inside a capitalised run (names, titles, particles)."""
-    return (_capitalised(tok) and not _is_possessive(tok)) or tok in _PARTICLES
+    # Most tokens are plain lower-case words: test the cheap cases first.
+    if tok[:1].isupper():
+        return not _is_possessive(tok)
+    return tok in _PARTICLES or (("’" in tok or "'" in tok) and _elided_capital(tok))
 
 
 def _is_name_word(tok: str) -> bool:
@@ -649,18 +704,21 @@ class _Attributor:
     yields an answer:
     1. the clause just before the verb (`X said`, `the prosecutor added`;
        adverbs such as `also` skipped); around an apposition (`X, Head of
-       Unit, said`, `Europol’s Director, X, said`) the part before it, then
-       the apposition;
+       Unit, said`, `the head of the team, X, said`) both sides, the one that
+       starts with a name first;
     2. else the clause just after it (`said X`, `said Deputy Minister X`,
-       `according to X`).
+       `according to X`), and a name set after it by a comma (`said the head
+       of the investigation, X`), which is tried first.
     In the clause: `he`/`she` is the previous quote's speaker; a capitalised
     run holding a speaker-card name is that card (longest match); else the
     run's trailing name words are the name: titles and organisation words
     before it are dropped, a run right after `the` is no person, a lone
-    surname must match a card or a person named earlier. Before the verb the
-    name ends the clause or is followed by an affiliation (`X of the Swedish
-    Police said`). A phrase without a name (`the Director`) is a reference,
-    resolved by `_resolve_reference`. Unknown: None.
+    surname must match a card or a person named earlier, and a surname with
+    its particle (`De Bolle`, `Ó Briain`) is that person when one matches.
+    Before the verb the name ends the clause or is followed by an
+    affiliation (`X of the Swedish Police said`). A phrase without a name
+    (`the Director`) is a reference, resolved by `_resolve_reference`.
+    Unknown: None.
     """
 
     def __init__(self, cards: Sequence[Speaker], history: list[str]) -> None:
@@ -828,8 +886,8 @@ class _Attributor:
         and organisation words (acronyms, capitalised non-title words,
         `Europol’s`). Candidates are speaker cards, then people named earlier
         (latest first). First pass: a candidate whose role/title holds every
-        word, one without a further rank word preferred (see `_best_fit`);
-        cards before people named in the text. Second pass: a leadership word (`Chief`, `Head`) matches any
+        word, one without a further rank word preferred (see `_best_fit`).
+        Second pass: a leadership word (`Chief`, `Head`) matches any
         leadership title (`Director`, `Secretary General`) when the
         organisation words match.
         """
@@ -1033,12 +1091,22 @@ def parse_markdown(text: str, *, path: str, rel_path: str) -> Article:
     history: list[str] = []
     attributor: _Attributor | None = None
     header = False  # inside the date / type / speaker-card zone after the headline
-    last_para: str | None = None  # the body paragraph just before, if nothing came between
-    last_lines: list[str] = []  # its Markdown lines
+    body = _Paragraphs(draft.body, history)
+    after_para = False  # the block just before was a body paragraph
     i = 0
     while i < len(blocks):
         kind, value = blocks[i]
         i += 1
+        if kind == "para":
+            if header and _header_block(draft, value):
+                continue
+            header = False
+            paragraph = _paragraph(value)
+            if paragraph:
+                body.add(value, paragraph)
+                after_para = True
+            continue
+        body.settle()  # any other block ends the paragraph: no sentence runs across it
         if kind == "heading":
             level_one = _headline(value) if draft.headline is None else None
             if level_one is not None:
@@ -1047,33 +1115,14 @@ def parse_markdown(text: str, *, path: str, rel_path: str) -> Article:
                 draft.headline = level_one
                 history.append(level_one)
                 header = True
-                last_para = None
+                after_para = False
                 continue
             # A lower heading is a body paragraph of its own, never rejoined.
-            header, last_para = False, None
+            header, after_para = False, False
             heading = _inline_text(_heading_text(value))
             if heading:
                 draft.body.append(heading)
                 history.append(heading)
-            continue
-        if kind == "para":
-            if header and _header_block(draft, value):
-                continue
-            header = False
-            paragraph = _paragraph(value)
-            if not paragraph:
-                continue
-            joined = None
-            if last_para is not None:
-                joined = _rejoin(last_lines, last_para, value, paragraph)
-            if joined is not None:
-                draft.body[-1] = history[-1] = joined
-                last_lines = [*last_lines, *value]
-            else:
-                draft.body.append(paragraph)
-                history.append(paragraph)
-                last_lines = value
-            last_para = draft.body[-1]
             continue
         header = False
         if kind == "open":
@@ -1083,22 +1132,16 @@ def parse_markdown(text: str, *, path: str, rel_path: str) -> Article:
             if end == len(blocks) or blocks[end][0] != "close":
                 end = min(end, i + 1)  # unclosed: only the next paragraph is the quote
             inner: list[str] = []
-            inner_lines: list[str] = []
+            pieces = _Paragraphs(inner)
             for _, lines in blocks[i:end]:
                 para = _paragraph(lines)
-                if not para:
-                    continue
-                joined = _rejoin(inner_lines, inner[-1], lines, para) if inner else None
-                if joined is not None:
-                    inner[-1] = joined
-                    inner_lines = [*inner_lines, *lines]
-                else:
-                    inner.append(para)
-                    inner_lines = lines
+                if para:
+                    pieces.add(lines, para)
+            pieces.settle()
             i = end + (end < len(blocks) and blocks[end][0] == "close")
             if attributor is None:
                 attributor = _Attributor(draft.speakers, history)
-            quote = _quote(inner, attributor, last_para)
+            quote = _quote(inner, attributor, draft.body[-1] if after_para else None)
             if quote:
                 draft.quotes.append(quote)
                 history.extend(inner)
@@ -1108,7 +1151,8 @@ def parse_markdown(text: str, *, path: str, rel_path: str) -> Article:
             bucket.extend(v for v in values if v not in bucket)
         elif kind == "source" and draft.url is None and _is_absolute_url(value):
             draft.url = value
-        last_para = None
+        after_para = False
+    body.settle()
     return _finish(draft, path=path, rel_path=rel_path)
 
 

@@ -21,10 +21,10 @@ import struct
 import warnings
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import whoosh.index
 from whoosh.filedb.filestore import FileStorage
@@ -45,9 +45,10 @@ from index.schema import (
     split_values,
 )
 
+_T = TypeVar("_T")
 METADATA_FILE = "pressearch.json"
 # The table of contents Whoosh writes on every commit (default index name MAIN).
-_TOC_NAME = re.compile(r"^_MAIN_\d+\.toc$")
+_TOC_NAME = re.compile(r"^_MAIN_(\d+)\.toc$")
 
 # What Whoosh raises when a table of contents or a segment file is missing,
 # truncated or overwritten (each seen by truncating and deleting files of a
@@ -136,9 +137,43 @@ def open_index(index_dir: Path) -> Index:
     """
     check_index(index_dir)
     try:
-        return _CheckedIndex(FileStorage(str(index_dir)))
+        return retry_racing_commits(index_dir, lambda: _CheckedIndex(FileStorage(str(index_dir))))
     except INDEX_DAMAGE as exc:
         raise corrupt_error(index_dir, exc) from exc
+
+
+# Opening attempts when commits keep replacing the files being opened.
+_OPEN_ATTEMPTS = 10
+
+
+def retry_racing_commits(index_dir: Path, open_: Callable[[], _T]) -> _T:
+    """`open_()`, tried again when a concurrent commit deleted the files it was opening.
+
+    A commit deletes the table of contents and the segments it replaced, so
+    an open that read the old table of contents can miss a file: gone while
+    the generation moved on, that is a race; gone with no new commit, damage
+    (the FileNotFoundError is raised).
+    """
+    attempts = _OPEN_ATTEMPTS
+    while True:
+        generation = _generation(index_dir)
+        try:
+            return open_()
+        except FileNotFoundError as exc:
+            attempts -= 1
+            if not attempts or _generation(index_dir) == generation:
+                raise
+            close_leftovers(exc)
+
+
+def _generation(index_dir: Path) -> int:
+    """The generation of the newest table of contents (-1 when there is none)."""
+    try:
+        names = os.listdir(index_dir)
+    except OSError:
+        return -1
+    found = (_TOC_NAME.match(name) for name in names)
+    return max((int(m.group(1)) for m in found if m), default=-1)
 
 
 class _CheckedIndex(FileIndex):  # type: ignore[misc]

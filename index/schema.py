@@ -10,16 +10,20 @@ existing index must be read.
 
 from __future__ import annotations
 
+import datetime as dt
+import pickle
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
 from whoosh import fields, formats
 from whoosh.analysis import Analyzer, RegexTokenizer, Token
 from whoosh.support.charset import accent_map
+from whoosh.system import pack_uint
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Text fields searched by a bare query word, with their BM25F weights:
 # a headline match counts most, then quotes, then the body.
@@ -121,7 +125,6 @@ class PressAnalyzer(Analyzer):  # type: ignore[misc]
         **kwargs: Any,
     ) -> Iterator[Token]:
         no_morph = kwargs.pop("no_morph", False)
-        do_stem = self.stemming and not no_morph
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.boost = 1.0
         token.stopped = False
@@ -136,27 +139,19 @@ class PressAnalyzer(Analyzer):  # type: ignore[misc]
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        query_mode = mode == "query"
+        forms_of = _forms_cache(self.stemming and not no_morph, mode == "query", removestops)
         pos = start_pos
         for match in _WORD.finditer(value):
-            word = fold(match.group())
-            if word.endswith("'s"):
-                word = word[:-2]
-            if not word:
+            surface = match.group()
+            emitted = forms_of.get(surface)
+            if emitted is None:
+                emitted = forms_of.compute(surface)
+            if not emitted:
                 continue
-            if _JOINERS.search(word):
-                parts = [p for p in _JOINERS.split(word) if p]
-                emitted = [word]
-                if not query_mode:
-                    emitted += [self._term(p, do_stem) for p in parts if p not in STOP_WORDS]
-            elif removestops and word in STOP_WORDS:
-                continue
-            else:
-                emitted = [self._term(word, do_stem)]
-            for text in dict.fromkeys(emitted):  # unique, in order
+            for text in emitted:
                 token.text = text
                 if keeporiginal:
-                    token.original = match.group()
+                    token.original = surface
                 if positions:
                     token.pos = pos
                 if chars:
@@ -165,9 +160,154 @@ class PressAnalyzer(Analyzer):  # type: ignore[misc]
                 yield token
             pos += 1
 
-    @staticmethod
-    def _term(word: str, do_stem: bool) -> str:
-        return stem(word) if do_stem else word
+    def index_terms(self, value: str) -> tuple[dict[str, list[int]], set[str]]:
+        """Each indexed term of `value` with its positions, and the unstemmed words.
+
+        What `__call__` yields in index mode, gathered without Token objects,
+        plus the unstemmed forms (the spelling words) from the same pass.
+        """
+        forms_of = _forms_cache(self.stemming, False, True)
+        positions: dict[str, list[int]] = {}
+        surfaces: dict[str, None] = {}
+        pos = 0
+        for surface in _WORD.findall(value):
+            emitted = forms_of.get(surface)
+            if emitted is None:
+                emitted = forms_of.compute(surface)
+            if not emitted:
+                continue
+            surfaces[surface] = None
+            for text in emitted:
+                at = positions.get(text)
+                if at is None:
+                    positions[text] = [pos]
+                else:
+                    at.append(pos)
+            pos += 1
+        plain = _forms_cache(False, False, True)
+        words: set[str] = set()
+        for surface in surfaces:
+            unstemmed = plain.get(surface)
+            words.update(plain.compute(surface) if unstemmed is None else unstemmed)
+        return positions, words
+
+
+class _Forms(dict[str, tuple[str, ...]]):
+    """Surface word → the terms it is indexed as (empty: skipped), for one analysis mode.
+
+    Press text repeats its words, so each distinct surface form is folded,
+    split and stemmed once; the table is emptied when it grows past
+    `_FORMS_MAX` entries, which bounds its memory on any corpus.
+    """
+
+    def __init__(self, stemming: bool, query_mode: bool, removestops: bool) -> None:
+        super().__init__()
+        self.stemming = stemming
+        self.query_mode = query_mode
+        self.removestops = removestops
+
+    def compute(self, surface: str) -> tuple[str, ...]:
+        word = fold(surface)
+        if word.endswith("'s"):
+            word = word[:-2]
+        forms: tuple[str, ...]
+        if not word:
+            forms = ()
+        elif _JOINERS.search(word):
+            emitted = [word]
+            if not self.query_mode:
+                parts = [p for p in _JOINERS.split(word) if p]
+                emitted += [self._term(p) for p in parts if p not in STOP_WORDS]
+            forms = tuple(dict.fromkeys(emitted))  # unique, in order
+        elif self.removestops and word in STOP_WORDS:
+            forms = ()
+        else:
+            forms = (self._term(word),)
+        if len(self) >= _FORMS_MAX:
+            self.clear()
+        self[surface] = forms
+        return forms
+
+    def _term(self, word: str) -> str:
+        return stem(word) if self.stemming else word
+
+
+_FORMS_MAX = 200_000
+_FORMS: dict[tuple[bool, bool, bool], _Forms] = {}
+
+
+def _forms_cache(stemming: bool, query_mode: bool, removestops: bool) -> _Forms:
+    key = (stemming, query_mode, removestops)
+    table = _FORMS.get(key)
+    if table is None:
+        table = _FORMS[key] = _Forms(*key)
+    return table
+
+
+class PressText(fields.TEXT):  # type: ignore[misc]
+    """A TEXT field analysed by `PressAnalyzer` in a single pass per value.
+
+    Whoosh's TEXT analyses a value once for its postings and, with
+    `spelling=True`, a second time without stemming for the spelling words;
+    here one pass gives both (the second call reuses the first's words).
+
+    Whoosh posts each document's spelling words separately (one posting per
+    word and document, all on the segment's first document). The indexer
+    sets `spelling_counts` to a Counter instead: the words are counted there
+    and posted once per segment with their document count as weight (see
+    `index.writer`), which gives the same word frequencies with far fewer
+    postings.
+    """
+
+    spelling_counts: Counter[str] | None = None
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        analyzer = self.analyzer
+        if (
+            not isinstance(value, str)
+            or not isinstance(analyzer, PressAnalyzer)
+            or type(self.format) is not formats.Positions
+            or kwargs.get("mode", "index") != "index"
+        ):
+            yield from super().index(value, **kwargs)
+            return
+        positions, words = analyzer.index_terms(value)
+        self._spelling = (value, words)
+        boost = self.format.field_boost
+        for text, at in positions.items():
+            yield text.encode("utf-8"), len(at), len(at) * boost, _encode_positions(at)
+
+    def spellable_words(self, value: Any) -> Iterator[str]:
+        last = getattr(self, "_spelling", None)
+        self._spelling = None
+        if last is not None and last[0] is value:
+            words: Iterable[str] = last[1]
+        else:
+            words = super().spellable_words(value)
+        if self.spelling_counts is not None:
+            self.spelling_counts.update(words)
+            return iter(())
+        return iter(sorted(words))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The schema is pickled into the index: leave the indexing state out.
+        state = dict(self.__dict__)
+        state.pop("_spelling", None)
+        state.pop("spelling_counts", None)
+        return state
+
+
+@lru_cache(maxsize=4096)
+def _single_position(pos: int) -> bytes:
+    return pack_uint(1) + pickle.dumps([pos], 2)
+
+
+def _encode_positions(at: list[int]) -> bytes:
+    """`formats.Positions.encode(at)`, byte for byte, faster: most terms occur once."""
+    if len(at) == 1:
+        return _single_position(at[0])
+    deltas = [at[0]] + [b - a for a, b in zip(at, at[1:])]
+    return pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
 
 
 class FacetValues(fields.FieldType):  # type: ignore[misc]
@@ -183,6 +323,40 @@ class FacetValues(fields.FieldType):  # type: ignore[misc]
             analyzer=RegexTokenizer("[^" + VALUE_SEPARATOR + "]+"),
             sortable=True,
         )
+
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str) or kwargs:
+            yield from super().index(value, **kwargs)
+            return
+        # What the separator tokenizer and the Existence format make of the
+        # value, without building a Token per value.
+        boost = self.format.field_boost
+        for word in {v for v in value.split(VALUE_SEPARATOR) if v}:
+            yield word.encode("utf-8"), 1, boost, b""
+
+
+class PressDate(fields.DATETIME):  # type: ignore[misc]
+    """A DATETIME whose index terms are computed once per distinct date.
+
+    Each date is indexed as several trie terms, which costs ~80 µs to
+    compute, and an archive holds far fewer dates than articles.
+    """
+
+    def index(self, num: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(num, dt.datetime) or kwargs:
+            yield from super().index(num, **kwargs)
+            return
+        terms = _DATE_TERMS.get(num)
+        if terms is None:
+            if len(_DATE_TERMS) >= _DATE_TERMS_MAX:
+                _DATE_TERMS.clear()
+            terms = _DATE_TERMS[num] = tuple(super().index(num))
+        yield from terms
+
+
+_DATE_TERMS_MAX = 50_000
+_DATE_TERMS: dict[dt.datetime, tuple[tuple[bytes, int, float, bytes], ...]] = {}
 
 
 def join_values(values: tuple[str, ...] | list[str]) -> str:
@@ -207,14 +381,12 @@ def build_schema() -> fields.Schema:
         # "mtime_ns:size" of the file the article came from: change detection.
         filesig=fields.ID(sortable=True),
         url=fields.ID(sortable=True),
-        headline=fields.TEXT(
-            analyzer=text, field_boost=TEXT_FIELDS["headline"], spelling=True
-        ),
-        body=fields.TEXT(analyzer=text, field_boost=TEXT_FIELDS["body"], spelling=True),
-        quotes=fields.TEXT(analyzer=text, field_boost=TEXT_FIELDS["quotes"]),
-        speaker=fields.TEXT(analyzer=names, field_boost=TEXT_FIELDS["speaker"]),
-        role=fields.TEXT(analyzer=text, field_boost=TEXT_FIELDS["role"]),
-        date=fields.DATETIME(sortable=True),
+        headline=PressText(analyzer=text, field_boost=TEXT_FIELDS["headline"], spelling=True),
+        body=PressText(analyzer=text, field_boost=TEXT_FIELDS["body"], spelling=True),
+        quotes=PressText(analyzer=text, field_boost=TEXT_FIELDS["quotes"]),
+        speaker=PressText(analyzer=names, field_boost=TEXT_FIELDS["speaker"]),
+        role=PressText(analyzer=text, field_boost=TEXT_FIELDS["role"]),
+        date=PressDate(sortable=True),
         record=fields.STORED(),
     )
     schema.add(FACET_PREFIX + "*", FacetValues(), glob=True)

@@ -50,16 +50,18 @@ import stat
 import tempfile
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import whoosh.index
 from whoosh.filedb.filestore import FileStorage
+from whoosh.system import pack_uint
 from whoosh.util.filelock import try_for
 
 from index.article import Article
@@ -73,8 +75,16 @@ from index.reader import (
     close_leftovers,
     corrupt_error,
     has_index,
+    retry_racing_commits,
 )
-from index.schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema, facet_field, join_values
+from index.schema import (
+    SCHEMA_VERSION,
+    TEXT_FIELDS,
+    PressText,
+    build_schema,
+    facet_field,
+    join_values,
+)
 
 __all__ = [
     "Failure",
@@ -391,13 +401,16 @@ def _open_for_writing(index_dir: Path, *, rebuild: bool, wait: float) -> Any:
     if not rebuild:
         check_index(index_dir)
         try:
-            return whoosh.index.open_dir(str(index_dir))
+            return retry_racing_commits(index_dir, partial(whoosh.index.open_dir, str(index_dir)))
         except INDEX_DAMAGE as exc:
             raise corrupt_error(index_dir, exc) from exc
     try:
         # Our schema, not the one pickled in the old table of contents: a
         # rebuild must work across schema versions.
-        return whoosh.index.open_dir(str(index_dir), schema=build_schema())
+        schema = build_schema()
+        return retry_racing_commits(
+            index_dir, partial(whoosh.index.open_dir, str(index_dir), schema=schema)
+        )
     except INDEX_DAMAGE as exc:
         # The old table of contents is unreadable, so there is nothing left
         # to protect: start a new one.
@@ -487,6 +500,7 @@ class _Run:
         except whoosh.index.LockError:
             raise _locked(self.index_dir, self.wait) from None
         self.deleted = set()
+        _count_spelling(self.writer)
         try:
             with self.writer.reader() as reader:
                 self.by_path, self.by_id = _read_indexed(reader)
@@ -504,6 +518,7 @@ class _Run:
             raise
 
     def _commit(self) -> None:
+        _post_spelling(self.writer)
         self.writer.commit()
         self.writer = None
 
@@ -637,6 +652,29 @@ class _Run:
 
 def _duplicate(ident: str, *, kept: str, dropped: str) -> Failure:
     return Failure(dropped, f"duplicate id {ident}, also in {kept}, which is kept")
+
+
+def _count_spelling(writer: Any) -> None:
+    """Have the writer's spelling fields count their words (see `PressText`)."""
+    for field in writer.schema:
+        if isinstance(field, PressText) and field.separate_spelling():
+            field.spelling_counts = Counter()
+
+
+def _post_spelling(writer: Any) -> None:
+    """Post each counted spelling word once, weighted by its document count.
+
+    Into the writer's posting pool (as Whoosh's own per-document spelling
+    postings go), on the segment's first document, as Whoosh does.
+    """
+    for name, field in writer.schema.items():
+        counts = field.spelling_counts if isinstance(field, PressText) else None
+        if counts is None:
+            continue
+        spelling = field.spelling_fieldname(name)
+        for word, count in counts.items():
+            writer.pool.add((spelling, word.encode("utf-8"), 0, count, pack_uint(count)))
+        field.spelling_counts = None
 
 
 def _read_indexed(reader: Any) -> tuple[dict[str, _Indexed], dict[str, tuple[str, int]]]:

@@ -34,7 +34,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from index.errors import QueryError, UsageError
-from search.scoring import WordInFields
+from search.scoring import CoordOr, WordInFields
 from index.schema import (
     BUILTIN_FACETS,
     DEFAULT_SEARCH_FIELDS,
@@ -52,7 +52,7 @@ from index.schema import (
 # Coordination factor of match="any" (Whoosh's OrGroup.factory): the closer
 # to 1, the more an article gains from matching more of the query's terms.
 # Ranking (issue 4) tunes this.
-ANY_MATCH_SCALE = 0.9
+ANY_MATCH_SCALE: float | None = None
 # Bounds that keep one query from costing minutes of CPU.
 MAX_QUERY_CHARS = 20_000
 # Whoosh nests an AND's matchers one inside the next, so 1,000 terms overflow
@@ -424,7 +424,7 @@ class _AnyGroup(syntax.GroupNode):  # type: ignore[misc]
     """Clauses side by side with match="any" (Whoosh's OrGroup.factory, but
     not an OrGroup, so that an explicit OR never merges into it)."""
 
-    qclass = query.Or
+    qclass = CoordOr
 
     def __init__(self, nodes: Any = None, boost: float = 1.0, **kwargs: Any) -> None:
         kwargs["scale"] = ANY_MATCH_SCALE
@@ -1049,6 +1049,8 @@ def compile_query(request: SearchRequest, reader: Any) -> CompiledQuery:
     if text.strip():
         _check_quotes(ctx)
         raw = _parser(ctx, request.match).parse(text, normalize=False)
+        if request.match == "any":
+            _split_compounds(ctx, raw)
         _merge_repeats(raw)
         if raw.normalize() is query.NullQuery:
             raise _nothing_to_search(ctx)
@@ -1065,6 +1067,41 @@ def compile_query(request: SearchRequest, reader: Any) -> CompiledQuery:
         filter=None if filter_q is None else filter_q.normalize(),
         explain=_explain(ctx, request, raw, filter_q),
     )
+
+
+COMPOUND_WEIGHT = 1.0
+
+
+def _parts(ctx: _Context, word: WordInFields) -> list[WordInFields]:
+    """The parts of a compound word (`three-dimensional`), each in the word's fields."""
+    per_field: list[list[query.Term]] = []
+    for term in word.subqueries:
+        if not isinstance(term, query.Term):
+            return []
+        tokens = list(ctx.schema[term.fieldname].process_text(term.text))
+        per_field.append([query.Term(term.fieldname, t) for t in tokens[1:] if len(t) > 1])
+    counts = {len(p) for p in per_field}
+    if len(counts) != 1 or not counts.pop():
+        return []
+    return [WordInFields(list(terms)) for terms in zip(*per_field)]
+
+
+def _split_compounds(ctx: _Context, q: query.Query) -> None:
+    for child in q.children():
+        _split_compounds(ctx, child)
+    if not isinstance(q, query.Or):
+        return
+    out: list[query.Query] = []
+    for sub in q.subqueries:
+        parts = _parts(ctx, sub) if isinstance(sub, WordInFields) else []
+        if parts:
+            if COMPOUND_WEIGHT:
+                sub.boost *= COMPOUND_WEIGHT
+                out.append(sub)
+            out.extend(p.with_boost(sub.boost / (COMPOUND_WEIGHT or 1)) for p in parts)
+        else:
+            out.append(sub)
+    q.subqueries = out
 
 
 def _merge_repeats(q: query.Query) -> None:
@@ -1088,7 +1125,13 @@ def _merge_repeats(q: query.Query) -> None:
         else:
             first[key] = sub
             kept.append(sub)
+    if QTF_POWER != 1.0:
+        for sub in kept:
+            sub.boost = sub.boost ** QTF_POWER
     q.subqueries = kept
+
+
+QTF_POWER = 1.0
 
 
 def _check_quotes(ctx: _Context) -> None:

@@ -454,9 +454,8 @@ def render_syntax(text: str, console: Console) -> None:
 
 
 __all__ = [
-    "check_json",
-    "render_check",
     "CSV_COLUMNS",
+    "check_json",
     "dumps",
     "facet_values_json",
     "hit_json",
@@ -464,6 +463,7 @@ __all__ = [
     "index_report_json",
     "make_console",
     "render_article",
+    "render_check",
     "render_facet_values",
     "render_index_report",
     "render_search",

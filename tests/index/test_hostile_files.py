@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from index.parse import MAX_FILE_BYTES, read_file
 from index.reader import get_article, open_index
-from index.writer import Failure, IndexReport, Progress, build
+from index.writer import Failure, Progress, build
 from search.cli import app
 from tests.conftest import article_markdown, write_article
 

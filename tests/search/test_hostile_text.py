@@ -248,9 +248,26 @@ def test_index_errors_name_hostile_files_visibly(tmp_path: Path) -> None:
     (archive / NAME).write_bytes(b"\x00\x01binary")
     for mode in ("--json", "--quiet"):
         code, out, err = run("index", archive, "--index", tmp_path / "index", mode)
-        assert code == 1
-        assert err == f"Error: {archive}/{NAME_SHOWN}: binary file\n"
-    report = json.loads(run("index", archive, "--index", tmp_path / "index", "--json")[1])
-    assert report["failed"] == [{"path": str(archive / NAME), "error": "binary file"}]
-    code, out, err = run("index", archive, "--index", tmp_path / "index")
-    assert err == f"Error: {archive}/{NAME_SHOWN}: binary file\n"
+        assert (code, err) == (1, f"Error: {archive}/{NAME_SHOWN}: binary file\n")
+        if mode == "--json":  # the path unchanged, its controls escaped
+            assert json.loads(out)["failed"] == [
+                {"path": str(archive / NAME), "error": "binary file"}
+            ]
+    code, _, err = run("index", archive, "--index", tmp_path / "index")
+    assert (code, err) == (1, f"Error: {archive}/{NAME_SHOWN}: binary file\n")
+
+
+def test_batch_shows_a_hostile_query_visibly(index: tuple[Path, Path], tmp_path: Path) -> None:
+    _, index_dir = index
+    queries = tmp_path / "queries.txt"
+    bad = "\x1b]8;;https://evil.example\x07police\x1b]8;;\x07 ("
+    queries.write_text(f"police\n{bad}\n", encoding="utf-8")
+    code, out, err = run("batch", queries, "--index", index_dir, "--no-snippets")
+    assert code == 2
+    first, second = map(json.loads, out.splitlines())
+    assert first["total"] == 3
+    assert second["query"] == bad  # unchanged in JSON
+    assert err.splitlines() == [
+        f"Error: line 2: {second['error'].replace(chr(27), '␛').replace(chr(7), '␇')}",
+        "Error: 1 of the queries could not be understood (see above)",
+    ]

@@ -518,7 +518,7 @@ FIELDS = (
         ),
         (
             "word " * 1001,
-            "query has 1,001 terms; the limit is 1,000 — shorten it or split it into "
+            "query has 1,001 terms; the limit is 500 — shorten it or split it into "
             "several queries",
             None,
         ),
