@@ -403,9 +403,10 @@ def render_index_report(report: IndexReport, console: Console, errors: Console) 
         Text(
             f"{report.added} added, {report.updated} updated, {report.removed} removed, "
             f"{report.unchanged} unchanged, {len(report.failed)} failed "
-            f"({report.files_seen} files in {report.seconds:.1f} s) → {safe_line(report.index_dir)}"
+            f"({report.files_seen} files in {report.seconds:.1f} s)"
         )
     )
+    console.print(Text(f"index: {safe_line(report.index_dir)}", style=META_STYLE))
 
 
 def index_progress(console: Console) -> Progress:
