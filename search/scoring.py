@@ -1,6 +1,22 @@
-"""How matching articles are scored: BM25F with per-field weights.
+"""How matching articles are scored: BM25F, each word saturated once across fields.
 
-Model: (draft for experiments)
+Model: a bare word is searched in several fields (headline, body, quotes,
+speaker) and scored as one BM25F term (Robertson & Zaragoza, 2009): its
+frequency in each field times the field's weight (`index.schema.TEXT_FIELDS`,
+stored in the index as the field boost) is divided by that field's length
+normalisation, 1 - B + B * length / average length; the sum over the fields,
+tf, is saturated once: idf * tf * (K1 + 1) / (tf + K1). So a word found in
+headline and body counts once, more for being in the headline, not twice.
+The idf is Lucene's, log(1 + (N - df + 0.5) / (df + 0.5)), with df the word's
+largest document frequency over the text fields, so that a word is not rarer
+for appearing in a short field. A term searched in one field
+(`headline:europol`, a wildcard's words, a phrase) gets the same formula over
+that one field. A query's words add up, each times its boost (a word typed
+twice counts twice: `search.query`).
+
+Whoosh's own matchers do the work: `_FieldFrequency` scores a posting with its
+weighted, length-normalised frequency (a per-term scorer hook), a union of the
+word's field matchers adds those up, and `_Saturated` wraps the union.
 """
 
 from __future__ import annotations
@@ -12,249 +28,156 @@ from whoosh import matching, query, scoring
 
 from index.schema import TEXT_FIELDS
 
+# Lucene's defaults. On CISI and Cranfield (bench.relevance) K1 1.2-1.6 with
+# B 0.6-0.75 are within about a point of MAP of each other; K1 near 4 gained
+# 3 points there but lost 5 on CACM and 15 on NPL, so the defaults stay.
 K1 = 1.2
 B = 0.75
-FIELD_B: dict[str, float] = {}
-IDF = "lucene"  # or "whoosh"
-SHARED_IDF = True
-# query-time field weight multipliers applied to tf (index-time boost divided out)
-FIELD_WEIGHTS: dict[str, float] | None = None
-TRUE_BM25F = True
-DELTA = 0.0
-DOC_NORM = False
 
 
-IDF_POWER = 1.0
+def idf(doc_count: int, doc_frequency: int) -> float:
+    """Lucene's BM25 idf: never negative, steeper than Whoosh's for rare words."""
+    return log(1 + (doc_count - doc_frequency + 0.5) / (doc_frequency + 0.5))
 
 
-def _idf(n: int, df: int) -> float:
-    if IDF == "lucene":
-        return float(log(1 + (n - df + 0.5) / (df + 0.5)) ** IDF_POWER)
-    return log(n / (df + 1)) + 1
+def _word_doc_frequency(searcher: Any, text: str) -> int:
+    return max(int(searcher.doc_frequency(name, text)) for name in TEXT_FIELDS)
 
 
-def _field_scale(searcher: Any, fieldname: str) -> float:
-    if FIELD_WEIGHTS is None:
-        return 1.0
-    boost = searcher.schema[fieldname].format.field_boost or 1.0
-    return FIELD_WEIGHTS.get(fieldname, 1.0) / boost
+def _length_norm(searcher: Any, fieldname: str) -> tuple[float, float]:
+    """(B, average length) of `fieldname`, from the whole index."""
+    return B, searcher.get_parent().avg_field_length(fieldname) or 1.0
 
 
 class PressBM25F(scoring.WeightingModel):  # type: ignore[misc]
+    """BM25 of one term in one field, with the word's idf over all text fields."""
+
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
-        n = parent.doc_count_all()
-        if SHARED_IDF and fieldname in TEXT_FIELDS:
-            df = max(parent.doc_frequency(f, text) for f in TEXT_FIELDS)
-        else:
-            df = parent.doc_frequency(fieldname, text)
-        return _idf(n, df)
+        df = (
+            _word_doc_frequency(parent, text)
+            if fieldname in TEXT_FIELDS
+            else parent.doc_frequency(fieldname, text)
+        )
+        return idf(parent.doc_count_all(), df)
 
     def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> Any:
         if not searcher.schema[fieldname].scorable:
             return scoring.WeightScorer.for_(searcher, fieldname, text)
-        return PressScorer(searcher, fieldname, text)
+        return _BM25Scorer(searcher, fieldname, text)
 
 
-class PressScorer(scoring.WeightLengthScorer):  # type: ignore[misc]
+class _BM25Scorer(scoring.WeightLengthScorer):  # type: ignore[misc]
     def __init__(self, searcher: Any, fieldname: str, text: str) -> None:
-        parent = searcher.get_parent()
-        self.idf = parent.idf(fieldname, text)
-        self.avgfl = parent.avg_field_length(fieldname) or 1
-        self.b = FIELD_B.get(fieldname, B)
-        self.k1 = K1
-        self.scale = _field_scale(searcher, fieldname)
+        self.idf = searcher.get_parent().idf(fieldname, text)
+        self.b, self.avgfl = _length_norm(searcher, fieldname)
         self.setup(searcher, fieldname, text)
 
     def _score(self, weight: float, length: int) -> float:
-        tf = weight * self.scale
-        norm = self.k1 * ((1 - self.b) + self.b * length / self.avgfl)
-        return float(self.idf * (tf * (self.k1 + 1) / (tf + norm) + DELTA))
+        tf = weight / (1 - self.b + self.b * length / self.avgfl)
+        return _saturate(self.idf, tf)
 
 
-class _FieldTf(scoring.WeightingModel):  # type: ignore[misc]
-    """Scores a posting by its weighted, length-normalised term frequency."""
+def _saturate(idf: float, tf: float) -> float:
+    return float(idf * tf * (K1 + 1) / (tf + K1))
+
+
+class _FieldFrequency(scoring.WeightingModel):  # type: ignore[misc]
+    """Scores a posting with its weighted, length-normalised frequency (no idf)."""
 
     def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> Any:
         if not searcher.schema[fieldname].scorable:
             return scoring.WeightScorer.for_(searcher, fieldname, text)
-        return _TfScorer(searcher, fieldname, text)
+        return _FrequencyScorer(searcher, fieldname, text)
 
 
-class _TfScorer(scoring.WeightLengthScorer):  # type: ignore[misc]
+class _FrequencyScorer(scoring.WeightLengthScorer):  # type: ignore[misc]
     def __init__(self, searcher: Any, fieldname: str, text: str) -> None:
-        parent = searcher.get_parent()
-        self.avgfl = parent.avg_field_length(fieldname) or 1
-        self.b = FIELD_B.get(fieldname, B)
-        self.scale = _field_scale(searcher, fieldname)
+        self.b, self.avgfl = _length_norm(searcher, fieldname)
         self.setup(searcher, fieldname, text)
 
-        if DOC_NORM:
-            self.fields = [f for f in TEXT_FIELDS if f in searcher.schema]
-            self.avgdl = sum(parent.avg_field_length(f) or 0 for f in self.fields) or 1
-            self.dl = lambda d: sum(searcher.doc_field_length(d, f, 0) or 0 for f in self.fields)
-
-    def score(self, matcher: Any) -> float:
-        if not DOC_NORM:
-            return self._score(matcher.weight(), self.dfl(matcher.id()))
-        return float(matcher.weight() * self.scale / ((1 - self.b) + self.b * self.dl(matcher.id()) / self.avgdl))
-
     def _score(self, weight: float, length: int) -> float:
-        return float(weight * self.scale / ((1 - self.b) + self.b * length / self.avgfl))
+        return float(weight / (1 - self.b + self.b * length / self.avgfl))
 
 
-class _Saturate(matching.WrappingMatcher):  # type: ignore[misc]
+class _Saturated(matching.WrappingMatcher):  # type: ignore[misc]
+    """Turns the summed field frequencies of its child into the word's BM25F score."""
+
     def __init__(self, child: Any, idf: float, boost: float = 1.0) -> None:
         super().__init__(child, boost=boost)
         self.idf = idf
+        # Saturation is increasing, so a bound on tf bounds the score. Kept:
+        # collectors ask for it at every replace(), and the child's bound only
+        # loosens as its parts run out.
+        self._max_quality = float(boost * _saturate(idf, child.max_quality()))
 
-    def copy(self) -> _Saturate:
-        return _Saturate(self.child.copy(), self.idf, self.boost)
+    def copy(self) -> _Saturated:
+        return _Saturated(self.child.copy(), self.idf, self.boost)
 
-    def _replacement(self, newchild: Any) -> _Saturate:
-        return _Saturate(newchild, self.idf, self.boost)
+    def _replacement(self, newchild: Any) -> _Saturated:
+        return _Saturated(newchild, self.idf, self.boost)
 
     def replace(self, minquality: float = 0) -> Any:
-        r = self.child.replace(0)
-        if not r.is_active():
+        # The child's qualities are frequencies, not scores: never prune by them.
+        child = self.child.replace(0)
+        if not child.is_active():
             return matching.NullMatcher()
-        return self if r is self.child else self._replacement(r)
+        return self if child is self.child else self._replacement(child)
 
     def supports_block_quality(self) -> bool:
         return False
 
-    def _sat(self, tf: float) -> float:
-        return float(self.boost * self.idf * (tf * (K1 + 1) / (tf + K1) + DELTA))
-
     def max_quality(self) -> float:
-        return self._sat(self.child.max_quality())
+        return self._max_quality
 
     def block_quality(self) -> float:
-        return self._sat(self.child.block_quality())
+        return float(self.boost * _saturate(self.idf, self.child.block_quality()))
 
     def score(self) -> float:
-        return self._sat(self.child.score())
+        return float(self.boost * _saturate(self.idf, self.child.score()))
 
 
 class WordInFields(query.CompoundQuery):  # type: ignore[misc]
-    """One word searched in several fields, scored as one BM25F term."""
+    """One word searched in several fields: matches where any of them has it.
+
+    With `PressBM25F` its terms are scored together as one BM25F term; with
+    any other weighting, or when it is not a plain word in each field (a
+    phrase, a wildcard's words), as an Or of its parts.
+    """
 
     JOINT = " OR "
     intersect_merge = False
 
     def normalize(self) -> query.Query:
-        subs = [s.normalize() for s in self.subqueries]
-        subs = [s for s in subs if s is not query.NullQuery]
-        if not subs:
+        # Unlike Or, a single remaining field keeps the class (and its scoring).
+        subqueries = [q.normalize() for q in self.subqueries]
+        subqueries = [q for q in subqueries if q is not query.NullQuery]
+        if not subqueries:
             return query.NullQuery
-        return self.__class__(subs, boost=self.boost)
+        return self.__class__(subqueries, boost=self.boost)
 
-    def requires(self) -> set[Any]:
+    def requires(self) -> set[query.Query]:
         return set()
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
-        subs = self.subqueries
-        if not TRUE_BM25F or not all(isinstance(s, query.Term) for s in subs):
-            return query.Or(subs, boost=self.boost).matcher(searcher, context)
-        if context is not None and context.weighting is None:
-            return query.Or(subs, boost=self.boost).matcher(searcher, context)
+        terms = self.subqueries
+        weighting = searcher.weighting if context is None else context.weighting
+        if not isinstance(weighting, PressBM25F) or not all(
+            isinstance(q, query.Term) for q in terms
+        ):
+            return query.Or(terms, boost=self.boost).matcher(searcher, context)
         parent = searcher.get_parent()
-        df = max(parent.doc_frequency(s.fieldname, s.text) for s in subs)
-        if not df:
+        df = max(_word_doc_frequency(parent, text) for text in {q.text for q in terms})
+        frequency = (context or searcher.context()).set(weighting=_FieldFrequency())
+        matchers = [m for m in (q.matcher(searcher, frequency) for q in terms) if m.is_active()]
+        if not matchers:
             return matching.NullMatcher()
-        idf = _idf(parent.doc_count_all(), df)
-        ctx = (context or searcher.context()).set(weighting=_FieldTf())
-        ms = [s.matcher(searcher, ctx) for s in subs]
-        ms = [m for m in ms if m.is_active()]
-        if not ms:
-            return matching.NullMatcher()
-        m = ms[0]
-        for other in ms[1:]:
-            m = matching.UnionMatcher(m, other)
-        return _Saturate(m, idf, self.boost)
+        union = matchers[0]
+        for m in matchers[1:]:
+            union = matching.UnionMatcher(union, m)
+        return _Saturated(union, idf(parent.doc_count_all(), df), self.boost)
 
 
 def weighting() -> scoring.WeightingModel:
     """The weighting model every search uses."""
     return PressBM25F()
-
-
-COORD_P = 0.0
-
-
-class _CoordSum(matching.Matcher):  # type: ignore[misc]
-    """Experiment: sum of sub-matchers x (matched weight / total weight) ** p."""
-
-    def __init__(self, subs: list[Any], weights: list[float], total: float) -> None:
-        self.subs = subs
-        self.weights = weights
-        self.total = total
-        self._id: int | None = None
-        self._find()
-
-    def _find(self) -> None:
-        ids = [m.id() for m in self.subs if m.is_active()]
-        self._id = min(ids) if ids else None
-
-    def is_active(self) -> bool:
-        return self._id is not None
-
-    def id(self) -> int:
-        return self._id  # type: ignore[return-value]
-
-    def supports_block_quality(self) -> bool:
-        return False
-
-    def next(self) -> None:
-        cur = self._id
-        for m in self.subs:
-            if m.is_active() and m.id() == cur:
-                m.next()
-        self._find()
-
-    def skip_to(self, target: int) -> None:
-        for m in self.subs:
-            if m.is_active() and m.id() < target:
-                m.skip_to(target)
-        self._find()
-
-    def score(self) -> float:
-        cur = self._id
-        s = 0.0
-        w = 0.0
-        for m, wt in zip(self.subs, self.weights):
-            if m.is_active() and m.id() == cur:
-                s += m.score()
-                w += wt
-        return s * (w / self.total) ** COORD_P
-
-    def replace(self, minquality: float = 0) -> Any:
-        return self
-
-    def copy(self) -> Any:
-        return _CoordSum([m.copy() for m in self.subs], self.weights, self.total)
-
-    def matching_terms(self, id: Any = None) -> Any:
-        for m in self.subs:
-            if m.is_active() and m.id() == self._id:
-                yield from m.matching_terms(id)
-
-    def children(self) -> list[Any]:
-        return self.subs
-
-    def term_matchers(self) -> Any:
-        for m in self.subs:
-            yield from m.term_matchers()
-
-
-class CoordOr(query.Or):  # type: ignore[misc]
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        if not COORD_P or (context is not None and context.weighting is None):
-            return query.Or(self.subqueries, boost=self.boost).matcher(searcher, context)
-        subs = [(q.matcher(searcher, context), q.boost) for q in self.subqueries]
-        total = sum(b for _, b in subs) or 1.0
-        subs = [(m, b) for m, b in subs if m.is_active()]
-        if not subs:
-            return matching.NullMatcher()
-        m = _CoordSum([m for m, _ in subs], [b for _, b in subs], total)
-        return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1 else m

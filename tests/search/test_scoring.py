@@ -1,0 +1,208 @@
+"""search.scoring (with the query side in search.query): exact orders and scores on tiny indexes.
+
+Each test indexes a few hand-written JSON Lines articles, each showing one
+thing, and checks the order the engine returns (ties: newer first) or, where
+the model itself is the point, the exact BM25F score.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from math import log
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from index.writer import build
+from search.engine import Engine
+from search.query import SearchRequest
+from search.scoring import K1, B, idf
+
+
+@pytest.fixture
+def make_engine(tmp_path: Path) -> Iterator[Any]:
+    """Index the given articles (JSON Lines records) and open an Engine on them."""
+    engines: list[Engine] = []
+
+    def make(*articles: dict[str, Any]) -> Engine:
+        folder = tmp_path / f"archive{len(engines)}"
+        folder.mkdir()
+        lines = [json.dumps({"date": "2020-01-01", **a}) for a in articles]
+        (folder / "articles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        index_dir = tmp_path / f"index{len(engines)}"
+        build([folder], index_dir)
+        engines.append(Engine(index_dir))
+        return engines[-1]
+
+    yield make
+    for engine in engines:
+        engine.close()
+
+
+def art(id: str, body: str, date: str, headline: str = "Report") -> dict[str, Any]:
+    """A JSON Lines article with a plain headline."""
+    return {"id": id, "headline": headline, "body": body, "date": date}
+
+
+def ids(engine: Engine, text: str, match: str = "any") -> list[str]:
+    result = engine.search(SearchRequest(text=text, match=match), snippets=False)  # type: ignore[arg-type]
+    return [hit.id for hit in result.hits]
+
+
+def scores(engine: Engine, text: str, match: str = "any") -> dict[str, float]:
+    result = engine.search(SearchRequest(text=text, match=match), snippets=False)  # type: ignore[arg-type]
+    return {hit.id: hit.score for hit in result.hits}
+
+
+def bm25f(idf_: float, tf: float) -> float:
+    return idf_ * tf * (K1 + 1) / (tf + K1)
+
+
+def norm(length: float, average: float) -> float:
+    return 1 - B + B * length / average
+
+
+def test_lucene_idf() -> None:
+    assert idf(10, 1) == pytest.approx(log(1 + 9.5 / 1.5))
+    assert idf(10, 10) == pytest.approx(log(1 + 0.5 / 10.5))  # never negative
+
+
+def test_one_field_score_is_bm25_with_the_field_weight(make_engine: Any) -> None:
+    engine = make_engine(
+        {"id": "a", "headline": "Alpha beta", "body": "Gamma delta"},
+        {"id": "b", "headline": "Gamma delta epsilon zeta", "body": "Eta theta"},
+    )
+    # alpha: once in a headline of 2 words (average 3); headline weight 3.
+    expected = bm25f(idf(2, 1), 3 * 1 / norm(2, 3))
+    assert scores(engine, "headline:alpha") == {"a": pytest.approx(expected, abs=1e-4)}
+    # As a bare word it is searched in every field; only the headline has it.
+    assert scores(engine, "alpha") == {"a": pytest.approx(expected, abs=1e-4)}
+
+
+def test_word_in_headline_and_body_is_saturated_once(make_engine: Any) -> None:
+    engine = make_engine(
+        {"id": "a", "headline": "Alpha beta", "body": "Alpha gamma"},
+        {"id": "b", "headline": "Gamma delta epsilon zeta", "body": "Eta theta"},
+    )
+    # Headline: 3 * 1 / norm(2, 3); body: 1 / norm(2, 2): summed, then saturated.
+    tf = 3 / norm(2, 3) + 1 / norm(2, 2)
+    assert scores(engine, "alpha") == {"a": pytest.approx(bm25f(idf(2, 1), tf), abs=1e-4)}
+
+
+def test_matching_two_words_beats_one_word_in_two_fields(make_engine: Any) -> None:
+    # Summing per-field BM25 scores (Whoosh's BM25F) ranked "twice" first.
+    engine = make_engine(
+        {"id": "twice", "headline": "Fraud case", "body": "The fraud was reported."},
+        {"id": "both", "headline": "Court case", "body": "The bank reported fraud."},
+        {"id": "other", "headline": "Court case", "body": "The weather was fine."},
+    )
+    assert ids(engine, "fraud bank") == ["both", "twice"]
+
+
+def test_repeated_query_word_counts_as_often_as_typed(make_engine: Any) -> None:
+    engine = make_engine(
+        art("alpha", "Alpha gamma delta", "2021-01-01"),
+        art("beta", "Beta gamma delta", "2020-01-01"),
+    )
+    assert ids(engine, "alpha beta") == ["alpha", "beta"]  # equal scores: newer first
+    assert ids(engine, "alpha beta beta") == ["beta", "alpha"]
+    assert ids(engine, "alpha beta beta", match="all") == []  # no article has both
+    one, two = scores(engine, "alpha beta"), scores(engine, "alpha beta beta")
+    assert two["beta"] == pytest.approx(2 * one["beta"], abs=1e-4)
+    assert two["alpha"] == one["alpha"]
+
+
+def test_repeated_word_weighs_more_with_match_all(make_engine: Any) -> None:
+    engine = make_engine(
+        art("alpha", "Alpha alpha beta gamma", "2021-01-01"),
+        art("beta", "Alpha beta beta gamma", "2020-01-01"),
+    )
+    assert ids(engine, "alpha beta", match="all") == ["alpha", "beta"]
+    assert ids(engine, "alpha beta beta", match="all") == ["beta", "alpha"]
+
+
+def test_rarer_word_outweighs_a_common_one(make_engine: Any) -> None:
+    engine = make_engine(
+        art("rare", "Cartel smuggling routes", "2015-01-01"),
+        *(art(f"common{i}", "Police smuggling routes", f"202{i}-01-01") for i in range(4)),
+    )
+    assert ids(engine, "cartel police") == ["rare", "common3", "common2", "common1", "common0"]
+
+
+def test_headline_above_quote_above_body(make_engine: Any) -> None:
+    # Newest in reverse order, so that dates cannot explain the order.
+    engine = make_engine(
+        {
+            "id": "headline", "headline": "Smuggling ring", "body": "Officers met in town.",
+            "quotes": [{"text": "Work goes on."}], "date": "2015-01-01",
+        },
+        {
+            "id": "quote", "headline": "Port ring", "body": "Officers met in town.",
+            "quotes": [{"text": "Smuggling goes on."}], "date": "2018-01-01",
+        },
+        {
+            "id": "body", "headline": "Port ring", "body": "Officers met smuggling town.",
+            "quotes": [{"text": "Work goes on."}], "date": "2021-01-01",
+        },
+    )
+    assert ids(engine, "smuggling", match="all") == ["headline", "quote", "body"]
+
+
+def test_more_matching_words_rank_higher(make_engine: Any) -> None:
+    engine = make_engine(
+        art("one", "Europol met.", "2022-01-01"),
+        art("two", "Europol arrested.", "2021-01-01"),
+        art("three", "Europol arrested smugglers.", "2020-01-01"),
+    )
+    assert ids(engine, "europol arrested smugglers") == ["three", "two", "one"]
+
+
+def test_shorter_field_ranks_first(make_engine: Any) -> None:
+    engine = make_engine(
+        art("long", "Smuggling routes across many borders", "2021-01-01"),
+        art("short", "Smuggling routes", "2020-01-01"),
+    )
+    assert ids(engine, "smuggling") == ["short", "long"]
+
+
+def test_match_any_also_searches_the_parts_of_a_compound(make_engine: Any) -> None:
+    engine = make_engine(
+        art("compound", "A three-dimensional flow", "2020-01-01"),
+        art("apart", "A three dimensional flow", "2021-01-01"),
+    )
+    assert ids(engine, "three-dimensional", match="all") == ["compound"]
+    # The parts find both; the compound as written adds to its article.
+    assert ids(engine, "three-dimensional") == ["compound", "apart"]
+
+
+def test_phrases_and_wildcards_still_score(make_engine: Any) -> None:
+    engine = make_engine(
+        art("phrase", "Organised crime grows.", "2020-01-01", headline="Organised crime report"),
+        art("words", "Crime is organised.", "2021-01-01"),
+    )
+    assert ids(engine, '"organised crime"', match="all") == ["phrase"]
+    assert all(s > 0 for s in scores(engine, '"organised crime"', match="all").values())
+    assert ids(engine, "organis*", match="all") == ["phrase", "words"]
+    assert all(s > 0 for s in scores(engine, "organis*", match="all").values())
+
+
+def test_dense_and_sparse_any_queries_rank_alike(
+    make_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # match="any" sums scores in an array when matches are dense, in a tree
+    # of unions otherwise: the two must give the same scores.
+    engine = make_engine(
+        art("a", "Europol arrested smugglers in Spain.", "2020-01-01", headline="Europol raid"),
+        art("b", "Smugglers moved migrants to Spain.", "2021-01-01"),
+        art("c", "Police in Spain arrested two men.", "2022-01-01"),
+        art("d", "The weather was fine.", "2023-01-01"),
+    )
+    text = "europol arrested smugglers spain police"
+    monkeypatch.setattr("search.query._DENSE", 0.0)
+    dense = scores(engine, text)
+    monkeypatch.setattr("search.query._DENSE", float("inf"))
+    sparse = scores(engine, text)
+    assert list(dense) == list(sparse) == ["a", "c", "b"]
+    assert dense == pytest.approx(sparse)
