@@ -11,6 +11,7 @@ existing index must be read.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import pickle
 import re
 from collections import Counter
@@ -160,6 +161,23 @@ class PressAnalyzer(Analyzer):  # type: ignore[misc]
                 yield token
             pos += 1
 
+    def word_spans(self, value: str) -> Iterator[tuple[int, int, int, tuple[str, ...]]]:
+        """(position, start, end, indexed terms) of each word of `value`, as indexed.
+
+        The tokens `__call__` yields in index mode, grouped by position,
+        without Token objects.
+        """
+        forms_of = _forms_cache(self.stemming, False, True)
+        pos = 0
+        for match in _WORD.finditer(value):
+            surface = match.group()
+            emitted = forms_of.get(surface)
+            if emitted is None:
+                emitted = forms_of.compute(surface)
+            if emitted:
+                yield pos, match.start(), match.end(), emitted
+                pos += 1
+
     def index_terms(self, value: str) -> tuple[dict[str, list[int]], set[str]]:
         """Each indexed term of `value` with its positions, and the unstemmed words.
 
@@ -260,6 +278,7 @@ class PressText(fields.TEXT):  # type: ignore[misc]
     """
 
     spelling_counts: Counter[str] | None = None
+    _spelling: tuple[str, set[str]] | None = None
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         analyzer = self.analyzer
@@ -278,7 +297,7 @@ class PressText(fields.TEXT):  # type: ignore[misc]
             yield text.encode("utf-8"), len(at), len(at) * boost, _encode_positions(at)
 
     def spellable_words(self, value: Any) -> Iterator[str]:
-        last = getattr(self, "_spelling", None)
+        last = self._spelling
         self._spelling = None
         if last is not None and last[0] is value:
             words: Iterable[str] = last[1]
@@ -299,15 +318,17 @@ class PressText(fields.TEXT):  # type: ignore[misc]
 
 @lru_cache(maxsize=4096)
 def _single_position(pos: int) -> bytes:
-    return pack_uint(1) + pickle.dumps([pos], 2)
+    encoded: bytes = pack_uint(1) + pickle.dumps([pos], 2)
+    return encoded
 
 
 def _encode_positions(at: list[int]) -> bytes:
     """`formats.Positions.encode(at)`, byte for byte, faster: most terms occur once."""
     if len(at) == 1:
         return _single_position(at[0])
-    deltas = [at[0]] + [b - a for a, b in zip(at, at[1:])]
-    return pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
+    deltas = [at[0]] + [b - a for a, b in itertools.pairwise(at)]
+    encoded: bytes = pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
+    return encoded
 
 
 class FacetValues(fields.FieldType):  # type: ignore[misc]
@@ -323,7 +344,6 @@ class FacetValues(fields.FieldType):  # type: ignore[misc]
             analyzer=RegexTokenizer("[^" + VALUE_SEPARATOR + "]+"),
             sortable=True,
         )
-
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         if not isinstance(value, str) or kwargs:

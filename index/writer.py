@@ -656,9 +656,9 @@ def _duplicate(ident: str, *, kept: str, dropped: str) -> Failure:
 
 def _count_spelling(writer: Any) -> None:
     """Have the writer's spelling fields count their words (see `PressText`)."""
-    for field in writer.schema:
-        if isinstance(field, PressText) and field.separate_spelling():
-            field.spelling_counts = Counter()
+    for fieldtype in writer.schema:
+        if isinstance(fieldtype, PressText) and fieldtype.separate_spelling():
+            fieldtype.spelling_counts = Counter()
 
 
 def _post_spelling(writer: Any) -> None:
@@ -667,14 +667,14 @@ def _post_spelling(writer: Any) -> None:
     Into the writer's posting pool (as Whoosh's own per-document spelling
     postings go), on the segment's first document, as Whoosh does.
     """
-    for name, field in writer.schema.items():
-        counts = field.spelling_counts if isinstance(field, PressText) else None
+    for name, fieldtype in writer.schema.items():
+        counts = fieldtype.spelling_counts if isinstance(fieldtype, PressText) else None
         if counts is None:
             continue
-        spelling = field.spelling_fieldname(name)
+        spelling = fieldtype.spelling_fieldname(name)
         for word, count in counts.items():
             writer.pool.add((spelling, word.encode("utf-8"), 0, count, pack_uint(count)))
-        field.spelling_counts = None
+        fieldtype.spelling_counts = None
 
 
 def _read_indexed(reader: Any) -> tuple[dict[str, _Indexed], dict[str, tuple[str, int]]]:

@@ -158,7 +158,8 @@ UntilOpt = Annotated[
 
 
 def _index_dir(index: Path | None) -> Path:
-    from index.writer import default_index_dir
+    # index.locations, not index.writer: reading commands need no parser imports.
+    from index.locations import default_index_dir
 
     return index if index is not None else default_index_dir()
 

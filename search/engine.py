@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.collectors import FilterCollector, TopCollector
 
 from index.article import Article
 from index.errors import ArticleNotFoundError, UsageError
@@ -99,9 +100,8 @@ class Engine:
         started = time.perf_counter()
         searcher = self._searcher
         compiled = compile_query(request, searcher.reader())
-        matched = self._matching_docnums(compiled)
         first = (request.page - 1) * request.limit
-        ranked = self._rank(compiled, request, first + request.limit, matched)
+        matched, ranked = self._match(compiled, request, first + request.limit)
         page = ranked[first : first + request.limit]
         hits = tuple(
             self._hit(first + i + 1, docnum, score, compiled.query, snippets)
@@ -139,8 +139,8 @@ class Engine:
     def export(self, request: SearchRequest) -> Iterator[Hit]:
         """Every matching article, in the request's order, with snippets."""
         compiled = compile_query(request, self._searcher.reader())
-        matched = self._matching_docnums(compiled)
-        for i, (docnum, score) in enumerate(self._rank(compiled, request, len(matched), matched)):
+        _, ranked = self._match(compiled, request, self._searcher.doc_count_all())
+        for i, (docnum, score) in enumerate(ranked):
             yield self._hit(i + 1, docnum, score, compiled.query, True)
 
     def similar(self, key: str, limit: int = 10) -> SearchResult:
@@ -181,37 +181,37 @@ class Engine:
         ((canonical, values),) = counts.items()
         return canonical, values
 
-    def _matching_docnums(self, compiled: CompiledQuery) -> list[int]:
-        q = compiled.query
-        if compiled.filter is not None:
-            q = wq.And([q, compiled.filter])
-        return list(self._searcher.docs_for_query(q))
+    def _match(
+        self, compiled: CompiledQuery, request: SearchRequest, wanted: int
+    ) -> tuple[list[int], list[tuple[int, float]]]:
+        """Every matching docnum, and (docnum, score) of the first `wanted` in the order asked.
 
-    def _rank(
-        self, compiled: CompiledQuery, request: SearchRequest, wanted: int, matched: list[int]
-    ) -> list[tuple[int, float]]:
-        """(docnum, score) of the first `wanted` hits in the order asked for."""
+        One pass over the matches: ranking by relevance scores each match
+        and records its docnum on the way (for the total and the facets).
+        """
         searcher = self._searcher
-        if wanted <= 0:
-            return []
         if request.sort in ("newest", "oldest"):
+            q = compiled.query
+            if compiled.filter is not None:
+                q = wq.And([q, compiled.filter])
+            matched = list(searcher.docs_for_query(q))
             dates = _raw_dates(searcher, matched)
             # Undated articles last in both orders; docnum keeps the order stable.
             if request.sort == "newest":
                 order = sorted(matched, key=lambda d: (dates[d] == 0, -dates[d], d))
             else:
                 order = sorted(matched, key=lambda d: (dates[d] == 0, dates[d], d))
-            return [(docnum, 0.0) for docnum in order[:wanted]]
-        # optimize=False: Whoosh's block-skipping top-N collector drops matching
-        # documents under AND NOT (seen: 18 of 19 hits for `polic* -europol`).
-        results = searcher.search(
-            compiled.query, filter=compiled.filter, limit=wanted + _TIE_MARGIN, optimize=False
-        )
-        scored = [(hit.docnum, hit.score or 0.0) for hit in results]
+            return matched, [(docnum, 0.0) for docnum in order[: max(wanted, 0)]]
+        top = _RecordingTopCollector(max(wanted, 0) + _TIE_MARGIN)
+        collector: Any = top
+        if compiled.filter is not None:
+            collector = FilterCollector(top, compiled.filter)
+        searcher.search_with_collector(compiled.query, collector)
+        scored = [(hit.docnum, hit.score or 0.0) for hit in collector.results()]
         dates = _raw_dates(searcher, [docnum for docnum, _ in scored])
         # Equal scores: newer first. Rounding makes float noise count as a tie.
         scored.sort(key=lambda pair: (-round(pair[1], 6), -dates[pair[0]]))
-        return scored[:wanted]
+        return top.matched, scored[: max(wanted, 0)]
 
     def _hit(self, rank: int, docnum: int, score: float, q: wq.Query, snippets: bool) -> Hit:
         article = _article(self._searcher, docnum)
@@ -228,6 +228,23 @@ class Engine:
             snippets=tuple(make_snippets(article, q)) if snippets else (),
             headline_snippet=highlight_headline(article, q),
         )
+
+
+class _RecordingTopCollector(TopCollector):  # type: ignore[misc]
+    """Whoosh's top-N collector that also records every matching docnum.
+
+    No block skipping (`usequality=False`; Whoosh's skipping collector drops
+    matches under AND NOT) and no matcher replacement (`replace=0`; it prunes
+    documents that cannot reach the top N), so every match is collected.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit, usequality=False, replace=0)
+        self.matched: list[int] = []
+
+    def _collect(self, global_docnum: int, score: float) -> Any:
+        self.matched.append(global_docnum)
+        return super()._collect(global_docnum, score)
 
 
 def search(index_dir: Path, request: SearchRequest) -> SearchResult:

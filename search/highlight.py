@@ -257,18 +257,8 @@ def _analyzer(name: str) -> Any:
 
 
 def _words(name: str, text: str) -> list[_Word]:
-    words: list[_Word] = []
-    forms: list[str] = []
-    pos = start = end = -1
-    for token in _analyzer(name)(text, positions=True, chars=True):
-        if token.pos != pos:
-            if forms:
-                words.append(_Word(pos, start, end, tuple(forms)))
-            pos, start, end, forms = token.pos, token.startchar, token.endchar, []
-        forms.append(token.text)
-    if forms:
-        words.append(_Word(pos, start, end, tuple(forms)))
-    return words
+    # Every highlighted field is analysed by PressAnalyzer.
+    return list(map(_Word._make, _analyzer(name).word_spans(text)))
 
 
 def _find(name: str, text: str, terms: FieldTerms | None) -> list[_Match]:

@@ -1038,11 +1038,37 @@ def _operators() -> Any:
     )
 
 
+class _ParserSchema:
+    """The index schema as the parser sees it.
+
+    Whoosh asks `None in schema` for a word no field claims (seen: `0(^0)`),
+    and a schema with glob fields raises TypeError on that instead of False.
+    """
+
+    def __init__(self, schema: Any) -> None:
+        self._schema = schema
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._schema
+
+    def __getitem__(self, name: str) -> Any:
+        return self._schema[name]
+
+    def __iter__(self) -> Any:
+        return iter(self._schema)
+
+    def __len__(self) -> int:
+        return len(self._schema)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._schema, attr)
+
+
 def _parser(ctx: _Context, match: str) -> Any:
     group = _AllGroup if match == "all" else _AnyGroup
     return QueryParser(
         None,
-        ctx.schema,
+        _ParserSchema(ctx.schema),
         plugins=[
             _FieldsPlugin(ctx),
             plugins.WildcardPlugin(),
@@ -1084,6 +1110,7 @@ def compile_query(request: SearchRequest, reader: Any) -> CompiledQuery:
     if text.strip():
         _check_quotes(ctx)
         raw = _parser(ctx, request.match).parse(text, normalize=False)
+        _check_orphans(ctx, raw)
         if request.match == "any":
             _add_compound_parts(ctx, raw)
         _merge_repeats(raw)
@@ -1102,6 +1129,23 @@ def compile_query(request: SearchRequest, reader: Any) -> CompiledQuery:
         filter=None if filter_q is None else filter_q.normalize(),
         explain=_explain(ctx, request, raw, filter_q),
     )
+
+
+def _check_orphans(ctx: _Context, q: query.Query) -> None:
+    """Reject words the parser left without a field: a boost with nothing to boost.
+
+    Whoosh keeps `^2` alone in a group (`fraud (^2)`) as a term of no field,
+    which would later fail deep inside Whoosh.
+    """
+    for leaf in q.leaves():
+        if getattr(leaf, "fieldname", "") is None:
+            position = getattr(leaf, "startchar", None)
+            where = f" at position {position}" if position is not None else ""
+            raise ctx.error(
+                f"'{getattr(leaf, 'text', '')}'{where} boosts nothing — "
+                "put the boost right after a word or group, e.g. fraud^2 or (fraud OR scam)^2",
+                position,
+            )
 
 
 def _add_compound_parts(ctx: _Context, q: query.Query) -> None:

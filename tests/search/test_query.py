@@ -749,3 +749,12 @@ def test_any_input_compiles_or_fails_cleanly_and_searches_quickly(
     else:
         run(searcher, c)
     assert time.perf_counter() - start < 2.0
+
+
+def test_a_boost_with_nothing_before_it_is_an_error(searcher: Searcher) -> None:
+    # Found by the fuzz test: Whoosh left `^0` as a term of no field.
+    assert error(searcher, "0(^0)") == (
+        "'^0' at position 2 boosts nothing — put the boost right after a word or group, "
+        "e.g. fraud^2 or (fraud OR scam)^2",
+        2,
+    )
