@@ -143,9 +143,7 @@ class SearchRequest:
         if self.match not in ("all", "any"):
             raise UsageError(f"match must be 'all' or 'any', not {self.match!r}")
         if self.sort not in ("relevance", "newest", "oldest"):
-            raise UsageError(
-                f"sort must be 'relevance', 'newest' or 'oldest', not {self.sort!r}"
-            )
+            raise UsageError(f"sort must be 'relevance', 'newest' or 'oldest', not {self.sort!r}")
 
 
 @dataclass(frozen=True)
@@ -358,8 +356,10 @@ def _unknown(kind: str, name: str, where: str, known: list[str]) -> str:
     """Message for an unknown field or facet name, with the closest known one."""
     close = difflib.get_close_matches(name.lower(), [*known, *FIELD_ALIASES], n=1)
     listed = ", ".join(known)
-    hint = f"did you mean '{close[0]}'? {kind.capitalize()}s: {listed}" if close else (
-        f"{kind}s: {listed}"
+    hint = (
+        f"did you mean '{close[0]}'? {kind.capitalize()}s: {listed}"
+        if close
+        else (f"{kind}s: {listed}")
     )
     return f"unknown {kind} {_show(name)} {where} — {hint}"
 
@@ -368,8 +368,7 @@ def _glob(pattern: str) -> re.Pattern[str]:
     """A regular expression for a pattern with * (any letters) and ? (one)."""
     return re.compile(
         "".join(
-            ".*" if ch == "*" else "." if ch in _WILDCARD_CHARS else re.escape(ch)
-            for ch in pattern
+            ".*" if ch == "*" else "." if ch in _WILDCARD_CHARS else re.escape(ch) for ch in pattern
         ),
         re.DOTALL,
     )
@@ -641,8 +640,7 @@ class _ChecksPlugin(plugins.Plugin):  # type: ignore[misc]
             )
         if after is None or isinstance(after, plugins.GroupPlugin.CloseBracket):
             raise self.ctx.error(
-                f"'{op}' at position {pos} has nothing after it — "
-                "add a word after it or remove it",
+                f"'{op}' at position {pos} has nothing after it — add a word after it or remove it",
                 pos,
             )
 
@@ -795,9 +793,7 @@ class _PlusMinus(plugins.PlusMinusPlugin):  # type: ignore[misc]
     def __init__(self) -> None:
         # Only at the start of a clause and touching it: "COVID-19" and
         # "a - b" keep their hyphens as text.
-        super().__init__(
-            plusexpr=r"(?<![^\s(])\+(?=[^\s)])", minusexpr=r"(?<![^\s(])-(?=[^\s)])"
-        )
+        super().__init__(plusexpr=r"(?<![^\s(])\+(?=[^\s)])", minusexpr=r"(?<![^\s(])-(?=[^\s)])")
 
     def filters(self, parser: Any) -> list[tuple[Any, int]]:
         # After whitespace is removed (500); before and after the operators (600).
@@ -904,8 +900,7 @@ def _build_date_range(ctx: _Context, node: _ValueNode) -> query.Query:
         )
     if start is not None and end is not None and start > end:
         raise ctx.error(
-            f"date range at position {node.startchar} ends before it starts — "
-            "swap the two dates",
+            f"date range at position {node.startchar} ends before it starts — swap the two dates",
             node.startchar,
         )
     return _date_range(start, end, startexcl, endexcl)

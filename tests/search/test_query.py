@@ -492,8 +492,7 @@ FIELDS = (
         ),
         (
             "(fraud OR scam)~2",
-            "'~' at position 15 must follow a word (cybercrme~) or a phrase "
-            '("cyber attack"~5)',
+            "'~' at position 15 must follow a word (cybercrme~) or a phrase (\"cyber attack\"~5)",
             15,
         ),
         (
@@ -512,14 +511,12 @@ FIELDS = (
         ),
         (
             "!!! ...",
-            "query '!!! ...' has nothing to search for — type a word, a \"phrase\" or "
-            "field:value",
+            "query '!!! ...' has nothing to search for — type a word, a \"phrase\" or field:value",
             None,
         ),
         (
             "word " * 1001,
-            "query has 1,001 terms; the limit is 500 — shorten it or split it into "
-            "several queries",
+            "query has 1,001 terms; the limit is 500 — shorten it or split it into several queries",
             None,
         ),
         (
@@ -542,8 +539,7 @@ def test_errors_point_at_the_problem(
 
 def test_flag_errors(searcher: Searcher) -> None:
     assert error(searcher, "europol", since="someday") == (
-        "unreadable --since date 'someday' — write e.g. 2020, 2020-10, Oct 2020 or "
-        "6 October 2020",
+        "unreadable --since date 'someday' — write e.g. 2020, 2020-10, Oct 2020 or 6 October 2020",
         None,
     )
     assert error(searcher, "europol", since="2021", until="2020") == (
@@ -602,7 +598,7 @@ def test_wildcards_that_expand_too_far_are_refused(tmp_path: Path) -> None:
         (
             'cybercrme~ OR polic* title:"Organised Crime"~3',
             {},
-            "typed:  cybercrme~ OR polic* title:\"Organised Crime\"~3\n"
+            'typed:  cybercrme~ OR polic* title:"Organised Crime"~3\n'
             "query:  (cybercrme~ [cybercrim] OR polic* [polic, polici]) AND "
             'headline:"organis crime"~3\n'
             "words without a field search headline, body, quote and speaker",

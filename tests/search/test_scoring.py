@@ -135,16 +135,25 @@ def test_headline_above_quote_above_body(make_engine: Any) -> None:
     # Newest in reverse order, so that dates cannot explain the order.
     engine = make_engine(
         {
-            "id": "headline", "headline": "Smuggling ring", "body": "Officers met in town.",
-            "quotes": [{"text": "Work goes on."}], "date": "2015-01-01",
+            "id": "headline",
+            "headline": "Smuggling ring",
+            "body": "Officers met in town.",
+            "quotes": [{"text": "Work goes on."}],
+            "date": "2015-01-01",
         },
         {
-            "id": "quote", "headline": "Port ring", "body": "Officers met in town.",
-            "quotes": [{"text": "Smuggling goes on."}], "date": "2018-01-01",
+            "id": "quote",
+            "headline": "Port ring",
+            "body": "Officers met in town.",
+            "quotes": [{"text": "Smuggling goes on."}],
+            "date": "2018-01-01",
         },
         {
-            "id": "body", "headline": "Port ring", "body": "Officers met smuggling town.",
-            "quotes": [{"text": "Work goes on."}], "date": "2021-01-01",
+            "id": "body",
+            "headline": "Port ring",
+            "body": "Officers met smuggling town.",
+            "quotes": [{"text": "Work goes on."}],
+            "date": "2021-01-01",
         },
     )
     assert ids(engine, "smuggling", match="all") == ["headline", "quote", "body"]
