@@ -1,14 +1,13 @@
-"""Facet counts and drill-down filters.
+"""Facet counts: how many matching articles have each value of a facet.
 
 Model: a facet is a `facet_<name>` field whose terms are its values exactly as
 displayed and whose column holds each article's values joined by
 `VALUE_SEPARATOR`. Counting reads that column once per index segment (kept for
 as long as the segment's reader lives, so a reused searcher pays it once) and
 tallies values over the matching document numbers; an article counts once
-under each of its values. A filter turns (name, value) pairs into Term queries
-on the facet fields, each value resolved to the stored values it equals when
-case and accents are ignored; values of one facet OR, different facets AND.
-Facet names accept the aliases of the query language (`org`, `target`, `crime`).
+under each of its values. Facet names accept the aliases of the query language
+(`org`, `target`, `crime`). Drill-down filters are compiled with the query, in
+`search.query`, which resolves values ignoring case and accents.
 """
 
 from __future__ import annotations
@@ -21,11 +20,9 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any, TypeVar
 
-from whoosh import query as wq
-
 from index.errors import UsageError
 from index.reader import facet_names
-from index.schema import BUILTIN_FACETS, STANDARD_FACETS, facet_field, fold, split_values
+from index.schema import BUILTIN_FACETS, STANDARD_FACETS, facet_field, split_values
 
 FACET_ALIASES = {"org": "organisation", "target": "target_group", "crime": "crime_area"}
 ALL = "all"
@@ -91,39 +88,6 @@ def count_facets(
     return counts
 
 
-def filter_query(filters: Sequence[tuple[str, str]], reader: Any) -> wq.Query | None:
-    """The query matching `filters`: values of one facet OR, different facets AND.
-
-    None when there are no filters. A value equal to no stored value stays as
-    typed, a term that matches nothing (not `NullQuery`, which `And` drops).
-    """
-    grouped: dict[str, list[str]] = {}
-    for name, value in filters:
-        grouped.setdefault(canonical_facet(reader, name), []).append(value)
-    clauses: list[wq.Query] = []
-    for name, values in grouped.items():
-        exact = dict.fromkeys(
-            v for value in values for v in resolve_value(reader, name, value) or [value]
-        )
-        terms = [wq.Term(facet_field(name), v) for v in exact]
-        clauses.append(terms[0] if len(terms) == 1 else wq.Or(terms))
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else wq.And(clauses)
-
-
-def resolve_value(reader: Any, name: str, value: str) -> list[str]:
-    """The stored values of facet `name` equal to `value` ignoring case and accents."""
-    wanted = _folded(value)
-    field = facet_field(canonical_facet(reader, name))
-    found = {v for leaf, _ in reader.leaf_readers() for v in _by_fold(leaf, field).get(wanted, ())}
-    return sorted(found)
-
-
-def _folded(value: str) -> str:
-    return " ".join(fold(value).split())
-
-
 def _values(reader: Any, field: str) -> list[tuple[str, ...]]:
     """Each document's values of facet `field`, indexed by document number."""
     parts = [_segment_values(leaf, field) for leaf, _ in reader.leaf_readers()]
@@ -153,15 +117,3 @@ def _segment_values(leaf: Any, field: str) -> list[tuple[str, ...]]:
         return values
 
     return _cached(leaf, "values", field, build)
-
-
-def _by_fold(leaf: Any, field: str) -> dict[str, list[str]]:
-    """The segment's values of facet `field` by their folded form."""
-
-    def build() -> dict[str, list[str]]:
-        folded: dict[str, list[str]] = {}
-        for value in leaf.field_terms(field):
-            folded.setdefault(_folded(value), []).append(value)
-        return folded
-
-    return _cached(leaf, "folded", field, build)

@@ -16,7 +16,7 @@ from whoosh.searching import Searcher
 from index.article import Article
 from index.errors import UsageError
 from index.schema import build_schema, join_values
-from search.facets import FacetCount, count_facets, filter_query, resolve_value
+from search.facets import FacetCount, count_facets
 
 
 def art(
@@ -163,10 +163,8 @@ def test_unknown_facet_name_names_the_closest_and_the_rest(searcher: Searcher) -
         "unknown facet 'region' — did you mean 'regions'? Known facets: crime_area, entity, "
         "month, organisation, regions, source, target_group, type, year"
     )
-    with pytest.raises(UsageError, match="did you mean 'organisation'"):
-        filter_query([("orgs", "Europol")], searcher.reader())
     with pytest.raises(UsageError, match=r"^unknown facet 'zzz' Known facets: crime_area"):
-        resolve_value(searcher.reader(), "zzz", "x")
+        count_facets(searcher, all_docs(searcher), ["zzz"])
 
 
 def test_deleted_documents_and_new_segments(tmp_path: Path) -> None:
@@ -185,50 +183,3 @@ def test_deleted_documents_and_new_segments(tmp_path: Path) -> None:
                 FacetCount("Press Release", 1),
             ]
         }
-
-
-def test_resolve_value_ignores_case_accents_and_spacing(searcher: Searcher) -> None:
-    reader = searcher.reader()
-    assert resolve_value(reader, "target_group", "LAW  enforcement") == ["Law Enforcement"]
-    assert resolve_value(reader, "target", "INDUSTRY") == ["Industry", "industry"]
-    assert resolve_value(reader, "entity", "siauliu policija") == ["Šiaulių Policija"]
-    assert resolve_value(reader, "target_group", "Police") == []
-
-
-def test_filter_values_of_one_facet_or(searcher: Searcher) -> None:
-    reader = searcher.reader()
-    q = filter_query([("target_group", "general public"), ("target_group", "industry")], reader)
-    assert q == wq.Or(
-        [
-            wq.Term("facet_target_group", "General Public"),
-            wq.Term("facet_target_group", "Industry"),
-            wq.Term("facet_target_group", "industry"),
-        ]
-    )
-    assert ids(searcher, q) == ["a", "b", "c"]
-
-
-def test_filter_facets_and(searcher: Searcher) -> None:
-    reader = searcher.reader()
-    q = filter_query([("target", "law enforcement"), ("crime", "cybercrime")], reader)
-    assert ids(searcher, q) == ["a", "b"]
-    q = filter_query([("target", "law enforcement"), ("crime", "fraud"), ("year", "2021")], reader)
-    assert ids(searcher, q) == ["b"]
-    q = filter_query([("type", "event"), ("entity", "ŠIAULIŲ policija")], reader)
-    assert ids(searcher, q) == ["d"]
-
-
-def test_filter_value_matching_nothing_matches_nothing(searcher: Searcher) -> None:
-    reader = searcher.reader()
-    q = filter_query([("target_group", "Nobody")], reader)
-    assert q == wq.Term("facet_target_group", "Nobody")
-    assert ids(searcher, q) == []
-    # Combined with a text query as the engine does, it still matches nothing.
-    assert ids(searcher, wq.And([wq.Term("body", "polic"), q])) == []
-    # One value that matches is enough for its facet.
-    q = filter_query([("target_group", "Nobody"), ("target_group", "industry")], reader)
-    assert ids(searcher, q) == ["b", "c"]
-
-
-def test_no_filters_is_no_query(searcher: Searcher) -> None:
-    assert filter_query([], searcher.reader()) is None
