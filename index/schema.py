@@ -41,6 +41,8 @@ FACET_PREFIX = "facet_"
 # Facets every article may have besides its taxonomy labels.
 BUILTIN_FACETS = ("year", "month", "type", "source")
 STANDARD_FACETS = ("target_group", "crime_area", "entity", "organisation")
+# Short names users may type for facets, in queries and in --facet/--filter.
+FACET_ALIASES = {"org": "organisation", "target": "target_group", "crime": "crime_area"}
 # Separates the values of a multi-valued facet inside one field value.
 VALUE_SEPARATOR = "\x1f"
 

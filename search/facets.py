@@ -22,9 +22,14 @@ from typing import Any, TypeVar
 
 from index.errors import UsageError
 from index.reader import facet_names
-from index.schema import BUILTIN_FACETS, STANDARD_FACETS, facet_field, split_values
+from index.schema import (
+    BUILTIN_FACETS,
+    FACET_ALIASES,
+    STANDARD_FACETS,
+    facet_field,
+    split_values,
+)
 
-FACET_ALIASES = {"org": "organisation", "target": "target_group", "crime": "crime_area"}
 ALL = "all"
 
 T = TypeVar("T")

@@ -40,6 +40,7 @@ from index.errors import QueryError, UsageError
 from index.schema import (
     BUILTIN_FACETS,
     DEFAULT_SEARCH_FIELDS,
+    FACET_ALIASES,
     FACET_PREFIX,
     STANDARD_FACETS,
     STOP_WORDS,
@@ -79,13 +80,7 @@ URL_FIELD = "url"
 # Names a query may use for the text fields, url and date, in display order;
 # "quote" is the user's name for the index field "quotes".
 BASE_FIELDS = ("headline", "body", "quote", "speaker", "role", URL_FIELD, DATE_FIELD)
-FIELD_ALIASES: dict[str, str] = {
-    "title": "headline",
-    "quotes": "quote",
-    "org": "organisation",
-    "target": "target_group",
-    "crime": "crime_area",
-}
+FIELD_ALIASES: dict[str, str] = {"title": "headline", "quotes": "quote", **FACET_ALIASES}
 _INDEX_FIELD = {"quote": "quotes"}
 _USER_FIELD = {index: user for user, index in _INDEX_FIELD.items()}
 _STANDARD_FACET_ORDER = (*BUILTIN_FACETS, *STANDARD_FACETS)
