@@ -60,7 +60,11 @@ class _ExitCodeGroup(TyperGroup):
             _fail("interrupted", 130)
         except BrokenPipeError:
             # The reader went away (`| head`): not an error worth a message.
-            sys.stderr.close()
+            # Point stdout at /dev/null so the flush at exit cannot fail again.
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass  # stdout is not a real file (tests): nothing left to flush
             raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
