@@ -10,6 +10,7 @@ is set.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from enum import Enum
@@ -61,10 +62,9 @@ class _ExitCodeGroup(TyperGroup):
         except BrokenPipeError:
             # The reader went away (`| head`): not an error worth a message.
             # Point stdout at /dev/null so the flush at exit cannot fail again.
-            try:
+            # (Under a test runner stdout is no real file: nothing left to flush.)
+            with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            except (OSError, ValueError):
-                pass  # stdout is not a real file (tests): nothing left to flush
             raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
