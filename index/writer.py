@@ -606,7 +606,7 @@ class _Run:
                 keep.append(article)
                 kept_ids.add(article.id)
         for article in reversed(keep):
-            doc = _document(article, f.path, f.sig)
+            doc = document_fields(article, f.path, f.sig)
             self.writer.add_document(**doc)
             self.added_ids[article.id] = f.path
             self.pending_chars += sum(len(doc.get(name, "")) for name in TEXT_FIELDS)
@@ -703,8 +703,12 @@ def _read_indexed(reader: Any) -> tuple[dict[str, _Indexed], dict[str, tuple[str
     return by_path, by_id
 
 
-def _document(article: Article, path: str, sig: str) -> dict[str, Any]:
-    """The Whoosh fields of one article (empty fields left out)."""
+def document_fields(article: Article, path: str, sig: str) -> dict[str, Any]:
+    """The Whoosh fields of one article from file `path` with signature `sig`.
+
+    Empty fields are left out. Public so that tests which build small indexes
+    by hand index articles exactly as `build` does.
+    """
     speakers = [s.name for s in article.speakers] + [q.speaker for q in article.quotes if q.speaker]
     doc: dict[str, Any] = {
         "id": article.id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -15,7 +14,8 @@ from whoosh.searching import Searcher
 
 from index.article import Article
 from index.errors import UsageError
-from index.schema import build_schema, join_values
+from index.schema import build_schema
+from index.writer import document_fields
 from search.facets import FacetCount, count_facets
 
 
@@ -38,18 +38,8 @@ def art(
 
 
 def document(a: Article) -> dict[str, object]:
-    doc: dict[str, object] = {
-        "id": a.id,
-        "path": a.path,
-        "headline": a.headline,
-        "body": a.body,
-        "record": json.dumps(a.to_dict()),
-    }
-    if a.date:
-        doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
-    for name, values in a.facets().items():
-        doc["facet_" + name] = join_values(values)
-    return doc
+    """The Whoosh fields of one article, exactly as index.writer adds them."""
+    return document_fields(a, a.path, "0:0")
 
 
 def build(root: Path, *segments: Sequence[Article]) -> Index:

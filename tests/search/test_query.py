@@ -16,7 +16,6 @@ Each test asserts the exact set of matching article ids.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 from collections.abc import Iterator
@@ -31,7 +30,8 @@ from whoosh.searching import Searcher
 
 from index.article import Article
 from index.errors import QueryError, UsageError
-from index.schema import build_schema, facet_field, join_values
+from index.schema import build_schema
+from index.writer import document_fields
 from search.query import (
     MAX_EXPANSIONS,
     SYNTAX,
@@ -46,24 +46,8 @@ ALL = {"covid", "raid", "policy", "ransom", "speech", "undated"}
 
 
 def document(article: Article) -> dict[str, Any]:
-    """The Whoosh fields of one article, as index.writer adds them."""
-    speakers = [s.name for s in article.speakers]
-    speakers += [q.speaker for q in article.quotes if q.speaker]
-    doc: dict[str, Any] = {
-        "id": article.id,
-        "path": article.path,
-        "url": article.url,
-        "headline": article.headline,
-        "body": article.body,
-        "quotes": "\n".join(q.text for q in article.quotes),
-        "speaker": "\n".join(dict.fromkeys(speakers)),
-        "role": "\n".join(s.role for s in article.speakers if s.role),
-        "date": dt.datetime.combine(article.date, dt.time()) if article.date else None,
-        "record": json.dumps(article.to_dict()),
-    }
-    for name, values in article.facets().items():
-        doc[facet_field(name)] = join_values(values)
-    return {name: value for name, value in doc.items() if value}
+    """The Whoosh fields of one article, exactly as index.writer adds them."""
+    return document_fields(article, article.path, "0:0")
 
 
 def build_index(root: Path, segments: list[list[Article]]) -> index.Index:
