@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh import index as whoosh_index
 
-from index.writer import IndexReport, build
+from index.article import Article
+from index.schema import build_schema
+from index.writer import IndexReport, build, document_fields
 
 
 def article_markdown(
@@ -146,3 +149,18 @@ def built_index(tmp_path: Path) -> BuiltIndex:
     index_dir = tmp_path / "index"
     report = build([archive], index_dir)
     return BuiltIndex(index_dir, archive, report)
+
+
+def index_in_segments(root: Path, *segments: Sequence[Article]) -> Any:
+    """A Whoosh index at `root` with one never-merged segment per group of articles.
+
+    Articles are indexed exactly as `build` indexes them; the segments let
+    tests reach code that must read per segment.
+    """
+    ix = whoosh_index.create_in(str(root), build_schema())
+    for articles in segments:
+        writer = ix.writer()
+        for article in articles:
+            writer.add_document(**document_fields(article, article.path, "0:0"))
+        writer.commit(merge=False)
+    return ix

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from whoosh import index
 from whoosh import query as wq
-from whoosh.index import Index
 from whoosh.searching import Searcher
 
 from index.article import Article
 from index.errors import UsageError
-from index.schema import build_schema
 from index.writer import document_fields
 from search.facets import FacetCount, count_facets
+from tests.conftest import index_in_segments
 
 
 def art(
@@ -35,22 +33,6 @@ def art(
         type=type,
         taxonomy=taxonomy,
     )
-
-
-def document(a: Article) -> dict[str, object]:
-    """The Whoosh fields of one article, exactly as index.writer adds them."""
-    return document_fields(a, a.path, "0:0")
-
-
-def build(root: Path, *segments: Sequence[Article]) -> Index:
-    """An index with one segment per group of articles (never merged)."""
-    ix = index.create_in(str(root), build_schema())
-    for articles in segments:
-        writer = ix.writer()
-        for a in articles:
-            writer.add_document(**document(a))
-        writer.commit(merge=False)
-    return ix
 
 
 def ids(searcher: Searcher, q: wq.Query | None) -> list[str]:
@@ -82,7 +64,7 @@ ARTICLES = [
 @pytest.fixture
 def searcher(tmp_path: Path) -> Iterator[Searcher]:
     # Three segments; the middle one has no target_group or crime_area column.
-    ix = build(tmp_path, ARTICLES[:3], ARTICLES[3:4], ARTICLES[4:])
+    ix = index_in_segments(tmp_path, ARTICLES[:3], ARTICLES[3:4], ARTICLES[4:])
     with ix.searcher() as s:
         yield s
 
@@ -158,12 +140,13 @@ def test_unknown_facet_name_names_the_closest_and_the_rest(searcher: Searcher) -
 
 
 def test_deleted_documents_and_new_segments(tmp_path: Path) -> None:
-    ix = build(tmp_path, ARTICLES[:3], ARTICLES[3:])
+    ix = index_in_segments(tmp_path, ARTICLES[:3], ARTICLES[3:])
     with ix.searcher() as s:
         assert count_facets(s, all_docs(s), ["type"])["type"][0] == FacetCount("News Article", 2)
     writer = ix.writer()
     writer.delete_by_term("id", "a")
-    writer.add_document(**document(art("f", type="Event")))
+    added = art("f", type="Event")
+    writer.add_document(**document_fields(added, added.path, "0:0"))
     writer.commit(merge=False)
     with ix.searcher() as s:
         assert count_facets(s, all_docs(s), ["type"]) == {

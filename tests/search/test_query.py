@@ -25,13 +25,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from whoosh import index
 from whoosh.searching import Searcher
 
 from index.article import Article
 from index.errors import QueryError, UsageError
-from index.schema import build_schema
-from index.writer import document_fields
 from search.query import (
     MAX_EXPANSIONS,
     SYNTAX,
@@ -40,24 +37,10 @@ from search.query import (
     compile_query,
     field_names,
 )
+from tests.conftest import index_in_segments
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "query"
 ALL = {"covid", "raid", "policy", "ransom", "speech", "undated"}
-
-
-def document(article: Article) -> dict[str, Any]:
-    """The Whoosh fields of one article, exactly as index.writer adds them."""
-    return document_fields(article, article.path, "0:0")
-
-
-def build_index(root: Path, segments: list[list[Article]]) -> index.Index:
-    ix = index.create_in(str(root), build_schema())
-    for articles in segments:
-        writer = ix.writer()
-        for article in articles:
-            writer.add_document(**document(article))
-        writer.commit(merge=False)
-    return ix
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +50,7 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
         for path in sorted(FIXTURES.glob("*.json"))
     ]
     assert {a.id for a in articles} == ALL
-    ix = build_index(tmp_path_factory.mktemp("query-index"), [articles[:3], articles[3:]])
+    ix = index_in_segments(tmp_path_factory.mktemp("query-index"), articles[:3], articles[3:])
     with ix.searcher() as s:
         yield s
 
@@ -195,7 +178,7 @@ def test_fuzzy_counts_a_swap_as_one_edit_in_one_segment_or_several(
     searcher: Searcher, tmp_path: Path
 ) -> None:
     covid = Article.from_dict(json.loads((FIXTURES / "covid.json").read_text(encoding="utf-8")))
-    ix = build_index(tmp_path, [[covid]])
+    ix = index_in_segments(tmp_path, [covid])
     with ix.searcher() as one_segment:
         assert hits(one_segment, "cybrecrime~") == {"covid"}
     assert hits(searcher, "cybrecrime~") == {"covid"}
@@ -555,7 +538,7 @@ def test_messages_show_control_characters_escaped(searcher: Searcher) -> None:
 def test_wildcards_that_expand_too_far_are_refused(tmp_path: Path) -> None:
     words = " ".join(f"zz{n}" for n in range(MAX_EXPANSIONS + 1))
     big = Article(id="big", path="big.json", headline="Many words", body=words)
-    ix = build_index(tmp_path, [[big]])
+    ix = index_in_segments(tmp_path, [big])
     with ix.searcher() as s:
         assert hits(s, "zz1*") == {"big"}  # zz1, zz10-zz19, zz100-zz199, zz1000
         with pytest.raises(QueryError) as caught:
