@@ -1,4 +1,4 @@
-"""Build and update an index: walk, detect changes, parse in parallel, commit atomically.
+"""Build and update an index: walk, detect changes, index in parallel, commit atomically.
 
 Model: one Whoosh document per article, carrying the absolute `path` of its
 file and the file's signature `filesig` = "mtime_ns:size". A run
@@ -6,26 +6,34 @@ file and the file's signature `filesig` = "mtime_ns:size". A run
 1. walks the given paths (sorted; hidden names skipped; symlinked folders
    followed once, so loops end) and stats every supported file;
 2. takes Whoosh's write lock (an flock the kernel drops when its holder dies,
-   so a lock left by a killed run never blocks the next one) and reads every
-   live document's path, signature and id from the columns;
-3. leaves unchanged files alone (stat only), parses new and changed files (in
-   a process pool when there are many), replaces their articles, and removes
-   the articles of files gone from a walked folder; articles of other roots
-   are never touched;
+   so a lock left by a killed run never blocks the next one) for the whole
+   run, and reads every live document's path, signature and id from the
+   columns;
+3. leaves unchanged files alone (stat only), indexes new and changed files,
+   replaces their articles, and removes the articles of files gone from a
+   walked folder; articles of other roots are never touched;
 4. commits. Whoosh writes new segment files and then renames a new table of
    contents into place, so readers see the old state or the new one, and an
    interrupted run (exception, Ctrl-C, SIGKILL) leaves the last commit.
 
-A run is one commit unless it indexes more than `FLUSH_CHARS` characters of
-text: then it commits after each such batch. Whoosh keeps a segment's
-postings in memory up to its `limitmb` budget and beyond it spills them to
-pickled runs on disk and merges those back at commit, which costs a third of
-the build time; committing a segment instead keeps memory flat at no such
-cost, and a large import interrupted near its end keeps most of its work
+Files to index are cut into batches of consecutive files (at least
+`BATCH_BYTES`, at most `MAX_BATCHES` per run). Each batch is parsed, analysed
+and written as one new segment by a worker process (in this process for
+small runs), in a private Whoosh index in a hidden folder inside the index
+folder. This process takes the batches in order: it resolves duplicate ids
+against the index (deleting the losers, old or new), moves the segment's
+files in and commits a table of contents that adds it (a Whoosh merge policy
+that returns the old segments plus the new one). So a run commits once per
+batch, each commit is a consistent state (each file's articles all old or
+all new, every file of the batches before it done), memory is bounded by
+the batch size and the number of workers (postings beyond `LIMIT_MB` spill
+to disk), and a large import interrupted near its end keeps most of its work
 (each document carries its file's signature, so the next run resumes where
-the last commit stopped). Every commit is a consistent state: each file's
-articles are all old or all new. Whoosh's default merge policy keeps the
-number of segments small.
+the last commit stopped). When the index holds more than `MAX_SEGMENTS`
+segments, a worker merges the smallest ones into one (reading them, not
+mapping them, so no process maps the whole index) and this process commits
+the merged segment in their place, unless documents were deleted from them
+meanwhile.
 
 A rebuild holds the index's lock throughout and builds a new index the same
 way in a hidden folder inside the index folder; then it moves the new
@@ -61,6 +69,7 @@ from typing import Any
 
 import whoosh.index
 from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 from whoosh.util.filelock import try_for
 
@@ -79,7 +88,6 @@ from index.reader import (
 )
 from index.schema import (
     SCHEMA_VERSION,
-    TEXT_FIELDS,
     PressText,
     build_schema,
     facet_field,
@@ -95,30 +103,38 @@ __all__ = [
     "sample_archive_dir",
 ]
 
-# Characters of indexed text per commit of an incremental run (see module
-# doc). Whoosh's posting pool takes 25-35 bytes per character of press text,
-# so this is about 150-210 MB of postings and 400 MB of peak memory.
-FLUSH_CHARS = 6_000_000
-# Whoosh's posting-pool budget: room for FLUSH_CHARS of text, so that only a
-# rebuild (one commit, however large) and merges spill postings to disk.
-LIMIT_MB = 256
-# Fewer files or bytes than this to parse are parsed in-process: a pool needs
+# Bytes of files per batch, at least: a worker parses, analyses and writes
+# each batch as one segment, which is committed as soon as it is done.
+# Whoosh's posting pool takes 25-35 bytes per character of press text, so
+# this is about 100 MB of postings per worker.
+BATCH_BYTES = 3_000_000
+# Batches per run, at most: a larger run gets larger batches (their postings
+# spill to disk beyond LIMIT_MB), so that a full build makes a few segments
+# and needs no merging (merging costs about as much as indexing again).
+MAX_BATCHES = 12
+# Whoosh's posting-pool budget per writer: room for a batch of BATCH_BYTES.
+LIMIT_MB = 96
+# Segments an index keeps, at most: queries visit every segment. Beyond
+# this, a worker merges the smallest ones (runs that change a few files each
+# add small segments, cheap to merge).
+MAX_SEGMENTS = 16
+# Fewer files or bytes than this to index are indexed in-process: a pool needs
 # many files to spread, and starting workers costs about 0.1 s while parsing
 # a 5 KB article takes 0.3 ms (measured: the 68 sample articles index 30%
 # slower through a pool, 2,000 generated ones 5% faster).
 PARALLEL_MIN_FILES = 64
 PARALLEL_MIN_BYTES = 4_000_000
-# Files per task sent to a worker, and tasks in flight per worker: enough to
-# keep workers busy, few enough that memory does not grow with the corpus.
-CHUNK_FILES = 16
-TASKS_PER_WORKER = 4
-# Parsing is ~15x cheaper than indexing (which stays in this process), so a
-# few workers keep up with any machine; more would only cost memory.
+# Tasks in flight per worker: enough to keep workers busy, few enough that
+# memory does not grow with the corpus.
+TASKS_PER_WORKER = 2
+# Workers do all the parsing and indexing; each holds a batch's postings.
 MAX_WORKERS = 4
 # Whoosh's default index name is MAIN; its writer locks MAIN_WRITELOCK.
 _WRITELOCK = "MAIN_WRITELOCK"
-# Folder (inside the index folder) where a rebuild builds the new index.
+# Folders (inside the index folder) where a rebuild builds the new index and
+# where workers write segments.
 _REBUILD_PREFIX = ".rebuild-"
+_WORK_PREFIX = ".segment-"
 
 
 @dataclass(frozen=True)
@@ -218,7 +234,7 @@ def _rebuild(
     except whoosh.index.LockError:
         raise _locked(index_dir, wait) from None
     try:
-        _remove_stale_rebuilds(index_dir)
+        _remove_work_folders(index_dir)
         folder = Path(tempfile.mkdtemp(prefix=_REBUILD_PREFIX, dir=index_dir))
         try:
             new = whoosh.index.create_in(str(folder), build_schema())
@@ -245,13 +261,6 @@ def _rebuild(
         raise
     _write_metadata(index_dir)
     return run
-
-
-def _remove_stale_rebuilds(index_dir: Path) -> None:
-    # Called with the lock held: no rebuild can be running.
-    for name in os.listdir(index_dir):
-        if name.startswith(_REBUILD_PREFIX):
-            shutil.rmtree(index_dir / name, ignore_errors=True)
 
 
 # -- walking ------------------------------------------------------------------
@@ -458,7 +467,11 @@ class _Indexed:
 
 
 class _Run:
-    """One indexing run: the writer, what the index held, and the tallies."""
+    """One indexing run: the lock, the writer, what the index held, and the tallies.
+
+    Holds the index's lock from start to end (its writers take none), so no
+    other run can commit between two of its commits.
+    """
 
     def __init__(
         self,
@@ -473,6 +486,7 @@ class _Run:
     ) -> None:
         self.ix = ix
         self.index_dir = index_dir
+        self.folder = Path(ix.storage.folder)  # where the index being written lives
         self.wait = wait
         self.walk = walk
         self.roots = roots
@@ -490,17 +504,17 @@ class _Run:
         self.failures: list[Failure] = list(walk.failures)
         self.warnings: list[Failure] = []
         self.done = 0
-        self.pending_chars = 0
+        self.merging: set[str] = set()  # ids of segments a worker is merging
+        self.uncommitted = False  # the writer holds deletions
 
     # The writer and its view of the index
 
-    def _open_writer(self) -> None:
-        try:
-            self.writer = self.ix.writer(timeout=self.wait, limitmb=LIMIT_MB)
-        except whoosh.index.LockError:
-            raise _locked(self.index_dir, self.wait) from None
+    def _open_writer(self, *, read: bool = True) -> None:
+        """Open a writer (the run holds the lock); `read`: learn the live documents anew."""
+        self.writer = self.ix.writer(_lk=False)
+        if not read:
+            return
         self.deleted = set()
-        _count_spelling(self.writer)
         try:
             with self.writer.reader() as reader:
                 self.by_path, self.by_id = _read_indexed(reader)
@@ -508,36 +522,83 @@ class _Run:
             raise corrupt_error(self.index_dir, exc) from exc
 
     def execute_and_commit(self) -> None:
+        lock = self.ix.lock("WRITELOCK")
+        if not try_for(lock.acquire, timeout=self.wait, delay=0.1):
+            raise _locked(self.index_dir, self.wait)
         try:
             self._execute()
-            self._commit()
+            if self.uncommitted:
+                self._commit()
+            else:
+                self._discard_writer()
         except BaseException:
             if self.writer is not None:
                 with contextlib.suppress(Exception):  # the error that got us here matters more
                     self.writer.cancel()
             raise
+        finally:
+            _remove_work_folders(self.folder)
+            lock.release()
 
-    def _commit(self) -> None:
-        _post_spelling(self.writer)
-        self.writer.commit()
+    def _commit(self, add: Any = None, drop: frozenset[str] = frozenset()) -> None:
+        """Commit the writer's deletions, adding segment `add` and leaving out those in `drop`."""
+
+        def segments(_writer: Any, current: list[Any]) -> list[Any]:
+            kept = [s for s in current if s.segment_id() not in drop]
+            return [*kept, add] if add is not None else kept
+
+        self.writer.commit(mergetype=segments)
         self.writer = None
+        self.uncommitted = False
 
-    def _flush(self) -> None:
-        # The next writer reads the committed state afresh: merges renumber
-        # documents, and another run may have slipped in between.
-        self._commit()
-        self._open_writer()
-        self.pending_chars = 0
+    def _discard_writer(self) -> None:
+        """Cancel a writer that holds no change, and remove the files it opened."""
+        self.writer.cancel()
+        prefix = self.writer.newsegment.segment_id() + "."  # a commit would clean them up
+        self.writer = None
+        for name in os.listdir(self.folder):
+            if name.startswith(prefix):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(self.folder / name)
+
+    def _adopt(self, built: _Built, drop: frozenset[str] = frozenset()) -> None:
+        """Move a segment built by a worker into the index and commit it.
+
+        The segment goes last, so documents keep their numbers unless
+        segments are dropped (merged): then the next writer reads the
+        committed state afresh.
+        """
+        segment = built.segment
+        if segment is not None:
+            prefix = segment.segment_id() + "."
+            for name in os.listdir(built.folder):
+                if name.startswith(prefix):
+                    os.replace(os.path.join(built.folder, name), self.folder / name)
+        shutil.rmtree(built.folder, ignore_errors=True)
+        self._commit(segment, drop)
+        self._open_writer(read=bool(drop))
 
     # Planning and doing
 
     def _execute(self) -> None:
         self._open_writer()
         if self.main:
-            _remove_stale_rebuilds(self.index_dir)
+            _remove_work_folders(self.index_dir)
         self.old_ids = set(self.by_id)
-        files = self.walk.files
-        total = len(files)
+        total = len(self.walk.files)
+        to_parse = self._plan(total)
+        with _Workers(to_parse, str(self.folder), lambda f: self._step(total, f.path)) as workers:
+            del to_parse  # the workers hold the batches left; memory goes as they are done
+            for task, result in workers.results():
+                if isinstance(task, _Merge):
+                    self._merged(task, result)
+                else:
+                    self._apply_batch(task, result)
+                self._plan_merge(workers)
+
+    def _plan(self, total: int) -> list[_File]:
+        """Files to index, in the order to index them; deletes the articles of gone files."""
+        files, self.walk.files = self.walk.files, []
         walked = {f.path for f in files}
         to_parse: list[_File] = []
         for f in files:
@@ -554,12 +615,7 @@ class _Run:
         # Last path first: the first article seen with an id is the one kept,
         # so of two files with the same id the later in path order wins.
         to_parse.reverse()
-        with _Parser(to_parse) as parsed_files:
-            for f, parsed in parsed_files:
-                self._apply(f, parsed)
-                self._step(total, f.path)
-                if self.pending_chars >= FLUSH_CHARS:
-                    self._flush()
+        return to_parse
 
     def _step(self, total: int, path: str) -> None:
         self.done += 1
@@ -588,35 +644,33 @@ class _Run:
             return
         self.writer.delete_document(docnum)
         self.deleted.add(docnum)
+        self.uncommitted = True
         if ident in self.old_ids:
             self.removed_ids.add(ident)
 
-    def _apply(self, f: _File, parsed: _Parsed) -> None:
-        for reason in parsed.errors:
-            self.failures.append(Failure(f.path, reason))
-        for warning in parsed.warnings:
-            self.warnings.append(Failure(f.path, warning))
-        if parsed.errors and not parsed.articles:
-            return  # a failed file keeps its previous articles
-        self._delete_file(f.path)
-        keep: list[Article] = []
-        kept_ids: set[str] = set()
-        for article in reversed(parsed.articles):  # within a file, the last line wins
-            if self._wins(article, f.path, kept_ids):
-                keep.append(article)
-                kept_ids.add(article.id)
-        for article in reversed(keep):
-            doc = document_fields(article, f.path, f.sig)
-            self.writer.add_document(**doc)
-            self.added_ids[article.id] = f.path
-            self.pending_chars += sum(len(doc.get(name, "")) for name in TEXT_FIELDS)
+    def _apply_batch(self, files: list[_File], built: _Built) -> None:
+        """Take a worker's segment of `files`: resolve ids against the index, commit."""
+        docnum = 0  # in the new segment, which holds the files' indexed articles in order
+        for f, result in zip(files, built.files, strict=True):
+            for reason in result.errors:
+                self.failures.append(Failure(f.path, reason))
+            for warning in result.warnings:
+                self.warnings.append(Failure(f.path, warning))
+            if result.errors and not result.ids:
+                continue  # a failed file keeps its previous articles
+            self._delete_file(f.path)
+            # `by_path` and `by_id` need not learn the new documents: this run
+            # never looks up a path twice, and `added_ids` answers for its ids.
+            for ident in result.ids:
+                if self._wins(ident, f.path):
+                    self.added_ids[ident] = f.path
+                else:
+                    built.segment.delete_document(docnum)
+                docnum += 1
+        self._adopt(built)
 
-    def _wins(self, article: Article, path: str, kept_ids: set[str]) -> bool:
-        """Whether `article` from `path` is kept; resolves a duplicate id if not new."""
-        ident = article.id
-        if ident in kept_ids:
-            self.warnings.append(Failure(path, f"duplicate id {ident}: a later line wins"))
-            return False
+    def _wins(self, ident: str, path: str) -> bool:
+        """Whether article `ident` from `path` is kept; resolves a duplicate id if not new."""
         if ident in self.added_ids:
             other = self.added_ids[ident]
             self.warnings.append(_duplicate(ident, kept=other, dropped=path))
@@ -633,6 +687,31 @@ class _Run:
         if other in self.unchanged_paths:
             self.unchanged -= 1
         return True
+
+    # Merging
+
+    def _plan_merge(self, workers: _Workers) -> None:
+        """Have a worker merge the smallest segments if there are too many."""
+        free = sorted(
+            (s for s in self.writer.segments if s.segment_id() not in self.merging),
+            key=lambda s: s.doc_count_all(),
+        )
+        excess = len(free) - MAX_SEGMENTS
+        if excess > 0:
+            segments = tuple(free[: excess + 1])
+            self.merging.update(s.segment_id() for s in segments)
+            workers.merge(_Merge(segments, tuple(s.deleted_count() for s in segments)))
+
+    def _merged(self, task: _Merge, built: _Built) -> None:
+        ids = [s.segment_id() for s in task.segments]
+        self.merging.difference_update(ids)
+        current = {s.segment_id(): s.deleted_count() for s in self.writer.segments}
+        if [current.get(i) for i in ids] != list(task.deleted):
+            # Documents were deleted from the segments meanwhile: the merged
+            # segment would bring them back.
+            shutil.rmtree(built.folder, ignore_errors=True)
+            return
+        self._adopt(built, frozenset(ids))
 
     def report(self, seconds: float, index_dir: Path) -> IndexReport:
         indexed = self.added_ids.keys()
@@ -728,7 +807,7 @@ def document_fields(article: Article, path: str, sig: str) -> dict[str, Any]:
     return {name: value for name, value in doc.items() if value}
 
 
-# -- parsing ------------------------------------------------------------------
+# -- building segments ----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -738,6 +817,32 @@ class _Parsed:
     articles: tuple[Article, ...]
     errors: tuple[str, ...]
     warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _FileResult:
+    """What a worker made of one file: reasons it failed, warnings, ids indexed in order."""
+
+    errors: tuple[str, ...]
+    warnings: tuple[str, ...]
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Built:
+    """A segment a worker wrote in its own folder (None: no documents), and its files."""
+
+    folder: str
+    segment: Any
+    files: tuple[_FileResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Merge:
+    """Segments of the index to merge into one, with their deleted counts when planned."""
+
+    segments: tuple[Any, ...]
+    deleted: tuple[int, ...]
 
 
 def _parse_one(path: str, root: str) -> _Parsed:
@@ -754,8 +859,74 @@ def _reason(error: ArticleParseError, path: str) -> str:
     return f"line {line}: {error.reason}" if line else error.reason
 
 
-def _parse_chunk(jobs: list[tuple[str, str]]) -> list[_Parsed]:
-    return [_parse_one(path, root) for path, root in jobs]
+def _private_writer(parent: str) -> tuple[str, Any]:
+    """A writer of a new index in a hidden folder of `parent` (same file system)."""
+    folder = tempfile.mkdtemp(prefix=_WORK_PREFIX, dir=parent)
+    ix = whoosh.index.create_in(folder, build_schema())
+    return folder, ix.writer(limitmb=LIMIT_MB)
+
+
+def _finish(folder: str, writer: Any, files: tuple[_FileResult, ...] = ()) -> _Built:
+    if writer.doc_count() == 0:
+        writer.cancel()
+        return _Built(folder, None, files)
+    writer.commit(merge=False)
+    return _Built(folder, writer.get_segment(), files)
+
+
+def _index_files(
+    parent: str, jobs: list[tuple[str, str, str]], on_file: Callable[[int], None] | None = None
+) -> _Built:
+    """Parse files (path, root, signature) and write their articles as one segment.
+
+    `on_file(i)` is called after the i-th file (in-process runs report progress so).
+    """
+    folder, writer = _private_writer(parent)
+    try:
+        _count_spelling(writer)
+        results: list[_FileResult] = []
+        for i, (path, root, sig) in enumerate(jobs):
+            parsed = _parse_one(path, root)
+            warnings = list(parsed.warnings)
+            keep: dict[str, Article] = {}
+            for article in reversed(parsed.articles):  # within a file, the last line wins
+                if article.id in keep:
+                    warnings.append(f"duplicate id {article.id}: a later line wins")
+                else:
+                    keep[article.id] = article
+            for article in reversed(keep.values()):
+                writer.add_document(**document_fields(article, path, sig))
+            results.append(_FileResult(parsed.errors, tuple(warnings), tuple(reversed(keep))))
+            if on_file is not None:
+                on_file(i)
+        _post_spelling(writer)
+        return _finish(folder, writer, tuple(results))
+    except BaseException:
+        with contextlib.suppress(Exception):  # the error that got us here matters more
+            writer.cancel()
+        raise
+
+
+def _merge_segments(parent: str, segments: tuple[Any, ...]) -> _Built:
+    """Merge segments of the index in `parent` into one new segment, live documents only."""
+    folder, writer = _private_writer(parent)
+    # Read, not mapped: mapped pages of segments read count in this process's
+    # memory, and they would grow with the index.
+    storage = FileStorage(parent, supports_mmap=False, readonly=True)
+    for segment in segments:
+        reader = SegmentReader(storage, writer.schema, segment)
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+    return _finish(folder, writer)
+
+
+def _remove_work_folders(folder: Path) -> None:
+    # Called with the lock held: no run is using them.
+    for name in os.listdir(folder):
+        if name.startswith((_REBUILD_PREFIX, _WORK_PREFIX)):
+            shutil.rmtree(folder / name, ignore_errors=True)
 
 
 def _worker_init() -> None:
@@ -773,18 +944,37 @@ def _worker_init() -> None:
         threading.Thread(target=watch, daemon=True).start()
 
 
-class _Parser:
-    """Parsed files in input order: in-process, or streamed through a process pool.
+class _Inline:
+    """Runs a task at once, in this process: for runs too small to spread."""
 
-    At most `TASKS_PER_WORKER` chunks per worker are in flight, so memory is
-    bounded by the chunk size, never by the corpus. Workers start with
-    forkserver (or spawn), never fork: a forked child would inherit the
-    index's lock and keep holding it if this process were killed.
+    def submit(self, fn: Callable[..., _Built], *args: Any) -> Future[_Built]:
+        future: Future[_Built] = Future()
+        future.set_result(fn(*args))
+        return future
+
+    def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+        pass
+
+
+class _Workers:
+    """Builds segments of files, in batches, and merges segments: in worker processes.
+
+    Each batch is a run of consecutive files of about `BATCH_BYTES`, parsed,
+    analysed and written as a segment by one worker; `results` gives each
+    batch's result in input order, and each merge's when it is its turn. A
+    few tasks per worker are in flight, so memory is bounded by the batch
+    size, never by the corpus. Workers start with forkserver (or spawn),
+    never fork: a forked child would inherit the index's lock and keep
+    holding it if this process were killed.
     """
 
-    def __init__(self, files: list[_File]) -> None:
-        self.files = files
-        self.executor: ProcessPoolExecutor | None = None
+    def __init__(self, files: list[_File], folder: str, on_file: Callable[[_File], None]) -> None:
+        self.folder = folder
+        self.on_file = on_file
+        self.batches = deque(_batches(files))
+        self.pending: deque[tuple[list[_File] | _Merge, Future[_Built]]] = deque()
+        self.executor: ProcessPoolExecutor | _Inline = _Inline()
+        self.window = 1
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         if (
             workers > 1
@@ -793,40 +983,75 @@ class _Parser:
         ):
             methods = multiprocessing.get_all_start_methods()
             method = "forkserver" if "forkserver" in methods else "spawn"
+            context = multiprocessing.get_context(method)
+            if method == "forkserver":
+                # Workers forked from a server that imported us once start
+                # without importing Whoosh each (about 0.4 s of CPU).
+                context.set_forkserver_preload([__name__])
             self.executor = ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context(method), initializer=_worker_init
+                workers, mp_context=context, initializer=_worker_init
             )
             self.window = workers * TASKS_PER_WORKER
 
-    def __enter__(self) -> Iterator[tuple[_File, _Parsed]]:
-        if self.executor is None:
-            return ((f, _parse_one(f.path, f.root)) for f in self.files)
-        return self._pooled(self.executor)
+    def __enter__(self) -> _Workers:
+        return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=exc[0] is None, cancel_futures=True)
+        self.executor.shutdown(wait=exc[0] is None, cancel_futures=True)
 
-    def _pooled(self, executor: ProcessPoolExecutor) -> Iterator[tuple[_File, _Parsed]]:
-        chunks = (self.files[i : i + CHUNK_FILES] for i in range(0, len(self.files), CHUNK_FILES))
-        pending: deque[tuple[list[_File], Future[list[_Parsed]]]] = deque()
+    def merge(self, task: _Merge) -> None:
+        self.pending.append(
+            (task, self.executor.submit(_merge_segments, self.folder, task.segments))
+        )
 
-        def submit() -> None:
-            for chunk in chunks:
-                jobs = [(f.path, f.root) for f in chunk]
-                pending.append((chunk, executor.submit(_parse_chunk, jobs)))
-                return
+    def _submit(self) -> None:
+        while self.batches and len(self.pending) < self.window:
+            batch = self.batches.popleft()
+            jobs = [(f.path, f.root, f.sig) for f in batch]
+            if isinstance(self.executor, _Inline):
+                on_file = partial(_on_file, self.on_file, batch)
+                future = self.executor.submit(_index_files, self.folder, jobs, on_file)
+            else:
+                future = self.executor.submit(_index_files, self.folder, jobs)
+            self.pending.append((batch, future))
 
-        for _ in range(self.window):
-            submit()
-        while pending:
-            chunk, future = pending.popleft()
+    def results(self) -> Iterator[tuple[list[_File] | _Merge, _Built]]:
+        self._submit()
+        while self.pending:
+            task, future = self.pending.popleft()
             try:
-                results = future.result()
+                built = future.result()
             except BrokenProcessPool as exc:
+                where = "merging segments" if isinstance(task, _Merge) else _files(task)
                 raise PressearchError(
-                    f"a parser process died while reading {chunk[0].path} or a file"
-                    " after it (out of memory?); nothing was committed — run again"
+                    f"a worker process died while {where} (out of memory?);"
+                    " the last commit is kept — run again"
                 ) from exc
-            submit()
-            yield from zip(chunk, results, strict=True)
+            if not isinstance(self.executor, _Inline) and not isinstance(task, _Merge):
+                for f in task:
+                    self.on_file(f)
+            yield task, built
+            self._submit()
+
+
+def _files(batch: list[_File]) -> str:
+    more = f" or one of the {len(batch) - 1} files after it" if len(batch) > 1 else ""
+    return f"indexing {batch[0].path}{more}"
+
+
+def _on_file(on_file: Callable[[_File], None], batch: list[_File], i: int) -> None:
+    on_file(batch[i])
+
+
+def _batches(files: list[_File]) -> Iterator[list[_File]]:
+    limit = max(BATCH_BYTES, -(-sum(f.size for f in files) // MAX_BATCHES))
+    batch: list[_File] = []
+    size = 0
+    for f in files:
+        batch.append(f)
+        size += f.size
+        if size >= limit:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch

@@ -5,7 +5,7 @@ articles (one file each, no source URL, so each id is the file's relative
 path and path order is id order).
 
 What "the last committed state" means here: the writer commits in batches
-(after `FLUSH_CHARS` characters of text) and parses new files last path
+(of `BATCH_BYTES` of files, one segment each) and indexes new files last path
 first, so a commit always holds every article of a contiguous run of the
 sorted file list, taken from one end, each article exactly as written. The
 tests assert exactly that after every kill and in every concurrent query:
@@ -13,7 +13,7 @@ a set of ids that is a prefix or a suffix of the sorted ids, never shrinking,
 with every stored article equal to its file and no id twice.
 
 To get many commits from 2,000 small files, the killed runs are the real CLI
-with `index.writer.FLUSH_CHARS` lowered (`CHILD` below); the run that finally
+with `index.writer.BATCH_BYTES` lowered (`CHILD` below); the run that finally
 completes the work is the unmodified `python -m search.cli index`.
 """
 
@@ -53,7 +53,8 @@ BATCH_CHARS = 24_000
 CHILD = """
 import sys
 import index.writer
-index.writer.FLUSH_CHARS = int(sys.argv.pop(1))
+index.writer.BATCH_BYTES = int(sys.argv.pop(1))
+index.writer.MAX_BATCHES = 1_000
 from search.cli import main
 sys.argv[0] = "pressearch"
 main()

@@ -17,6 +17,7 @@ import whoosh.index
 from whoosh.query import Term
 
 import index.writer as writer
+from index.check import check_index
 from index.errors import (
     ArticleNotFoundError,
     IndexCorruptError,
@@ -25,7 +26,7 @@ from index.errors import (
     UsageError,
 )
 from index.parse import ParsedFile, article_id, read_file
-from index.reader import get_article, open_index
+from index.reader import get_article, open_index, stats
 from index.schema import SCHEMA_VERSION
 from index.writer import Failure, IndexReport, Progress, build
 from tests.conftest import SMALL_ARCHIVE, BuiltIndex, touch_later, write_article
@@ -82,9 +83,11 @@ def test_first_run_adds_every_article(built_index: BuiltIndex) -> None:
 
 
 def test_second_run_reads_no_file(built_index: BuiltIndex, reads: list[str]) -> None:
+    files = set(os.listdir(built_index.index_dir))
     report = build([built_index.archive], built_index.index_dir)
     assert counts(report) == (0, 0, 0, 4)
     assert reads == []
+    assert set(os.listdir(built_index.index_dir)) == files  # no commit, nothing left behind
 
 
 def test_changed_file_is_reindexed_alone(built_index: BuiltIndex, reads: list[str]) -> None:
@@ -271,7 +274,8 @@ def test_rebuild_switches_segments_and_leaves_nothing_behind(
     stale = index_dir / ".rebuild-left-by-a-killed-run"
     stale.mkdir()
     (stale / "MAIN_abc.seg").write_bytes(b"partial")
-    monkeypatch.setattr(writer, "FLUSH_CHARS", 1)  # the new index in several segments
+    monkeypatch.setattr(writer, "BATCH_BYTES", 1)  # the new index in several segments
+    monkeypatch.setattr(writer, "MAX_BATCHES", 100)
     locked_out: list[bool] = []
 
     def try_to_write(_: Progress) -> None:
@@ -538,7 +542,7 @@ def test_parallel_parsing_gives_the_same_index(
 ) -> None:
     monkeypatch.setattr(writer, "PARALLEL_MIN_FILES", 1)
     monkeypatch.setattr(writer, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(writer, "CHUNK_FILES", 1)
+    monkeypatch.setattr(writer, "BATCH_BYTES", 1)
     archive = tmp_path / "archive"
     for name, parts in SMALL_ARCHIVE.items():
         write_article(archive, name, **parts)
@@ -552,7 +556,8 @@ def test_parallel_parsing_gives_the_same_index(
 def test_commits_in_batches_give_the_same_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(writer, "FLUSH_CHARS", 1)  # commit after every file
+    monkeypatch.setattr(writer, "BATCH_BYTES", 1)  # commit after every file
+    monkeypatch.setattr(writer, "MAX_BATCHES", 100)
     archive = tmp_path / "archive"
     for name, parts in SMALL_ARCHIVE.items():
         write_article(archive, name, **parts)
@@ -567,6 +572,78 @@ def test_commits_in_batches_give_the_same_index(
     assert indexed(index_dir) == {
         k: v for k, v in small_ids(archive).items() if not v.endswith("speech.md")
     }
+
+
+def mixed_archive(archive: Path) -> None:
+    """Files that exercise every rule: duplicates across files and lines, a failure."""
+    for name, parts in SMALL_ARCHIVE.items():
+        write_article(archive, name, **parts)
+    url = "https://press.example.com/same"
+    for name in ("dup/a.md", "dup/b.md", "dup/c.md"):
+        write_article(archive, name, headline=name.upper(), body="Same story.", url=url)
+    rows = [{"id": "j1", "headline": "1"}, {"id": "j2", "body": "Two."}, {"id": "j1", "body": "1"}]
+    (archive / "bulk.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    (archive / "broken.md").write_bytes(b"\x00")
+
+
+def index_contents(index_dir: Path) -> tuple[list[dict[str, object]], dict[str, object]]:
+    """Every live document's stored fields (sorted by id), and the facet counts."""
+    with open_index(index_dir).searcher() as searcher:
+        docs = sorted(searcher.all_stored_fields(), key=lambda fields: str(fields["id"]))
+    return docs, dict(stats(index_dir).facets)
+
+
+def test_worker_segments_give_the_same_index_as_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "archive"
+    mixed_archive(archive)
+    one = build([archive], tmp_path / "one")  # in-process: one batch, one segment
+    monkeypatch.setattr(writer, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(writer, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(writer, "BATCH_BYTES", 1)
+    monkeypatch.setattr(writer, "MAX_BATCHES", 100)
+    many = build([archive], tmp_path / "many")  # a segment per file, built by workers
+    with open_index(tmp_path / "many").reader() as reader:
+        assert len(reader.leaf_readers()) == 8  # every file but the broken one
+    assert counts(many) == counts(one) == (7, 0, 0, 0)
+    assert (many.failed, many.warnings) == (one.failed, one.warnings)
+    assert [w.error.split(",")[0] for w in one.warnings] == [
+        "duplicate id j1: a later line wins",
+        f"duplicate id {article_id('https://press.example.com/same', '')}",
+        f"duplicate id {article_id('https://press.example.com/same', '')}",
+    ]
+    assert index_contents(tmp_path / "many") == index_contents(tmp_path / "one")
+    assert get_article(tmp_path / "many", "https://press.example.com/same").headline == "DUP/C.MD"
+
+
+def test_too_many_segments_are_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive, index_dir = tmp_path / "archive", tmp_path / "index"
+    mixed_archive(archive)
+    build([archive], tmp_path / "one")
+    monkeypatch.setattr(writer, "BATCH_BYTES", 1)
+    monkeypatch.setattr(writer, "MAX_BATCHES", 100)
+    monkeypatch.setattr(writer, "MAX_SEGMENTS", 4)
+
+    def segments() -> int:
+        with open_index(index_dir).reader() as reader:
+            return len(reader.leaf_readers())
+
+    build([archive], index_dir)
+    assert segments() == 4
+    assert index_contents(index_dir) == index_contents(tmp_path / "one")
+    # Deleted documents stay deleted through merges, changed ones are replaced.
+    (archive / "speech.md").unlink()
+    write_article(archive, "phishing.md", **{**SMALL_ARCHIVE["phishing.md"], "headline": "NEW"})
+    touch_later(archive / "phishing.md")
+    for i in range(3):
+        write_article(archive, f"more/{i}.md", headline=f"MORE {i}", body="Text.")
+    assert counts(build([archive], index_dir)) == (3, 1, 1, 5)
+    assert segments() == 4
+    assert get_article(index_dir, PHISHING_URL).headline == "NEW"
+    ids = indexed(index_dir)
+    assert len(ids) == 9 and article_id(SPEECH_URL, "") not in ids
+    assert check_index(index_dir).problems == ()
 
 
 # -- what a document holds ----------------------------------------------------------
