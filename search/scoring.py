@@ -14,17 +14,36 @@ for appearing in a short field. A term searched in one field
 that one field. A query's words add up, each times its boost (a word typed
 twice counts twice: `search.query`).
 
-Whoosh's own matchers do the work: `_FieldFrequency` scores a posting with its
-weighted, length-normalised frequency (a per-term scorer hook), a union of the
-word's field matchers adds those up, and `_Saturated` wraps the union.
+Within one index segment a word is scored term at a time: each field's
+postings are read a block at a time, their length-normalised frequencies
+summed per article in a dict (field lengths from the segment's length column,
+read once), and the saturated scores handed on as a sorted list
+(`_ScoredList`), so the matchers above it (And, Or, filters) step through
+plain lists instead of a union of four posting readers per article. A phrase
+in each field (`preloaded_phrases`) is matched the same way, decoding
+positions only for articles that have all its words, so are a wildcard's
+words in each field (`preloaded_term_trees`), and `summed` adds up an Or's
+clauses from such lists. Each gives exactly the matches and scores of
+Whoosh's own matchers, which still do the work elsewhere (several segments
+at once, a search that needs the matched terms): `_FieldFrequency` scores a
+posting with its weighted, length-normalised frequency, a union of the word's
+field matchers adds those up, and `_Saturated` wraps the union.
 """
 
 from __future__ import annotations
 
+import weakref
+from bisect import bisect_left
+from collections.abc import Container, Iterator, Sequence
+from functools import lru_cache
+from itertools import accumulate
 from math import log
 from typing import Any
 
 from whoosh import matching, query, scoring
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util.numeric import byte_to_length
 
 from index.schema import TEXT_FIELDS
 
@@ -162,20 +181,439 @@ class WordInFields(query.CompoundQuery):  # type: ignore[misc]
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         terms = self.subqueries
         weighting = searcher.weighting if context is None else context.weighting
-        if not isinstance(weighting, PressBM25F) or not all(
-            isinstance(q, query.Term) for q in terms
-        ):
+        bm25f = isinstance(weighting, PressBM25F)
+        if bm25f and _preloadable_phrases(searcher, context, terms):
+            return preloaded_phrases(searcher, terms, self.boost)
+        if bm25f and _preloadable_term_trees(searcher, context, terms):
+            return preloaded_term_trees(searcher, terms, self.boost)
+        if not bm25f or not all(isinstance(q, query.Term) for q in terms):
             return query.Or(terms, boost=self.boost).matcher(searcher, context)
         parent = searcher.get_parent()
-        df = max(_word_doc_frequency(parent, text) for text in {q.text for q in terms})
-        frequency = (context or searcher.context()).set(weighting=_FieldFrequency())
-        matchers = [m for m in (q.matcher(searcher, frequency) for q in terms) if m.is_active()]
-        if not matchers:
-            return matching.NullMatcher()
-        union = matchers[0]
-        for m in matchers[1:]:
-            union = matching.UnionMatcher(union, m)
-        return _Saturated(union, idf(parent.doc_count_all(), df), self.boost)
+        word_idf = _word_idf(parent, {q.text for q in terms})
+        if searcher.is_atomic() and all(q.boost == 1.0 for q in terms):
+            return preloaded_word(searcher, terms, word_idf, self.boost)
+        return union_word(searcher, context, terms, word_idf, self.boost)
+
+
+# Per top searcher: a word's texts -> its idf. Asked once per segment, and
+# the statistics are the whole index's.
+_IDFS: weakref.WeakKeyDictionary[Any, dict[frozenset[str], float]] = weakref.WeakKeyDictionary()
+
+
+def _word_idf(parent: Any, texts: set[str]) -> float:
+    cache = _IDFS.setdefault(parent, {})
+    key = frozenset(texts)
+    if key not in cache:
+        df = max(_word_doc_frequency(parent, text) for text in texts)
+        cache[key] = idf(parent.doc_count_all(), df)
+    return cache[key]
+
+
+def union_word(
+    searcher: Any, context: Any, terms: Sequence[query.Term], word_idf: float, boost: float
+) -> Any:
+    """A word's BM25F matcher built from Whoosh's: a union of its field postings, saturated."""
+    frequency = (context or searcher.context()).set(weighting=_FieldFrequency())
+    matchers = [m for m in (q.matcher(searcher, frequency) for q in terms) if m.is_active()]
+    if not matchers:
+        return matching.NullMatcher()
+    union = matchers[0]
+    for m in matchers[1:]:
+        union = matching.UnionMatcher(union, m)
+    return _Saturated(union, word_idf, boost)
+
+
+def preloaded_word(
+    searcher: Any, terms: Sequence[query.Term], word_idf: float, boost: float
+) -> Any:
+    """The same scores as `union_word` for one segment, summed term at a time.
+
+    Each sum adds the fields in the order of `terms`, as the union does, so
+    the floats come out the same.
+    """
+    reader = searcher.reader()
+    parent = searcher.get_parent()
+    schema = searcher.schema
+    tf: dict[int, float] = {}
+    for term in terms:
+        fieldname = term.fieldname
+        if fieldname not in schema or not schema[fieldname].scorable:
+            return union_word(searcher, None, terms, word_idf, boost)
+        try:
+            text = schema[fieldname].to_bytes(term.text)
+        except ValueError:
+            continue
+        if (fieldname, text) not in reader:
+            continue
+        norms = _norms(parent.avg_field_length(fieldname) or 1.0)
+        lengths = _length_bytes(reader, fieldname)
+        get = tf.get
+        for ids, weights, _ in _posting_blocks(reader.postings(fieldname, text)):
+            for docnum, weight in zip(ids, weights, strict=True):
+                part = weight / norms[lengths[docnum]]
+                previous = get(docnum)
+                tf[docnum] = part if previous is None else previous + part
+    for docnum in deleted_docs(reader):
+        tf.pop(docnum, None)
+    if not tf:
+        return matching.NullMatcher()
+    docnums = sorted(tf)
+    # `_saturate` inlined, the same operations in the same order.
+    k1_1 = K1 + 1
+    scores = [boost * (word_idf * t * k1_1 / (t + K1)) for t in map(tf.__getitem__, docnums)]
+    return _ScoredList(docnums, scores)
+
+
+def _preloadable_phrases(searcher: Any, context: Any, phrases: Sequence[query.Query]) -> bool:
+    """Whether `preloaded_phrases` can score `phrases` in place of Whoosh's matchers."""
+    # One phrase alone: Whoosh's Or is that phrase's matcher, without the Or's
+    # boost; left to Whoosh so that the score stays the same.
+    if len(phrases) < 2 or not searcher.is_atomic():
+        return False
+    if context is not None and context.needs_current:
+        return False
+    schema = searcher.schema
+    return all(
+        type(q) is query.Phrase
+        and q.slop == 1
+        and q.fieldname in schema
+        and schema[q.fieldname].scorable
+        and schema[q.fieldname].format.supports("positions")
+        for q in phrases
+    )
+
+
+def preloaded_phrases(searcher: Any, phrases: Sequence[query.Phrase], boost: float) -> Any:
+    """One segment's matches of phrases (one per field, words side by side), scored as Whoosh does.
+
+    Whoosh's phrase matcher intersects the words' postings and decodes the
+    positions of every article in the intersection, a call chain per
+    posting; here the postings are read a block at a time into dicts, the
+    intersection is a set operation, and positions are decoded only for the
+    articles that have every word. The score is Whoosh's: the sum of each
+    word's BM25 score in the field (`_BM25Scorer`, summed in the same binary
+    tree), times the phrase's boost, summed over the fields, times `boost`.
+    """
+    reader = searcher.reader()
+    parent = searcher.get_parent()
+    deleted = deleted_docs(reader)
+    total: dict[int, float] = {}
+    for phrase in phrases:
+        found = _phrase_scores(reader, parent, phrase, deleted)
+        for docnum, score in found.items():
+            previous = total.get(docnum)
+            total[docnum] = score if previous is None else previous + score
+    if not total:
+        return matching.NullMatcher()
+    docnums = sorted(total)
+    scores = [total[d] * boost for d in docnums] if boost != 1.0 else [total[d] for d in docnums]
+    return _ScoredList(docnums, scores)
+
+
+def _phrase_scores(
+    reader: Any, parent: Any, phrase: query.Phrase, deleted: frozenset[int]
+) -> dict[int, float]:
+    fieldname = phrase.fieldname
+    field = reader.schema[fieldname]
+    words: list[bytes] = []
+    for word in phrase.words:
+        try:
+            text = field.to_bytes(word)
+        except ValueError:
+            return {}
+        if (fieldname, text) not in reader:
+            return {}
+        words.append(text)
+    # Rarest word first: the others keep only the articles it has.
+    order = sorted(range(len(words)), key=lambda i: reader.doc_frequency(fieldname, words[i]))
+    postings: list[dict[int, tuple[float, Any]]] = [{} for _ in words]
+    keep: set[int] | None = None
+    for i in order:
+        found = postings[i]
+        blocks = _posting_blocks(
+            reader.postings(fieldname, words[i]), True, None if keep is None else sorted(keep)
+        )
+        for ids, weights, values in blocks:
+            for docnum, weight, value in zip(ids, weights, values, strict=True):
+                if keep is None or docnum in keep:
+                    found[docnum] = (weight, value)
+        keep = set(found)
+    candidates = (keep or set()) - deleted
+    if not candidates:
+        return {}
+    positions = field.format.decoder("positions")
+    norms = _norms(parent.avg_field_length(fieldname) or 1.0)
+    lengths = _length_bytes(reader, fieldname)
+    idfs = [parent.idf(fieldname, text) for text in words]
+    k1_1 = K1 + 1
+    out: dict[int, float] = {}
+    for docnum in candidates:
+        starts = set(positions(postings[0][docnum][1]))
+        for k in range(1, len(words)):
+            starts.intersection_update(p - k for p in positions(postings[k][docnum][1]))
+            if not starts:
+                break
+        if not starts:
+            continue
+        norm = norms[lengths[docnum]]
+        parts = []
+        for i, word_idf in enumerate(idfs):
+            tf = postings[i][docnum][0] / norm
+            parts.append(float(word_idf * tf * k1_1 / (tf + K1)))
+        score = _tree_sum(parts)
+        out[docnum] = score * phrase.boost if phrase.boost != 1.0 else score
+    return out
+
+
+def _preloadable_term_trees(searcher: Any, context: Any, parts: Sequence[query.Query]) -> bool:
+    """Whether `preloaded_term_trees` can score `parts` (not all of them plain terms)."""
+    if len(parts) < 2 or not searcher.is_atomic():
+        return False
+    if context is not None and context.needs_current:
+        return False
+    schema = searcher.schema
+
+    def plain(q: query.Query) -> bool:
+        if type(q) is query.Term:
+            return bool(q.fieldname in schema and schema[q.fieldname].scorable)
+        return (
+            type(q) is query.Or
+            and bool(q.subqueries)
+            and not q.scale
+            and not q.minmatch
+            and all(plain(sub) for sub in q.subqueries)
+        )
+
+    return all(plain(q) for q in parts) and not all(type(q) is query.Term for q in parts)
+
+
+def preloaded_term_trees(searcher: Any, parts: Sequence[query.Query], boost: float) -> Any:
+    """One segment's matches of Ors of terms (a wildcard's words per field), scored as Whoosh does.
+
+    Each term is scored on its own (`_BM25Scorer`) and an Or adds up its
+    parts, times its boost, as Whoosh's Or matchers do (up to the order of
+    the float additions); like Whoosh, an Or of one part is that part,
+    without the Or's boost. The postings are read a block at a time.
+    """
+    reader = searcher.reader()
+    parent = searcher.get_parent()
+
+    def scores(q: query.Query) -> dict[int, float]:
+        if type(q) is query.Term:
+            return _term_scores(reader, parent, q)
+        subs = q.subqueries
+        if len(subs) == 1:
+            return scores(subs[0])
+        total: dict[int, float] = {}
+        for sub in subs:
+            for docnum, score in scores(sub).items():
+                previous = total.get(docnum)
+                total[docnum] = score if previous is None else previous + score
+        if q.boost != 1.0:
+            total = {docnum: score * q.boost for docnum, score in total.items()}
+        return total
+
+    found = scores(query.Or(list(parts), boost=boost))
+    for docnum in deleted_docs(reader):
+        found.pop(docnum, None)
+    if not found:
+        return matching.NullMatcher()
+    docnums = sorted(found)
+    return _ScoredList(docnums, [found[d] for d in docnums])
+
+
+def _term_scores(reader: Any, parent: Any, term: query.Term) -> dict[int, float]:
+    """BM25 of one term in one field for each document of the segment that has it."""
+    fieldname = term.fieldname
+    try:
+        text = reader.schema[fieldname].to_bytes(term.text)
+    except ValueError:
+        return {}
+    if (fieldname, text) not in reader:
+        return {}
+    norms = _norms(parent.avg_field_length(fieldname) or 1.0)
+    lengths = _length_bytes(reader, fieldname)
+    term_idf = parent.idf(fieldname, text)
+    k1_1 = K1 + 1
+    out: dict[int, float] = {}
+    for ids, weights, _ in _posting_blocks(reader.postings(fieldname, text)):
+        for docnum, weight in zip(ids, weights, strict=True):
+            tf = weight / norms[lengths[docnum]]
+            out[docnum] = float(term_idf * tf * k1_1 / (tf + K1))
+    if term.boost != 1.0:
+        out = {docnum: score * term.boost for docnum, score in out.items()}
+    return out
+
+
+def _tree_sum(parts: list[float]) -> float:
+    """The sum in the order of Whoosh's binary tree of intersections (`make_binary_tree`)."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    return _tree_sum(parts[:half]) + _tree_sum(parts[half:])
+
+
+# Per segment reader: field -> its documents' length bytes, and the deleted
+# documents. Segments never change once written (deletions come with a new
+# reader), so the data stays valid for as long as the reader object lives.
+_LENGTHS: weakref.WeakKeyDictionary[Any, dict[str, Sequence[int]]] = weakref.WeakKeyDictionary()
+_DELETED: weakref.WeakKeyDictionary[Any, frozenset[int]] = weakref.WeakKeyDictionary()
+
+
+@lru_cache(maxsize=64)
+def _norms(average: float) -> list[float]:
+    """BM25's length normalisation for each length byte (lengths are stored as one byte).
+
+    Byte 0 (no length) never occurs for a document in a posting list.
+    """
+    return [1.0] + [1 - B + B * byte_to_length(b) / average for b in range(1, 256)]
+
+
+def _length_bytes(reader: Any, fieldname: str) -> Sequence[int]:
+    """Each document's length byte of `fieldname` in segment `reader`, read at once."""
+    cache = _LENGTHS.setdefault(reader, {})
+    if fieldname not in cache:
+        count = reader.doc_count_all()
+        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            raw = b""
+        else:
+            raw = column._dbfile.get(column._basepos, min(column._count, count))
+        cache[fieldname] = bytes(raw) + bytes(count - len(raw))
+    return cache[fieldname]
+
+
+def deleted_docs(reader: Any) -> frozenset[int]:
+    """The deleted documents of segment `reader`."""
+    if reader not in _DELETED:
+        deleted: frozenset[int] = frozenset()
+        if reader.has_deletions():
+            deleted = frozenset(d for d in range(reader.doc_count_all()) if reader.is_deleted(d))
+        _DELETED[reader] = deleted
+    return _DELETED[reader]
+
+
+def _posting_blocks(
+    m: Any, values: bool = False, wanted: Sequence[int] | None = None
+) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence[Any]]]:
+    """(docnums, weights, raw values or ()) of a term's postings, a block at a
+    time; deleted documents included (the caller drops them). With `wanted`
+    (sorted docnums), blocks that hold none of them may be left out unread."""
+    if isinstance(m, FilterMatcher):
+        m = m.child
+    if isinstance(m, W3LeafMatcher):
+        below = 0  # every docnum in the current block is at least this
+        while m.is_active():
+            top = m.block_max_id()
+            if wanted is not None and bisect_left(wanted, below) == bisect_left(wanted, top + 1):
+                below = top + 1
+                m._next_block()
+                continue
+            below = top + 1
+            # Whoosh decodes a block's ids with a generator; accumulate is C.
+            m._read_data()
+            ids = m._data[0]
+            m._read_weights()
+            if values:
+                m._read_values()
+            ids = ids if m._byteids else list(accumulate(ids))
+            yield ids, m._weights, (m._values if values else ())
+            m._next_block()
+        return
+    docnums: list[int] = []
+    weights: list[float] = []
+    raw: list[Any] = []
+    while m.is_active():
+        docnums.append(m.id())
+        weights.append(m.weight())
+        if values:
+            raw.append(m.value())
+        m.next()
+    yield docnums, weights, raw
+
+
+def summed(matchers: Sequence[Any], boost: float = 1.0) -> Any:
+    """The Or of `matchers` as Whoosh's `ArrayUnionMatcher` scores it, summed in a dict.
+
+    Each match's score is the sum, in the order of `matchers`, of its scores
+    times `boost`; like the array, a document whose sum is not positive is
+    dropped. Whoosh's matcher steps every sub-matcher through every
+    posting; a `_ScoredList` (a preloaded word or phrase) is read as lists.
+    """
+    total: dict[int, float] = {}
+    get = total.get
+    for m in matchers:
+        for docnum, score in scored_items(m):
+            part = score * boost
+            previous = get(docnum)
+            total[docnum] = part if previous is None else previous + part
+    docnums = sorted(d for d, score in total.items() if score > 0)
+    if not docnums:
+        return matching.NullMatcher()
+    return _ScoredList(docnums, [total[d] for d in docnums])
+
+
+def scored_items(
+    m: Any, offset: int = 0, allowed: Container[int] | None = None
+) -> Iterator[tuple[int, float]]:
+    """(docnum + `offset`, score) of each match of matcher `m` from where it
+    stands, using it up; with `allowed`, only of the docnums + `offset` in it
+    (the others are not scored)."""
+    if isinstance(m, _ScoredList):
+        pairs = zip(m._docnums[m._i :], m._scores[m._i :], strict=True)
+        for docnum, score in pairs:
+            docnum += offset
+            if allowed is None or docnum in allowed:
+                yield docnum, score
+        return
+    while m.is_active():
+        docnum = m.id() + offset
+        if allowed is None or docnum in allowed:
+            yield docnum, m.score()
+        m.next()
+
+
+class _ScoredList(matching.Matcher):  # type: ignore[misc]
+    """Documents and their final scores, in docnum order."""
+
+    def __init__(self, docnums: list[int], scores: list[float], i: int = 0) -> None:
+        self._docnums = docnums
+        self._scores = scores
+        self._i = i
+        self._top = max(scores)
+
+    def is_active(self) -> bool:
+        return self._i < len(self._docnums)
+
+    def id(self) -> int:
+        return self._docnums[self._i]
+
+    def next(self) -> None:
+        self._i += 1
+
+    def skip_to(self, id: int) -> None:
+        self._i = bisect_left(self._docnums, id, self._i)
+
+    def reset(self) -> None:
+        self._i = 0
+
+    def copy(self) -> _ScoredList:
+        return _ScoredList(self._docnums, self._scores, self._i)
+
+    def all_ids(self) -> Iterator[int]:
+        return iter(self._docnums[self._i :])
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        return self._top
+
+    def weight(self) -> float:
+        return self._scores[self._i]
+
+    def score(self) -> float:
+        return self._scores[self._i]
 
 
 def weighting() -> scoring.WeightingModel:

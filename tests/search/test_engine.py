@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from whoosh import query as wq
+from whoosh.collectors import FilterCollector, TopCollector
+from whoosh.util.times import datetime_to_long
 
+from index.article import Article
 from index.errors import ArticleNotFoundError, UsageError
 from index.writer import build
-from search.engine import Engine
+from search.engine import Engine, _collect, _column_dates, _ColumnDateRange
 from search.facets import FacetCount
-from search.query import SearchRequest
-from tests.conftest import write_article
+from search.query import DATE_FIELD, SearchRequest
+from search.scoring import weighting
+from tests.conftest import index_in_segments, write_article
 
 
 @pytest.fixture
@@ -171,3 +178,109 @@ def test_export_has_every_match_in_order(engine: Engine) -> None:
 def test_bad_paging_is_a_usage_error(engine: Engine) -> None:
     with pytest.raises(UsageError, match="--page must be at least 1"):
         engine.search(SearchRequest(text="smuggling", page=0))
+
+
+# --- Date ranges from the date column: the same matches as Whoosh's range ---
+
+
+def _dated(id: str, date: dt.date | None) -> Article:
+    return Article(id=id, path=f"/archive/{id}.md", headline="Report", body="Smuggling.", date=date)
+
+
+@pytest.fixture(scope="module")
+def dated_searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Two segments of articles a day apart, undated ones among them, one deleted."""
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(40)]
+    first = [_dated(f"a{i}", None if i % 6 == 0 else day) for i, day in enumerate(days)]
+    second = [_dated(f"b{i}", day) for i, day in enumerate(days[::3])]
+    ix = index_in_segments(tmp_path_factory.mktemp("dated"), first, second)
+    writer = ix.writer()
+    writer.delete_by_term("id", "a5")
+    writer.commit(merge=False)
+    with ix.searcher(weighting=weighting()) as searcher:
+        yield searcher
+
+
+def _long(day: dt.date) -> int:
+    return int(datetime_to_long(dt.datetime(day.year, day.month, day.day)))
+
+
+def _matches(searcher: Any, q: wq.Query) -> list[tuple[str, float]]:
+    out = []
+    for leaf, offset in searcher.leaf_searchers():
+        m = q.matcher(leaf, searcher.context())
+        while m.is_active():
+            out.append((searcher.stored_fields(offset + m.id())["id"], m.score()))
+            m.next()
+    return out
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "startexcl", "endexcl"),
+    [
+        (dt.date(2020, 1, 5), dt.date(2020, 1, 20), False, False),
+        (dt.date(2020, 1, 5), dt.date(2020, 1, 20), True, True),
+        (None, dt.date(2020, 1, 10), False, False),
+        (dt.date(2020, 2, 1), None, False, False),
+        (None, None, False, False),
+        (dt.date(2021, 1, 1), None, False, False),
+    ],
+)
+def test_column_date_range_matches_as_whoosh_range(
+    dated_searcher: Any,
+    start: dt.date | None,
+    end: dt.date | None,
+    startexcl: bool,
+    endexcl: bool,
+) -> None:
+    low = None if start is None else _long(start)
+    high = None if end is None else _long(end)
+    plain = wq.NumericRange(DATE_FIELD, low, high, startexcl, endexcl, boost=2.0)
+    column = _column_dates(plain)
+    assert isinstance(column, _ColumnDateRange)
+    found = _matches(dated_searcher, column)
+    assert found == _matches(dated_searcher, plain)
+    # Undated articles and the deleted one never match; every match scores the boost.
+    assert not {"a0", "a6", "a5"} & {id for id, _ in found}
+    assert {score for _, score in found} <= {2.0}
+
+
+def test_column_dates_reach_ranges_inside_and_or(dated_searcher: Any) -> None:
+    in_range = wq.NumericRange(DATE_FIELD, _long(dt.date(2020, 1, 2)), _long(dt.date(2020, 1, 4)))
+    q = wq.And([wq.Term("body", "smuggl"), wq.Or([in_range, wq.Term("id", "b12")])])
+    rewritten = _column_dates(q)
+    assert isinstance(rewritten.subqueries[1].subqueries[0], _ColumnDateRange)
+    assert q.subqueries[1].subqueries[0] is in_range  # the original is left alone
+    assert sorted(_matches(dated_searcher, rewritten)) == sorted(_matches(dated_searcher, q))
+    assert sorted(id for id, _ in _matches(dated_searcher, rewritten)) == [
+        "a1",
+        "a2",
+        "a3",
+        "b1",
+        "b12",
+    ]
+
+
+# --- Collecting: every match, and the top as Whoosh's TopCollector keeps it ---
+
+
+@pytest.mark.parametrize("keep", [1, 3, 100])
+@pytest.mark.parametrize("filtered", [False, True])
+def test_collect_keeps_what_whoosh_top_collector_keeps(
+    dated_searcher: Any, keep: int, filtered: bool
+) -> None:
+    # Equal scores throughout (the same body everywhere): ties pick lower docnums.
+    q = wq.Or([wq.Term("body", "smuggl"), wq.Term("id", "b3", boost=5.0)])
+    allow_q = wq.Or([wq.Term("id", f"a{i}") for i in range(0, 40, 2)] + [wq.Term("id", "b3")])
+    top = TopCollector(keep, usequality=False, replace=0)
+    collector: Any = FilterCollector(top, allow_q) if filtered else top
+    dated_searcher.search_with_collector(q, collector)
+    expected = [(hit.docnum, hit.score) for hit in collector.results()]
+    allowed = set(dated_searcher.docs_for_query(allow_q)) if filtered else None
+    matched, best = _collect(dated_searcher, q, allowed, keep)
+    assert best == expected
+    assert best[0] == (dated_searcher.document_number(id="b3"), expected[0][1])
+    assert len(best) == min(keep, len(matched))
+    everything = set(dated_searcher.docs_for_query(q))
+    assert matched == sorted(everything & allowed if allowed is not None else everything)
+    assert len(matched) == (21 if filtered else 39 + 14)

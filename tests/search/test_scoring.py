@@ -7,6 +7,7 @@ the model itself is the point, the exact BM25F score.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from math import log
@@ -14,11 +15,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh import query
 
+from index.article import Article, Quote, Speaker
+from index.schema import build_schema
 from index.writer import build
 from search.engine import Engine
 from search.query import SearchRequest
-from search.scoring import K1, B, idf
+from search.scoring import (
+    K1,
+    B,
+    WordInFields,
+    _ScoredList,
+    idf,
+    preloaded_phrases,
+    preloaded_term_trees,
+    preloaded_word,
+    summed,
+    union_word,
+    weighting,
+)
+from tests.conftest import index_in_segments
 
 
 @pytest.fixture
@@ -215,3 +232,193 @@ def test_dense_and_sparse_any_queries_rank_alike(
     sparse = scores(engine, text)
     assert list(dense) == list(sparse) == ["a", "c", "b"]
     assert dense == pytest.approx(sparse)
+
+
+# --- Per-segment fast paths: the same matches and scores as Whoosh's matchers ---
+
+
+def _segment_articles() -> tuple[list[Article], list[Article]]:
+    """Two segments; 'common' is in 300 bodies (several posting blocks), 'lonely' in one."""
+    first = [
+        Article(
+            id=f"a{i}",
+            path=f"/archive/a{i}.md",
+            headline="Organised crime report" if i % 7 == 0 else f"Bulletin {i}",
+            body=(
+                "Organised crime networks moved common goods. " * (1 + i % 3)
+                + ("The crime was organised. " if i % 5 == 0 else "")
+                + ("A lonely witness spoke. " if i == 42 else "")
+            ),
+            date=None if i % 11 == 0 else dt.date(2019 + i % 4, 1 + i % 12, 1 + i % 28),
+            quotes=(Quote("Organised crime never sleeps.", "Ana Ruiz"),) if i % 9 == 0 else (),
+            speakers=(Speaker("Ana Ruiz", "Europol"),) if i % 9 == 0 else (),
+        )
+        for i in range(300)
+    ]
+    second = [
+        Article(
+            id=f"b{i}",
+            path=f"/archive/b{i}.md",
+            headline="Crime organised abroad",
+            body="Common crime, organised crime and more organised crime.",
+            date=dt.date(2021, 6, 1 + i),
+        )
+        for i in range(20)
+    ]
+    return first, second
+
+
+@pytest.fixture(scope="module")
+def segmented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A searcher over two segments, one with deleted documents."""
+    first, second = _segment_articles()
+    ix = index_in_segments(tmp_path_factory.mktemp("segmented"), first, second)
+    writer = ix.writer()
+    for article in (first[3], first[10], second[2]):
+        writer.delete_by_term("id", article.id)
+    writer.commit(merge=False)
+    with ix.searcher(weighting=weighting()) as searcher:
+        assert len(searcher.leaf_searchers()) == 2
+        yield searcher
+
+
+def _postings(m: Any) -> list[tuple[int, float]]:
+    out = []
+    while m.is_active():
+        out.append((m.id(), m.score()))
+        m.next()
+    return out
+
+
+def _word(text: str) -> list[query.Term]:
+    schema = build_schema()
+    return [
+        query.Term(field, schema[field].process_text(text, mode="query").__next__())
+        for field in ("headline", "body", "quotes", "speaker")
+    ]
+
+
+@pytest.mark.parametrize("text", ["organised", "crime", "common", "lonely", "ruiz", "absent"])
+def test_preloaded_word_scores_as_the_union_of_field_matchers(segmented: Any, text: str) -> None:
+    terms = _word(text)
+    word_idf = idf(segmented.doc_count_all(), 7)
+    for leaf, _ in segmented.leaf_searchers():
+        fast = _postings(preloaded_word(leaf, terms, word_idf, 1.5))
+        plain = _postings(union_word(leaf, None, terms, word_idf, 1.5))
+        assert fast == plain  # the same floats, not just close ones
+        assert {docnum for docnum, _ in fast} <= set(leaf.reader().all_doc_ids())
+
+
+def test_preloaded_word_matches_every_article_having_it(segmented: Any) -> None:
+    found = {
+        segmented.stored_fields(offset + docnum)["id"]
+        for leaf, offset in segmented.leaf_searchers()
+        for docnum, _ in _postings(preloaded_word(leaf, _word("lonely"), 1.0, 1.0))
+    }
+    assert found == {"a42"}
+    total = sum(
+        len(_postings(preloaded_word(leaf, _word("common"), 1.0, 1.0)))
+        for leaf, _ in segmented.leaf_searchers()
+    )
+    assert total == 300 + 20 - 3  # deleted articles left out
+
+
+def _phrases(*words: str, boost: float = 1.0) -> list[query.Phrase]:
+    schema = build_schema()
+    return [
+        query.Phrase(
+            field,
+            [next(schema[field].process_text(w, mode="query")) for w in words],
+            boost=boost,
+        )
+        for field in ("headline", "body", "quotes", "speaker")
+    ]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ("organised", "crime"),
+        ("crime", "organised"),
+        ("organised", "crime", "never"),
+        ("lonely", "witness"),
+        ("crime", "lonely"),
+    ],
+)
+def test_preloaded_phrases_score_as_whoosh_phrase_matchers(
+    segmented: Any, words: tuple[str, ...]
+) -> None:
+    phrases = _phrases(*words, boost=1.25)
+    context = segmented.context()
+    matched = 0
+    for leaf, _ in segmented.leaf_searchers():
+        fast = _postings(preloaded_phrases(leaf, phrases, 2.0))
+        plain = _postings(query.Or(phrases, boost=2.0).matcher(leaf, context))
+        assert [d for d, _ in fast] == [d for d, _ in plain]
+        assert [s for _, s in fast] == pytest.approx([s for _, s in plain], rel=1e-12)
+        matched += len(fast)
+    # Live articles with the words side by side (stop words take no position).
+    assert (
+        matched
+        == {
+            ("organised", "crime"): 298 + 19,  # every body
+            ("crime", "organised"): 59 + 19,  # "The crime was organised", headlines of b
+            ("organised", "crime", "never"): 34,  # the quotes
+            ("lonely", "witness"): 1,
+            ("crime", "lonely"): 0,
+        }[words]
+    )
+
+
+def test_engine_uses_the_fast_phrase_path(segmented: Any) -> None:
+    context = segmented.context()
+    leaf = segmented.leaf_searchers()[0][0]
+    assert isinstance(
+        WordInFields(_phrases("organised", "crime")).matcher(leaf, context), _ScoredList
+    )
+    assert isinstance(WordInFields(_word("crime")).matcher(leaf, context), _ScoredList)
+    # A phrase with slop, in one field only, or a search that needs the matched
+    # terms: Whoosh's matchers.
+    alone = WordInFields(_phrases("organised", "crime")[:1], boost=2.0)
+    assert not isinstance(alone.matcher(leaf, context), _ScoredList)
+    sloppy = [query.Phrase(p.fieldname, p.words, slop=3) for p in _phrases("crime", "organised")]
+    assert not isinstance(WordInFields(sloppy).matcher(leaf, context), _ScoredList)
+    current = context.set(needs_current=True)
+    assert not isinstance(
+        WordInFields(_phrases("organised", "crime")).matcher(leaf, current), _ScoredList
+    )
+
+
+def test_summed_scores_as_whoosh_array_union(segmented: Any) -> None:
+    context = segmented.context()
+    words = [WordInFields(_word(w), boost=b) for w, b in (("organised", 1.0), ("lonely", 2.0))]
+    clauses = [*words, WordInFields(_phrases("crime", "organised")), query.Term("id", "b4")]
+    found = 0
+    for leaf, _ in segmented.leaf_searchers():
+        fast = _postings(summed([q.matcher(leaf, context) for q in clauses], 0.5))
+        plain = _postings(query.PreloadedOr(clauses, boost=0.5).matcher(leaf, context))
+        assert fast == plain
+        found += len(fast)
+    assert found == 300 - 2 + 20 - 1  # "organised" is in every live article
+
+
+def test_preloaded_term_trees_score_as_whoosh_ors(segmented: Any) -> None:
+    # A wildcard's words per field: terms, and Ors of terms (boosts at each level;
+    # an Or of one part is that part, its boost ignored, as in Whoosh).
+    parts: list[query.Query] = [
+        query.Term("headline", "organ*"),  # no such word: nothing
+        query.Or([query.Term("body", "organis"), query.Term("body", "common", boost=2.0)]),
+        query.Or([query.Term("quotes", "crime")], boost=3.0),
+        query.Or([query.Term("speaker", "ruiz"), query.Term("speaker", "ana")], boost=0.5),
+    ]
+    context = segmented.context()
+    leaf = segmented.leaf_searchers()[0][0]
+    assert isinstance(WordInFields(parts).matcher(leaf, context), _ScoredList)
+    found = 0
+    for leaf, _ in segmented.leaf_searchers():
+        fast = _postings(preloaded_term_trees(leaf, parts, 1.5))
+        plain = _postings(query.Or(parts, boost=1.5).matcher(leaf, context))
+        assert [d for d, _ in fast] == [d for d, _ in plain]
+        assert [s for _, s in fast] == pytest.approx([s for _, s in plain], rel=1e-12)
+        found += len(fast)
+    assert found == 300 - 2 + 20 - 1
