@@ -60,7 +60,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
@@ -129,6 +129,8 @@ PARALLEL_MIN_BYTES = 4_000_000
 TASKS_PER_WORKER = 2
 # Workers do all the parsing and indexing; each holds a batch's postings.
 MAX_WORKERS = 4
+# Seconds between progress reports while workers index a batch.
+_PROGRESS_EVERY = 0.2
 # Whoosh's default index name is MAIN; its writer locks MAIN_WRITELOCK.
 _WRITELOCK = "MAIN_WRITELOCK"
 # Folders (inside the index folder) where a rebuild builds the new index and
@@ -929,7 +931,19 @@ def _remove_work_folders(folder: Path) -> None:
             shutil.rmtree(folder / name, ignore_errors=True)
 
 
-def _worker_init() -> None:
+# In a worker: the count of files done by all workers, shared with the parent.
+_files_done: Any = None
+
+
+def _count_file(_index: int) -> None:
+    """Counts a file done in a worker: the parent shows progress from the count."""
+    with _files_done.get_lock():
+        _files_done.value += 1
+
+
+def _worker_init(files_done: Any) -> None:
+    global _files_done
+    _files_done = files_done
     # Ctrl-C is the parent's to handle (it cancels the run and stops us).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A worker whose parent was killed would wait for work forever (holding
@@ -974,6 +988,11 @@ class _Workers:
         self.batches = deque(_batches(files))
         self.pending: deque[tuple[list[_File] | _Merge, Future[_Built]]] = deque()
         self.executor: ProcessPoolExecutor | _Inline = _Inline()
+        # Pool runs only: the workers' shared count of files done, and the
+        # files submitted whose progress is not yet reported.
+        self.files_done: Any = None
+        self.unreported: deque[_File] = deque()
+        self.reported = 0
         self.window = 1
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         if (
@@ -988,8 +1007,12 @@ class _Workers:
                 # Workers forked from a server that imported us once start
                 # without importing Whoosh each (about 0.4 s of CPU).
                 context.set_forkserver_preload([__name__])
+            self.files_done = context.Value("q", 0)
             self.executor = ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_worker_init
+                workers,
+                mp_context=context,
+                initializer=_worker_init,
+                initargs=(self.files_done,),
             )
             self.window = workers * TASKS_PER_WORKER
 
@@ -1012,13 +1035,17 @@ class _Workers:
                 on_file = partial(_on_file, self.on_file, batch)
                 future = self.executor.submit(_index_files, self.folder, jobs, on_file)
             else:
-                future = self.executor.submit(_index_files, self.folder, jobs)
+                future = self.executor.submit(_index_files, self.folder, jobs, _count_file)
+                self.unreported.extend(batch)
             self.pending.append((batch, future))
 
     def results(self) -> Iterator[tuple[list[_File] | _Merge, _Built]]:
         self._submit()
         while self.pending:
             task, future = self.pending.popleft()
+            while not future.done():
+                wait([future], timeout=_PROGRESS_EVERY)
+                self._report_progress()
             try:
                 built = future.result()
             except BrokenProcessPool as exc:
@@ -1027,11 +1054,19 @@ class _Workers:
                     f"a worker process died while {where} (out of memory?);"
                     " the last commit is kept — run again"
                 ) from exc
-            if not isinstance(self.executor, _Inline) and not isinstance(task, _Merge):
-                for f in task:
-                    self.on_file(f)
+            self._report_progress()
             yield task, built
             self._submit()
+
+    def _report_progress(self) -> None:
+        # Workers count files as they finish them, in no particular order
+        # between batches; the count is exact, the files named approximate.
+        if self.files_done is None:
+            return
+        done = self.files_done.value
+        while self.reported < done and self.unreported:
+            self.on_file(self.unreported.popleft())
+            self.reported += 1
 
 
 def _files(batch: list[_File]) -> str:

@@ -553,6 +553,25 @@ def test_parallel_parsing_gives_the_same_index(
     assert indexed(tmp_path / "index") == small_ids(archive)
 
 
+def test_worker_progress_counts_each_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers report files as they finish them; none may be counted twice or missed.
+    monkeypatch.setattr(writer, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(writer, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(writer, "BATCH_BYTES", 2_000)
+    archive = tmp_path / "archive"
+    names = [f"{i:03}.md" for i in range(40)]
+    for name in names:
+        write_article(archive, name, headline=name, body="Text. " * 50)
+    seen: list[Progress] = []
+    report = build([archive], tmp_path / "index", progress=seen.append)
+    assert counts(report) == (40, 0, 0, 0)
+    assert [p.done for p in seen] == list(range(1, 41))
+    assert {p.total for p in seen} == {40}
+    assert sorted(p.path for p in seen) == [str(archive / name) for name in names]
+
+
 def test_commits_in_batches_give_the_same_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
