@@ -19,9 +19,10 @@ import pickle
 import re
 import struct
 import warnings
+import weakref
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -69,6 +70,20 @@ INDEX_DAMAGE = (
     AssertionError,
     whoosh.index.IndexError,
 )
+
+# Per segment reader: data read from it once, by key. A segment never changes
+# once written (a commit that deletes documents comes with new reader
+# objects), so the data stays valid for as long as the reader object lives.
+_SEGMENT_DATA: weakref.WeakKeyDictionary[Any, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
+
+
+def segment_cached(leaf: Any, key: Hashable, build: Callable[[], _T]) -> _T:
+    """`build()` for segment reader `leaf`, computed once per reader and `key`."""
+    cache = _SEGMENT_DATA.setdefault(leaf, {})
+    if key not in cache:
+        cache[key] = build()
+    result: _T = cache[key]
+    return result
 
 
 @dataclass(frozen=True)

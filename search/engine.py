@@ -19,7 +19,6 @@ import copy
 import datetime as dt
 import json
 import time
-import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from heapq import heappush, heapreplace
@@ -31,7 +30,7 @@ from whoosh import query as wq
 
 from index.article import Article
 from index.errors import ArticleNotFoundError, UsageError
-from index.reader import open_index
+from index.reader import open_index, segment_cached
 from search.facets import FacetCount, count_facets
 from search.highlight import Snippet, highlight_headline, make_snippets
 from search.query import DATE_FIELD, CompiledQuery, SearchRequest, compile_query
@@ -296,14 +295,12 @@ class _ColumnDateRange(wq.NumericRange):  # type: ignore[misc]
         return matching.ListMatcher(docnums, all_weights=self.boost)
 
 
-# Per segment reader: its raw date column (segments never change once written).
-_DATES: weakref.WeakKeyDictionary[Any, list[int]] = weakref.WeakKeyDictionary()
-
-
 def _date_column(reader: Any, fieldname: str) -> list[int]:
-    if reader not in _DATES:
-        _DATES[reader] = list(reader.column_reader(fieldname, translate=False).load())
-    return _DATES[reader]
+    return segment_cached(
+        reader,
+        ("raw column", fieldname),
+        lambda: list(reader.column_reader(fieldname, translate=False).load()),
+    )
 
 
 def _column_dates(q: wq.Query) -> wq.Query:

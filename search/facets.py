@@ -13,15 +13,14 @@ under each of its values. Facet names accept the aliases of the query language
 from __future__ import annotations
 
 import difflib
-import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any, TypeVar
+from typing import Any
 
 from index.errors import UsageError
-from index.reader import facet_names
+from index.reader import facet_names, segment_cached
 from index.schema import (
     BUILTIN_FACETS,
     FACET_ALIASES,
@@ -31,13 +30,6 @@ from index.schema import (
 )
 
 ALL = "all"
-
-T = TypeVar("T")
-
-# Per segment reader: (what, field) -> data read from it once. Segments never
-# change once written (deletions aside, and deleted documents are never asked
-# for), so the data stays valid for as long as the reader object lives.
-_SEGMENTS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], Any]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -99,14 +91,6 @@ def _values(reader: Any, field: str) -> list[tuple[str, ...]]:
     return parts[0] if len(parts) == 1 else list(chain.from_iterable(parts))
 
 
-def _cached(leaf: Any, what: str, field: str, build: Callable[[], T]) -> T:
-    cache = _SEGMENTS.setdefault(leaf, {})
-    if (what, field) not in cache:
-        cache[what, field] = build()
-    result: T = cache[what, field]
-    return result
-
-
 def _segment_values(leaf: Any, field: str) -> list[tuple[str, ...]]:
     # Per segment, not `reader.column_reader`: Whoosh's multi-segment column
     # reader misplaces documents when a segment lacks the column.
@@ -121,4 +105,4 @@ def _segment_values(leaf: Any, field: str) -> list[tuple[str, ...]]:
             values.append(unique[raw])
         return values
 
-    return _cached(leaf, "values", field, build)
+    return segment_cached(leaf, ("facet values", field), build)

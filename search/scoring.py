@@ -45,6 +45,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
+from index.reader import segment_cached
 from index.schema import TEXT_FIELDS
 
 # Lucene's defaults. On CISI and Cranfield (bench.relevance) a larger K1
@@ -453,13 +454,6 @@ def _tree_sum(parts: list[float]) -> float:
     return _tree_sum(parts[:half]) + _tree_sum(parts[half:])
 
 
-# Per segment reader: field -> its documents' length bytes, and the deleted
-# documents. Segments never change once written (deletions come with a new
-# reader), so the data stays valid for as long as the reader object lives.
-_LENGTHS: weakref.WeakKeyDictionary[Any, dict[str, Sequence[int]]] = weakref.WeakKeyDictionary()
-_DELETED: weakref.WeakKeyDictionary[Any, frozenset[int]] = weakref.WeakKeyDictionary()
-
-
 @lru_cache(maxsize=64)
 def _norms(average: float) -> list[float]:
     """BM25's length normalisation for each length byte (lengths are stored as one byte).
@@ -471,26 +465,28 @@ def _norms(average: float) -> list[float]:
 
 def _length_bytes(reader: Any, fieldname: str) -> Sequence[int]:
     """Each document's length byte of `fieldname` in segment `reader`, read at once."""
-    cache = _LENGTHS.setdefault(reader, {})
-    if fieldname not in cache:
+
+    def build() -> bytes:
         count = reader.doc_count_all()
         column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
         if column is None:
             raw = b""
         else:
             raw = column._dbfile.get(column._basepos, min(column._count, count))
-        cache[fieldname] = bytes(raw) + bytes(count - len(raw))
-    return cache[fieldname]
+        return bytes(raw) + bytes(count - len(raw))
+
+    return segment_cached(reader, ("length bytes", fieldname), build)
 
 
 def deleted_docs(reader: Any) -> frozenset[int]:
     """The deleted documents of segment `reader`."""
-    if reader not in _DELETED:
-        deleted: frozenset[int] = frozenset()
-        if reader.has_deletions():
-            deleted = frozenset(d for d in range(reader.doc_count_all()) if reader.is_deleted(d))
-        _DELETED[reader] = deleted
-    return _DELETED[reader]
+
+    def build() -> frozenset[int]:
+        if not reader.has_deletions():
+            return frozenset()
+        return frozenset(d for d in range(reader.doc_count_all()) if reader.is_deleted(d))
+
+    return segment_cached(reader, "deleted", build)
 
 
 def _posting_blocks(
