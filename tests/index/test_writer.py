@@ -56,6 +56,12 @@ def small_ids(archive: Path) -> dict[str, str]:
     }
 
 
+def use_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Index through worker processes, however few and small the files."""
+    monkeypatch.setattr(writer, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(writer, "PARALLEL_MIN_BYTES", 1)
+
+
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files the writer reads (in-process parsing: small runs)."""
@@ -540,8 +546,7 @@ def test_refuses_a_folder_of_other_files(tmp_path: Path) -> None:
 def test_parallel_parsing_gives_the_same_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(writer, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(writer, "PARALLEL_MIN_BYTES", 1)
+    use_workers(monkeypatch)
     monkeypatch.setattr(writer, "BATCH_BYTES", 1)
     archive = tmp_path / "archive"
     for name, parts in SMALL_ARCHIVE.items():
@@ -557,8 +562,7 @@ def test_worker_progress_counts_each_file_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Workers report files as they finish them; none may be counted twice or missed.
-    monkeypatch.setattr(writer, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(writer, "PARALLEL_MIN_BYTES", 1)
+    use_workers(monkeypatch)
     monkeypatch.setattr(writer, "BATCH_BYTES", 2_000)
     archive = tmp_path / "archive"
     names = [f"{i:03}.md" for i in range(40)]
@@ -618,8 +622,7 @@ def test_worker_segments_give_the_same_index_as_one_process(
     archive = tmp_path / "archive"
     mixed_archive(archive)
     one = build([archive], tmp_path / "one")  # in-process: one batch, one segment
-    monkeypatch.setattr(writer, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(writer, "PARALLEL_MIN_BYTES", 1)
+    use_workers(monkeypatch)
     monkeypatch.setattr(writer, "BATCH_BYTES", 1)
     monkeypatch.setattr(writer, "MAX_BATCHES", 100)
     many = build([archive], tmp_path / "many")  # a segment per file, built by workers

@@ -290,6 +290,15 @@ def _postings(m: Any) -> list[tuple[int, float]]:
     return out
 
 
+def _same_postings(fast: Any, plain: Any) -> int:
+    """Asserts two matchers give the same documents with the same scores (to rounding);
+    returns how many."""
+    fast_postings, plain_postings = _postings(fast), _postings(plain)
+    assert [d for d, _ in fast_postings] == [d for d, _ in plain_postings]
+    assert [s for _, s in fast_postings] == pytest.approx([s for _, s in plain_postings], rel=1e-12)
+    return len(fast_postings)
+
+
 def _word(text: str) -> list[query.Term]:
     schema = build_schema()
     return [
@@ -352,11 +361,10 @@ def test_preloaded_phrases_score_as_whoosh_phrase_matchers(
     context = segmented.context()
     matched = 0
     for leaf, _ in segmented.leaf_searchers():
-        fast = _postings(preloaded_phrases(leaf, phrases, 2.0))
-        plain = _postings(query.Or(phrases, boost=2.0).matcher(leaf, context))
-        assert [d for d, _ in fast] == [d for d, _ in plain]
-        assert [s for _, s in fast] == pytest.approx([s for _, s in plain], rel=1e-12)
-        matched += len(fast)
+        matched += _same_postings(
+            preloaded_phrases(leaf, phrases, 2.0),
+            query.Or(phrases, boost=2.0).matcher(leaf, context),
+        )
     # Live articles with the words side by side (stop words take no position).
     assert (
         matched
@@ -416,9 +424,8 @@ def test_preloaded_term_trees_score_as_whoosh_ors(segmented: Any) -> None:
     assert isinstance(WordInFields(parts).matcher(leaf, context), _ScoredList)
     found = 0
     for leaf, _ in segmented.leaf_searchers():
-        fast = _postings(preloaded_term_trees(leaf, parts, 1.5))
-        plain = _postings(query.Or(parts, boost=1.5).matcher(leaf, context))
-        assert [d for d, _ in fast] == [d for d, _ in plain]
-        assert [s for _, s in fast] == pytest.approx([s for _, s in plain], rel=1e-12)
-        found += len(fast)
+        found += _same_postings(
+            preloaded_term_trees(leaf, parts, 1.5),
+            query.Or(parts, boost=1.5).matcher(leaf, context),
+        )
     assert found == 300 - 2 + 20 - 1
