@@ -26,7 +26,7 @@ from whoosh.system import pack_uint
 
 SCHEMA_VERSION = 2
 
-# Text fields searched by a bare query word, with their BM25F weights:
+# Text fields searched by a bare query word, with their weights in scoring:
 # a headline match counts most, then quotes, then the body.
 TEXT_FIELDS: dict[str, float] = {
     "headline": 3.0,

@@ -3,7 +3,7 @@
 Model: an `Engine` holds one open index and one Whoosh searcher, reused for
 every query of the process (batch, export, benchmarks). A request is compiled
 by `search.query`, matched and scored by Whoosh matchers segment by segment
-(BM25F with the schema's field weights, `search.scoring`), every match
+(DFR InB2 over the schema's weighted fields, `search.scoring`), every match
 recorded in one pass that keeps the best as Whoosh's top-N collector would
 (`_collect`), ordered (score, then newer first on ties; or by date), facets
 are counted over every matching article, and snippets are made only for the

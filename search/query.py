@@ -10,7 +10,7 @@ bounded and made to work with the stemmed index, and checks that turn
 Whoosh's silent repairs (unknown field → plain word, dangling `AND` →
 dropped, stray quote → part of a word) into a `QueryError` that points at
 the problem. Bare words search `DEFAULT_SEARCH_FIELDS` (one
-`search.scoring.WordInFields` each, scored as one BM25F term); with
+`search.scoring.WordInFields` each, scored as one word over the fields); with
 match="all" each must match, with match="any" any may, more matches ranking
 higher, and a compound word is also searched as its parts. A clause repeated
 side by side counts as often as it was typed. `compile_query` reads the
@@ -1184,7 +1184,7 @@ def _merge_repeats(q: query.Query) -> None:
     Whoosh's normalisation keeps one of equal clauses, so a word a long
     query repeats ("... information ... information ...") would count once;
     as one clause boosted by the count it counts as often as it was typed
-    (BM25's query-term frequency). The matches are the same either way.
+    (the query-term frequency of BM25 and DFR models). The matches are the same either way.
     """
     for child in q.children():
         _merge_repeats(child)

@@ -1,22 +1,28 @@
-"""How matching articles are scored: BM25F, each word saturated once across fields.
+"""How matching articles are scored: DFR InB2 over weighted fields, each word saturated once.
 
-Model: a bare word is searched in several fields (headline, body, quotes,
-speaker) and scored as one BM25F term (Robertson & Zaragoza, 2009): its
-frequency in each field times the field's weight (`index.schema.TEXT_FIELDS`,
-stored in the index as the field boost) is divided by that field's length
-normalisation, 1 - B + B * length / average length; the sum over the fields,
-tf, is saturated once: idf * tf * (K1 + 1) / (tf + K1). So a word found in
-headline and body counts once, more for being in the headline, not twice.
-The idf is Lucene's, log(1 + (N - df + 0.5) / (df + 0.5)), with df the word's
-largest document frequency over the text fields, so that a word is not rarer
-for appearing in a short field. A term searched in one field
-(`headline:europol`, a wildcard's words, a phrase) gets the same formula over
-that one field. A query's words add up, each times its boost (a word typed
-twice counts twice: `search.query`).
+Model: divergence from randomness (Amati & van Rijsbergen, 2002), InB2
+with normalisation 2, in per-field form as BM25F does for BM25 (Macdonald
+et al., 2005): a word's frequency in each field (headline, body, quotes,
+speaker) times the field's weight (`index.schema.TEXT_FIELDS`, stored in
+the index as the field boost) times that field's length normalisation,
+log2(1 + C * average length / length), summed over the fields, is the
+word's normalised frequency tfn, saturated once: weight * tfn / (tfn + 1).
+So a word found in headline and body counts once, more for being in the
+headline, not twice. The word's weight is
+log2((N + 1) / (df + 0.5)) * (F + 1) / df: an inverse document frequency
+times the Bernoulli after-effect, where F is the word's weighted frequency
+in the whole index, so a word that recurs within the articles that use it
+(a topic) weighs more than one scattered once over as many articles. df is
+the word's largest document frequency over the text fields, so that a word
+is not rarer for appearing in a short field. A term searched in one field
+(`headline:europol`, a wildcard's words, a phrase) gets the same formula
+over that one field. A query's words add up, each times its boost (a word
+typed twice counts twice: `search.query`). Why InB2 and not BM25: README,
+"Ranking quality".
 
 Within one index segment a word is scored term at a time: each field's
-postings are read a block at a time, their length-normalised frequencies
-summed per article in a dict (field lengths from the segment's length column,
+postings are read a block at a time, their normalised frequencies summed
+per article in a dict (field lengths from the segment's length column,
 read once), and the saturated scores handed on as a sorted list
 (`_ScoredList`), so the matchers above it (And, Or, filters) step through
 plain lists instead of a union of four posting readers per article. A phrase
@@ -37,7 +43,7 @@ from bisect import bisect_left
 from collections.abc import Container, Iterator, Sequence
 from functools import lru_cache
 from itertools import accumulate
-from math import log
+from math import log2
 from typing import Any
 
 from whoosh import matching, query, scoring
@@ -48,62 +54,71 @@ from whoosh.util.numeric import byte_to_length
 from index.reader import segment_cached
 from index.schema import TEXT_FIELDS
 
-# Lucene's defaults. On CISI and Cranfield (bench.relevance) a larger K1
-# gains MAP (2.0: +2 points, 3.0: +3.6), but 2.0 already puts NPL's short
-# documents 3 points below the reference BM25, so the defaults stay.
-K1 = 1.2
-B = 0.75
+# Normalisation 2's parameter, at the model's default: on CISI and Cranfield
+# (bench.relevance) every c from 0.5 to 1 scores within one standard error
+# of the best, so the default stays (below 0.75, NPL's short documents fall
+# under the reference BM25).
+C = 1.0
 
 
-def idf(doc_count: int, doc_frequency: int) -> float:
-    """Lucene's BM25 idf: never negative, steeper than Whoosh's for rare words."""
-    return log(1 + (doc_count - doc_frequency + 0.5) / (doc_frequency + 0.5))
+def term_weight(doc_count: int, doc_frequency: int, frequency: float) -> float:
+    """InB2's weight of a word found in `doc_frequency` of `doc_count` articles,
+    `frequency` times in all (field weights included); positive, 0 for no article."""
+    if doc_frequency <= 0:
+        return 0.0
+    return log2((doc_count + 1) / (doc_frequency + 0.5)) * (frequency + 1) / doc_frequency
 
 
-def _word_doc_frequency(searcher: Any, text: str) -> int:
-    return max(int(searcher.doc_frequency(name, text)) for name in TEXT_FIELDS)
+def length_factor(length: int, average: float) -> float:
+    """Normalisation 2: what one occurrence counts in a field of `length` words."""
+    return log2(1 + C * average / max(length, 1))
 
 
-def _length_norm(searcher: Any, fieldname: str) -> tuple[float, float]:
-    """(B, average length) of `fieldname`, from the whole index."""
-    return B, searcher.get_parent().avg_field_length(fieldname) or 1.0
+def _word_statistics(searcher: Any, text: str) -> tuple[int, float]:
+    """(largest document frequency over the text fields, frequency summed over them)."""
+    df = max(int(searcher.doc_frequency(name, text)) for name in TEXT_FIELDS)
+    return df, sum(float(searcher.frequency(name, text)) for name in TEXT_FIELDS)
 
 
-class PressBM25F(scoring.WeightingModel):  # type: ignore[misc]
-    """BM25 of one term in one field, with the word's idf over all text fields."""
+def _average_length(searcher: Any, fieldname: str) -> float:
+    return float(searcher.get_parent().avg_field_length(fieldname) or 1.0)
+
+
+class PressInB2F(scoring.WeightingModel):  # type: ignore[misc]
+    """InB2 of one term in one field, with the word's statistics over all text fields."""
 
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
+        # Whoosh caches this per term as the term's "idf"; here it is the whole weight.
         parent = searcher.get_parent()
-        df = (
-            _word_doc_frequency(parent, text)
-            if fieldname in TEXT_FIELDS
-            else parent.doc_frequency(fieldname, text)
-        )
-        return idf(parent.doc_count_all(), df)
+        if fieldname in TEXT_FIELDS:
+            df, frequency = _word_statistics(parent, text)
+        else:
+            df = parent.doc_frequency(fieldname, text)
+            frequency = parent.frequency(fieldname, text)
+        return term_weight(parent.doc_count_all(), df, frequency)
 
     def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> Any:
         if not searcher.schema[fieldname].scorable:
             return scoring.WeightScorer.for_(searcher, fieldname, text)
-        return _BM25Scorer(searcher, fieldname, text)
+        return _InB2Scorer(searcher, fieldname, text)
 
 
-class _BM25Scorer(scoring.WeightLengthScorer):  # type: ignore[misc]
+class _InB2Scorer(scoring.WeightLengthScorer):  # type: ignore[misc]
     def __init__(self, searcher: Any, fieldname: str, text: str) -> None:
-        self.idf = searcher.get_parent().idf(fieldname, text)
-        self.b, self.avgfl = _length_norm(searcher, fieldname)
+        self.word_weight = searcher.get_parent().idf(fieldname, text)
+        self.average = _average_length(searcher, fieldname)
         self.setup(searcher, fieldname, text)
 
     def _score(self, weight: float, length: int) -> float:
-        tf = weight / (1 - self.b + self.b * length / self.avgfl)
-        return _saturate(self.idf, tf)
+        return _saturate(self.word_weight, weight * length_factor(length, self.average))
 
 
-def _saturate(idf: float, tf: float) -> float:
-    return float(idf * tf * (K1 + 1) / (tf + K1))
+def _saturate(weight: float, tfn: float) -> float:
+    return float(weight * tfn / (tfn + 1))
 
 
 class _FieldFrequency(scoring.WeightingModel):  # type: ignore[misc]
-    """Scores a posting with its weighted, length-normalised frequency (no idf)."""
+    """Scores a posting with its weighted, length-normalised frequency (no word weight)."""
 
     def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> Any:
         if not searcher.schema[fieldname].scorable:
@@ -113,29 +128,29 @@ class _FieldFrequency(scoring.WeightingModel):  # type: ignore[misc]
 
 class _FrequencyScorer(scoring.WeightLengthScorer):  # type: ignore[misc]
     def __init__(self, searcher: Any, fieldname: str, text: str) -> None:
-        self.b, self.avgfl = _length_norm(searcher, fieldname)
+        self.average = _average_length(searcher, fieldname)
         self.setup(searcher, fieldname, text)
 
     def _score(self, weight: float, length: int) -> float:
-        return float(weight / (1 - self.b + self.b * length / self.avgfl))
+        return float(weight * length_factor(length, self.average))
 
 
 class _Saturated(matching.WrappingMatcher):  # type: ignore[misc]
-    """Turns the summed field frequencies of its child into the word's BM25F score."""
+    """Turns the summed field frequencies of its child into the word's score."""
 
-    def __init__(self, child: Any, idf: float, boost: float = 1.0) -> None:
+    def __init__(self, child: Any, word_weight: float, boost: float = 1.0) -> None:
         super().__init__(child, boost=boost)
-        self.idf = idf
-        # Saturation is increasing, so a bound on tf bounds the score. Kept:
+        self.word_weight = word_weight
+        # Saturation is increasing, so a bound on tfn bounds the score. Kept:
         # collectors ask for it at every replace(), and the child's bound only
         # loosens as its parts run out.
-        self._max_quality = float(boost * _saturate(idf, child.max_quality()))
+        self._max_quality = float(boost * _saturate(word_weight, child.max_quality()))
 
     def copy(self) -> _Saturated:
-        return _Saturated(self.child.copy(), self.idf, self.boost)
+        return _Saturated(self.child.copy(), self.word_weight, self.boost)
 
     def _replacement(self, newchild: Any) -> _Saturated:
-        return _Saturated(newchild, self.idf, self.boost)
+        return _Saturated(newchild, self.word_weight, self.boost)
 
     def replace(self, minquality: float = 0) -> Any:
         # The child's qualities are frequencies, not scores: never prune by them.
@@ -151,16 +166,16 @@ class _Saturated(matching.WrappingMatcher):  # type: ignore[misc]
         return self._max_quality
 
     def block_quality(self) -> float:
-        return float(self.boost * _saturate(self.idf, self.child.block_quality()))
+        return float(self.boost * _saturate(self.word_weight, self.child.block_quality()))
 
     def score(self) -> float:
-        return float(self.boost * _saturate(self.idf, self.child.score()))
+        return float(self.boost * _saturate(self.word_weight, self.child.score()))
 
 
 class WordInFields(query.CompoundQuery):  # type: ignore[misc]
     """One word searched in several fields: matches where any of them has it.
 
-    With `PressBM25F` its terms are scored together as one BM25F term; with
+    With `PressInB2F` its terms are scored together as one word; with
     any other weighting, or when it is not a plain word in each field (a
     phrase, a wildcard's words), as an Or of its parts.
     """
@@ -182,38 +197,40 @@ class WordInFields(query.CompoundQuery):  # type: ignore[misc]
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         terms = self.subqueries
         weighting = searcher.weighting if context is None else context.weighting
-        bm25f = isinstance(weighting, PressBM25F)
-        if bm25f and _preloadable_phrases(searcher, context, terms):
+        fielded = isinstance(weighting, PressInB2F)
+        if fielded and _preloadable_phrases(searcher, context, terms):
             return preloaded_phrases(searcher, terms, self.boost)
-        if bm25f and _preloadable_term_trees(searcher, context, terms):
+        if fielded and _preloadable_term_trees(searcher, context, terms):
             return preloaded_term_trees(searcher, terms, self.boost)
-        if not bm25f or not all(isinstance(q, query.Term) for q in terms):
+        if not fielded or not all(isinstance(q, query.Term) for q in terms):
             return query.Or(terms, boost=self.boost).matcher(searcher, context)
         parent = searcher.get_parent()
-        word_idf = _word_idf(parent, {q.text for q in terms})
+        weight = _word_weight(parent, {q.text for q in terms})
         if searcher.is_atomic() and all(q.boost == 1.0 for q in terms):
-            return preloaded_word(searcher, terms, word_idf, self.boost)
-        return union_word(searcher, context, terms, word_idf, self.boost)
+            return preloaded_word(searcher, terms, weight, self.boost)
+        return union_word(searcher, context, terms, weight, self.boost)
 
 
-# Per top searcher: a word's texts -> its idf. Asked once per segment, and
-# the statistics are the whole index's.
-_IDFS: weakref.WeakKeyDictionary[Any, dict[frozenset[str], float]] = weakref.WeakKeyDictionary()
+# Per top searcher: a word's texts -> its weight. Asked once per segment,
+# and the statistics are the whole index's.
+_WEIGHTS: weakref.WeakKeyDictionary[Any, dict[frozenset[str], float]] = weakref.WeakKeyDictionary()
 
 
-def _word_idf(parent: Any, texts: set[str]) -> float:
-    cache = _IDFS.setdefault(parent, {})
+def _word_weight(parent: Any, texts: set[str]) -> float:
+    """The weight of a word indexed as `texts` (stemmed, and unstemmed in names):
+    that of the text found in the most articles."""
+    cache = _WEIGHTS.setdefault(parent, {})
     key = frozenset(texts)
     if key not in cache:
-        df = max(_word_doc_frequency(parent, text) for text in texts)
-        cache[key] = idf(parent.doc_count_all(), df)
+        df, frequency = max(_word_statistics(parent, text) for text in texts)
+        cache[key] = term_weight(parent.doc_count_all(), df, frequency)
     return cache[key]
 
 
 def union_word(
-    searcher: Any, context: Any, terms: Sequence[query.Term], word_idf: float, boost: float
+    searcher: Any, context: Any, terms: Sequence[query.Term], word_weight: float, boost: float
 ) -> Any:
-    """A word's BM25F matcher built from Whoosh's: a union of its field postings, saturated."""
+    """A word's matcher built from Whoosh's: a union of its field postings, saturated."""
     frequency = (context or searcher.context()).set(weighting=_FieldFrequency())
     matchers = [m for m in (q.matcher(searcher, frequency) for q in terms) if m.is_active()]
     if not matchers:
@@ -221,11 +238,11 @@ def union_word(
     union = matchers[0]
     for m in matchers[1:]:
         union = matching.UnionMatcher(union, m)
-    return _Saturated(union, word_idf, boost)
+    return _Saturated(union, word_weight, boost)
 
 
 def preloaded_word(
-    searcher: Any, terms: Sequence[query.Term], word_idf: float, boost: float
+    searcher: Any, terms: Sequence[query.Term], word_weight: float, boost: float
 ) -> Any:
     """The same scores as `union_word` for one segment, summed term at a time.
 
@@ -239,19 +256,19 @@ def preloaded_word(
     for term in terms:
         fieldname = term.fieldname
         if fieldname not in schema or not schema[fieldname].scorable:
-            return union_word(searcher, None, terms, word_idf, boost)
+            return union_word(searcher, None, terms, word_weight, boost)
         try:
             text = schema[fieldname].to_bytes(term.text)
         except ValueError:
             continue
         if (fieldname, text) not in reader:
             continue
-        norms = _norms(parent.avg_field_length(fieldname) or 1.0)
+        factors = _length_factors(_average_length(parent, fieldname))
         lengths = _length_bytes(reader, fieldname)
         get = tf.get
         for ids, weights, _ in _posting_blocks(reader.postings(fieldname, text)):
             for docnum, weight in zip(ids, weights, strict=True):
-                part = weight / norms[lengths[docnum]]
+                part = weight * factors[lengths[docnum]]
                 previous = get(docnum)
                 tf[docnum] = part if previous is None else previous + part
     for docnum in deleted_docs(reader):
@@ -260,8 +277,7 @@ def preloaded_word(
         return matching.NullMatcher()
     docnums = sorted(tf)
     # `_saturate` inlined, the same operations in the same order.
-    k1_1 = K1 + 1
-    scores = [boost * (word_idf * t * k1_1 / (t + K1)) for t in map(tf.__getitem__, docnums)]
+    scores = [boost * (word_weight * t / (t + 1)) for t in map(tf.__getitem__, docnums)]
     return _ScoredList(docnums, scores)
 
 
@@ -292,7 +308,7 @@ def preloaded_phrases(searcher: Any, phrases: Sequence[query.Phrase], boost: flo
     posting; here the postings are read a block at a time into dicts, the
     intersection is a set operation, and positions are decoded only for the
     articles that have every word. The score is Whoosh's: the sum of each
-    word's BM25 score in the field (`_BM25Scorer`, summed in the same binary
+    word's score in the field (`_InB2Scorer`, summed in the same binary
     tree), times the phrase's boost, summed over the fields, times `boost`.
     """
     reader = searcher.reader()
@@ -343,10 +359,9 @@ def _phrase_scores(
     if not candidates:
         return {}
     positions = field.format.decoder("positions")
-    norms = _norms(parent.avg_field_length(fieldname) or 1.0)
+    factors = _length_factors(_average_length(parent, fieldname))
     lengths = _length_bytes(reader, fieldname)
-    idfs = [parent.idf(fieldname, text) for text in words]
-    k1_1 = K1 + 1
+    word_weights = [parent.idf(fieldname, text) for text in words]
     out: dict[int, float] = {}
     for docnum in candidates:
         starts = set(positions(postings[0][docnum][1]))
@@ -356,11 +371,11 @@ def _phrase_scores(
                 break
         if not starts:
             continue
-        norm = norms[lengths[docnum]]
+        factor = factors[lengths[docnum]]
         parts = []
-        for i, word_idf in enumerate(idfs):
-            tf = postings[i][docnum][0] / norm
-            parts.append(float(word_idf * tf * k1_1 / (tf + K1)))
+        for i, word_weight in enumerate(word_weights):
+            tfn = postings[i][docnum][0] * factor
+            parts.append(float(word_weight * tfn / (tfn + 1)))
         score = _tree_sum(parts)
         out[docnum] = score * phrase.boost if phrase.boost != 1.0 else score
     return out
@@ -391,7 +406,7 @@ def _preloadable_term_trees(searcher: Any, context: Any, parts: Sequence[query.Q
 def preloaded_term_trees(searcher: Any, parts: Sequence[query.Query], boost: float) -> Any:
     """One segment's matches of Ors of terms (a wildcard's words per field), scored as Whoosh does.
 
-    Each term is scored on its own (`_BM25Scorer`) and an Or adds up its
+    Each term is scored on its own (`_InB2Scorer`) and an Or adds up its
     parts, times its boost, as Whoosh's Or matchers do (up to the order of
     the float additions); like Whoosh, an Or of one part is that part,
     without the Or's boost. The postings are read a block at a time.
@@ -424,7 +439,7 @@ def preloaded_term_trees(searcher: Any, parts: Sequence[query.Query], boost: flo
 
 
 def _term_scores(reader: Any, parent: Any, term: query.Term) -> dict[int, float]:
-    """BM25 of one term in one field for each document of the segment that has it."""
+    """The score of one term in one field for each document of the segment that has it."""
     fieldname = term.fieldname
     try:
         text = reader.schema[fieldname].to_bytes(term.text)
@@ -432,15 +447,14 @@ def _term_scores(reader: Any, parent: Any, term: query.Term) -> dict[int, float]
         return {}
     if (fieldname, text) not in reader:
         return {}
-    norms = _norms(parent.avg_field_length(fieldname) or 1.0)
+    factors = _length_factors(_average_length(parent, fieldname))
     lengths = _length_bytes(reader, fieldname)
-    term_idf = parent.idf(fieldname, text)
-    k1_1 = K1 + 1
+    weight_of_term = parent.idf(fieldname, text)
     out: dict[int, float] = {}
     for ids, weights, _ in _posting_blocks(reader.postings(fieldname, text)):
         for docnum, weight in zip(ids, weights, strict=True):
-            tf = weight / norms[lengths[docnum]]
-            out[docnum] = float(term_idf * tf * k1_1 / (tf + K1))
+            tfn = weight * factors[lengths[docnum]]
+            out[docnum] = float(weight_of_term * tfn / (tfn + 1))
     if term.boost != 1.0:
         out = {docnum: score * term.boost for docnum, score in out.items()}
     return out
@@ -455,12 +469,9 @@ def _tree_sum(parts: list[float]) -> float:
 
 
 @lru_cache(maxsize=64)
-def _norms(average: float) -> list[float]:
-    """BM25's length normalisation for each length byte (lengths are stored as one byte).
-
-    Byte 0 (no length) never occurs for a document in a posting list.
-    """
-    return [1.0] + [1 - B + B * byte_to_length(b) / average for b in range(1, 256)]
+def _length_factors(average: float) -> list[float]:
+    """`length_factor` for each length byte (lengths are stored as one byte)."""
+    return [length_factor(byte_to_length(b), average) for b in range(256)]
 
 
 def _length_bytes(reader: Any, fieldname: str) -> Sequence[int]:
@@ -614,4 +625,4 @@ class _ScoredList(matching.Matcher):  # type: ignore[misc]
 
 def weighting() -> scoring.WeightingModel:
     """The weighting model every search uses."""
-    return PressBM25F()
+    return PressInB2F()

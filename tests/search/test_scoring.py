@@ -2,7 +2,7 @@
 
 Each test indexes a few hand-written JSON Lines articles, each showing one
 thing, and checks the order the engine returns (ties: newer first) or, where
-the model itself is the point, the exact BM25F score.
+the model itself is the point, the exact InB2 score over weighted fields.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
-from math import log
+from math import log2
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +23,14 @@ from index.writer import build
 from search.engine import Engine
 from search.query import SearchRequest
 from search.scoring import (
-    K1,
-    B,
+    C,
     WordInFields,
     _ScoredList,
-    idf,
     preloaded_phrases,
     preloaded_term_trees,
     preloaded_word,
     summed,
+    term_weight,
     union_word,
     weighting,
 )
@@ -73,26 +72,31 @@ def scores(engine: Engine, text: str, match: str = "any") -> dict[str, float]:
     return {hit.id: hit.score for hit in result.hits}
 
 
-def bm25f(idf_: float, tf: float) -> float:
-    return idf_ * tf * (K1 + 1) / (tf + K1)
+def inb2(weight: float, tfn: float) -> float:
+    return weight * tfn / (tfn + 1)
 
 
-def norm(length: float, average: float) -> float:
-    return 1 - B + B * length / average
+def factor(length: float, average: float) -> float:
+    """Normalisation 2: what one occurrence counts in a field of `length` words."""
+    return log2(1 + C * average / length)
 
 
-def test_lucene_idf() -> None:
-    assert idf(10, 1) == pytest.approx(log(1 + 9.5 / 1.5))
-    assert idf(10, 10) == pytest.approx(log(1 + 0.5 / 10.5))  # never negative
+def test_word_weight_is_inverse_document_frequency_times_bernoulli_after_effect() -> None:
+    assert term_weight(10, 1, 1) == pytest.approx(log2(11 / 1.5) * 2 / 1)
+    assert term_weight(10, 10, 10) == pytest.approx(log2(11 / 10.5) * 11 / 10)  # never negative
+    assert term_weight(10, 0, 0) == 0.0
+    # As many articles, more occurrences in them: a topic word, weighing more.
+    assert term_weight(10, 2, 6) > term_weight(10, 2, 2)
 
 
-def test_one_field_score_is_bm25_with_the_field_weight(make_engine: Any) -> None:
+def test_one_field_score_is_inb2_with_the_field_weight(make_engine: Any) -> None:
     engine = make_engine(
         {"id": "a", "headline": "Alpha beta", "body": "Gamma delta"},
         {"id": "b", "headline": "Gamma delta epsilon zeta", "body": "Eta theta"},
     )
-    # alpha: once in a headline of 2 words (average 3); headline weight 3.
-    expected = bm25f(idf(2, 1), 3 * 1 / norm(2, 3))
+    # alpha: once in a headline of 2 words (average 3); headline weight 3,
+    # so its weighted frequency in the index is 3.
+    expected = inb2(term_weight(2, 1, 3), 3 * 1 * factor(2, 3))
     assert scores(engine, "headline:alpha") == {"a": pytest.approx(expected, abs=1e-4)}
     # As a bare word it is searched in every field; only the headline has it.
     assert scores(engine, "alpha") == {"a": pytest.approx(expected, abs=1e-4)}
@@ -103,13 +107,15 @@ def test_word_in_headline_and_body_is_saturated_once(make_engine: Any) -> None:
         {"id": "a", "headline": "Alpha beta", "body": "Alpha gamma"},
         {"id": "b", "headline": "Gamma delta epsilon zeta", "body": "Eta theta"},
     )
-    # Headline: 3 * 1 / norm(2, 3); body: 1 / norm(2, 2): summed, then saturated.
-    tf = 3 / norm(2, 3) + 1 / norm(2, 2)
-    assert scores(engine, "alpha") == {"a": pytest.approx(bm25f(idf(2, 1), tf), abs=1e-4)}
+    # Headline: 3 * 1 * factor(2, 3); body: 1 * factor(2, 2): summed, then
+    # saturated once; in the index alpha occurs 3 + 1 times (weighted).
+    tfn = 3 * factor(2, 3) + 1 * factor(2, 2)
+    expected = inb2(term_weight(2, 1, 4), tfn)
+    assert scores(engine, "alpha") == {"a": pytest.approx(expected, abs=1e-4)}
 
 
 def test_matching_two_words_beats_one_word_in_two_fields(make_engine: Any) -> None:
-    # Summing per-field BM25 scores (Whoosh's BM25F) ranked "twice" first.
+    # Summing per-field scores (as Whoosh's BM25F does) ranked "twice" first.
     engine = make_engine(
         {"id": "twice", "headline": "Fraud case", "body": "The fraud was reported."},
         {"id": "both", "headline": "Court case", "body": "The bank reported fraud."},
@@ -310,10 +316,10 @@ def _word(text: str) -> list[query.Term]:
 @pytest.mark.parametrize("text", ["organised", "crime", "common", "lonely", "ruiz", "absent"])
 def test_preloaded_word_scores_as_the_union_of_field_matchers(segmented: Any, text: str) -> None:
     terms = _word(text)
-    word_idf = idf(segmented.doc_count_all(), 7)
+    word_weight = term_weight(segmented.doc_count_all(), 7, 9)
     for leaf, _ in segmented.leaf_searchers():
-        fast = _postings(preloaded_word(leaf, terms, word_idf, 1.5))
-        plain = _postings(union_word(leaf, None, terms, word_idf, 1.5))
+        fast = _postings(preloaded_word(leaf, terms, word_weight, 1.5))
+        plain = _postings(union_word(leaf, None, terms, word_weight, 1.5))
         assert fast == plain  # the same floats, not just close ones
         assert {docnum for docnum, _ in fast} <= set(leaf.reader().all_doc_ids())
 
