@@ -114,6 +114,19 @@ def test_word_in_headline_and_body_is_saturated_once(make_engine: Any) -> None:
     assert scores(engine, "alpha") == {"a": pytest.approx(expected, abs=1e-4)}
 
 
+def test_a_word_its_articles_repeat_weighs_more_than_one_said_once(make_engine: Any) -> None:
+    # fraud and storm are each in two articles; the articles with fraud repeat
+    # it (the Bernoulli after-effect), so of two otherwise equal articles the
+    # one with fraud ranks first even though it is the older (ties: newer first).
+    engine = make_engine(
+        art("fraud-once", "Fraud report filed", "2020-01-01"),
+        art("storm-once", "Storm report filed", "2021-01-01"),
+        art("fraud-case", "Fraud, fraud and more fraud", "2019-01-01"),
+        art("storm-warning", "Storm warning issued today", "2019-01-01"),
+    )
+    assert ids(engine, "fraud storm") == ["fraud-case", "fraud-once", "storm-once", "storm-warning"]
+
+
 def test_matching_two_words_beats_one_word_in_two_fields(make_engine: Any) -> None:
     # Summing per-field scores (as Whoosh's BM25F does) ranked "twice" first.
     engine = make_engine(
