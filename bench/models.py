@@ -206,6 +206,22 @@ def dfr(kind: str, c: float = 1.0) -> Model:
     return score
 
 
+def dirichlet(mu: float = 2000.0) -> Model:
+    """Query likelihood with Dirichlet smoothing over the weighted fields: a word
+    adds log(1 + tf / (mu × P(word))) + log(mu / (length + mu)) to every document."""
+
+    def score(p: Prepared, word: str, headline: float) -> Vector:
+        weights = _weights(headline)
+        length = sum(weights[f] * p.lengths[f] for f in FIELDS)
+        tf = _normalised(p, word, headline, lambda n, avg: np.ones_like(n))
+        if not tf.any():
+            return tf
+        background = float(tf.sum()) / float(length.sum())
+        return np.log(1 + tf / (mu * background)) + np.log(mu / (length + mu))
+
+    return score
+
+
 def rank(p: Prepared, model: Model, headline: float) -> dict[str, list[str]]:
     """Each query's matching documents, best first (ties: document order), top 1000."""
     ranking: dict[str, list[str]] = {}
@@ -213,47 +229,15 @@ def rank(p: Prepared, model: Model, headline: float) -> dict[str, list[str]]:
         total = np.zeros(p.size)
         matched = np.zeros(p.size, dtype=bool)
         for word, boost in words:
-            part = model(p, word, headline)
-            total += boost * part
-            matched |= part > 0
+            total += boost * model(p, word, headline)
+            # Matched where the word occurs: a PL2 or query-likelihood score may
+            # be negative there, and the latter is not 0 elsewhere.
+            for docs, _ in p.postings.get(word, {}).values():
+                matched[docs] = True
         docs = np.nonzero(matched)[0]
         order = docs[np.lexsort((docs, -total[docs]))][:1000]
         ranking[qid] = [p.ids[i] for i in order]
     return ranking
-
-
-def dirichlet(mu: float = 2000.0) -> Callable[[Prepared, float], dict[str, list[str]]]:
-    """Query likelihood with Dirichlet smoothing over the weighted fields, ranked whole
-    (its length term belongs to the query, not to a word)."""
-
-    def ranker(p: Prepared, headline: float) -> dict[str, list[str]]:
-        weights = _weights(headline)
-        length = sum(weights[f] * p.lengths[f] for f in FIELDS)
-        total_length = float(length.sum())
-        ranking: dict[str, list[str]] = {}
-        for qid, words in p.queries.items():
-            score = np.zeros(p.size)
-            matched = np.zeros(p.size, dtype=bool)
-            for word, boost in words:
-                tf = _normalised(p, word, headline, lambda n, avg: np.ones_like(n))
-                if not tf.any():
-                    continue
-                background = float(tf.sum()) / total_length
-                score += boost * (np.log(1 + tf / (mu * background)) + np.log(mu / (length + mu)))
-                matched |= tf > 0
-            docs = np.nonzero(matched)[0]
-            order = docs[np.lexsort((docs, -score[docs]))][:1000]
-            ranking[qid] = [p.ids[i] for i in order]
-        return ranking
-
-    return ranker
-
-
-Ranker = Callable[[Prepared, float], dict[str, list[str]]]
-
-
-def by_words(model: Model) -> Ranker:
-    return lambda p, headline: rank(p, model, headline)
 
 
 @dataclass(frozen=True)
@@ -267,11 +251,11 @@ class Row:
         return sum(m + n for m, n in (self.ratios[c] for c in SELECTION)) / (2 * len(SELECTION))
 
 
-def measure(label: str, ranker: Ranker, headline: float, prepared: Sequence[Prepared]) -> Row:
+def measure(label: str, model: Model, headline: float, prepared: Sequence[Prepared]) -> Row:
     ratios: dict[str, tuple[float, float]] = {}
     per_query: dict[str, dict[str, float]] = {}
     for p in prepared:
-        figures = evaluate(ranker(p, headline), p.collection)
+        figures = evaluate(rank(p, model, headline), p.collection)
         ref_map, ref_ndcg = p.reference.means["MAP"], p.reference.means["nDCG@10"]
         ratios[p.collection.name] = (
             figures.means["MAP"] / ref_map,
@@ -338,24 +322,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
     headline = TEXT_FIELDS["headline"]
-    defaults: list[tuple[str, Ranker]] = [
-        ("BM25 k1 1.2 b 0.75", by_words(bm25())),
-        ("DFR PL2 c 1", by_words(dfr("PL2"))),
-        ("DFR InL2 c 1", by_words(dfr("InL2"))),
-        ("DFR In_expB2 c 1", by_words(dfr("In_expB2"))),
-        ("DFR InB2 c 1", by_words(dfr("InB2"))),
+    defaults: list[tuple[str, Model]] = [
+        ("BM25 k1 1.2 b 0.75", bm25()),
+        ("DFR PL2 c 1", dfr("PL2")),
+        ("DFR InL2 c 1", dfr("InL2")),
+        ("DFR In_expB2 c 1", dfr("In_expB2")),
+        ("DFR InB2 c 1", dfr("InB2")),
         ("Dirichlet query likelihood mu 2000", dirichlet()),
     ]
     print(f"models at their defaults, headline weight {headline:g}", file=sys.stderr)
-    rows = [measure(label, ranker, headline, prepared) for label, ranker in defaults]
+    rows = [measure(label, model, headline, prepared) for label, model in defaults]
     print(format_rows("ratio to the reference BM25", rows, names))
 
     print("grid: B2 models × c × headline weight ...", file=sys.stderr, flush=True)
     selecting = prepared[: len(SELECTION)]
     grid = {
-        (kind, c, h): measure(
-            f"{kind} c {c:g} headline {h:g}", by_words(dfr(kind, c)), h, selecting
-        )
+        (kind, c, h): measure(f"{kind} c {c:g} headline {h:g}", dfr(kind, c), h, selecting)
         for kind in ("InB2", "In_expB2")
         for c in GRID_C
         for h in GRID_HEADLINE
@@ -363,10 +345,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     (kind, c, h), best = max(grid.items(), key=lambda item: item[1].selection)
     chosen = ("InB2", C, headline)
     if chosen not in grid:
-        grid[chosen] = measure("InB2 off the grid", by_words(dfr("InB2", C)), headline, selecting)
+        grid[chosen] = measure("InB2 off the grid", dfr("InB2", C), headline, selecting)
     shown = [
-        measure(f"best of grid: {best.label}", by_words(dfr(kind, c)), h, prepared),
-        measure(f"pressearch: {grid[chosen].label}", by_words(dfr("InB2", C)), headline, prepared),
+        measure(f"best of grid: {best.label}", dfr(kind, c), h, prepared),
+        measure(f"pressearch: {grid[chosen].label}", dfr("InB2", C), headline, prepared),
     ]
     print()
     print(format_rows(f"grid of {len(grid)} on CISI + Cranfield", shown, names))
