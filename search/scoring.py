@@ -54,10 +54,9 @@ from whoosh.util.numeric import byte_to_length
 from index.reader import segment_cached
 from index.schema import TEXT_FIELDS
 
-# Normalisation 2's parameter, at the model's default: on CISI and Cranfield
-# (bench.relevance) every c from 0.5 to 1 scores within one standard error
-# of the best, so the default stays (below 0.75, NPL's short documents fall
-# under the reference BM25).
+# Normalisation 2's parameter, at the model's default: tuning it on CISI and
+# Cranfield (`python -m bench.models`) gains about one standard error, no
+# more, and a c below 0.75 puts NPL's short documents under the reference.
 C = 1.0
 
 
