@@ -1,7 +1,7 @@
 """Which weighting model: the comparison behind pressearch's ranking, on its own terms.
 
 Model: each judged collection (`bench.ir_collections`) is written as JSON
-Lines as `bench.relevance` writes it and indexed by `index.writer.build`; the
+Lines by `bench.relevance.write_documents` and indexed by `index.writer.build`; the
 documents are analysed again by the index's `PressAnalyzer` (headline and
 body, as indexed) and each judged query is compiled by
 `search.query.compile_query` in match-any mode against that index, so every
@@ -47,6 +47,7 @@ from bench.relevance import (
     indexed_documents,
     judged_queries,
     run_reference,
+    write_documents,
 )
 
 SELECTION = ("cisi", "cran")
@@ -88,20 +89,14 @@ def prepare(collection: Collection, workdir: Path) -> Prepared:
 
     documents = indexed_documents(collection)
     texts = judged_queries(collection)
-    records = [
-        {"id": doc.id, "headline": " ".join(doc.title.split()), "body": doc.text}
-        for doc in documents
-    ]
-    docs_dir = workdir / "docs"
-    docs_dir.mkdir()
-    (docs_dir / "collection.jsonl").write_text(
-        "".join(json.dumps(r) + "\n" for r in records), encoding="utf-8"
-    )
+    docs_dir = write_documents(documents, workdir)
     build([docs_dir], workdir / "index")
 
     analyzer = PressAnalyzer()
     found: dict[str, dict[str, tuple[list[int], list[int]]]] = {}
     lengths: dict[str, list[int]] = {field: [] for field in FIELDS}
+    with (docs_dir / "collection.jsonl").open(encoding="utf-8") as lines:
+        records = [json.loads(line) for line in lines]
     for docnum, record in enumerate(records):
         for field in FIELDS:
             positions, _ = analyzer.index_terms(record[field])

@@ -147,14 +147,20 @@ def _cli(args: Sequence[str]) -> tuple[str, float]:
     return done.stdout, seconds
 
 
-def run_pressearch(documents: Sequence[Document], queries: Mapping[str, str], workdir: Path) -> Run:
-    """Index `documents` and run `queries` with the pressearch CLI (match any, top 1000)."""
+def write_documents(documents: Sequence[Document], workdir: Path) -> Path:
+    """`documents` as pressearch's JSON Lines import (title → headline) in `workdir`/docs."""
     docs_dir = workdir / "docs"
     docs_dir.mkdir()
     with (docs_dir / "collection.jsonl").open("w", encoding="utf-8") as out:
         for doc in documents:
             record = {"id": doc.id, "headline": " ".join(doc.title.split()), "body": doc.text}
             out.write(json.dumps(record) + "\n")
+    return docs_dir
+
+
+def run_pressearch(documents: Sequence[Document], queries: Mapping[str, str], workdir: Path) -> Run:
+    """Index `documents` and run `queries` with the pressearch CLI (match any, top 1000)."""
+    docs_dir = write_documents(documents, workdir)
     index_dir = workdir / "index"
     stdout, index_seconds = _cli(
         ["index", str(docs_dir), "--index", str(index_dir), "--quiet", "--json"]
