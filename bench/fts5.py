@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from index.article import Article
+    from pressearch.index.article import Article
 
 COLUMNS = ("headline", "body", "quotes", "speaker", "role")
 TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -113,7 +113,7 @@ class BuildStats:
 
 def _weights() -> str:
     # pressearch's BM25F field weights, so both engines rank by the same fields.
-    from index.schema import TEXT_FIELDS
+    from pressearch.index.schema import TEXT_FIELDS
 
     return ", ".join(str(TEXT_FIELDS[c]) for c in COLUMNS)
 
@@ -203,11 +203,11 @@ def read_archive(root: Path, manifest: Path | None = None) -> tuple[Iterator[Art
     both engines index exactly the same articles and both pay for parsing;
     else JSON Lines files read as `Article` dicts, or the generator's manifest.
     """
-    from index.article import Article
+    from pressearch.index.article import Article
 
     files = archive_files(root)
     try:
-        from index.parse import read_file
+        from pressearch.index.parse import read_file
     except ImportError:
         pass
     else:

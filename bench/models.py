@@ -79,13 +79,12 @@ class Prepared:
 
 def prepare(collection: Collection, workdir: Path) -> Prepared:
     """Index `collection` with pressearch's indexer and read back what a search uses."""
+    from pressearch.index.schema import PressAnalyzer
+    from pressearch.index.writer import build
+    from pressearch.search.query import SearchRequest, compile_query
+    from pressearch.search.scoring import WordInFields
     from whoosh import index as whoosh_index
     from whoosh import query as whoosh_query
-
-    from index.schema import PressAnalyzer
-    from index.writer import build
-    from search.query import SearchRequest, compile_query
-    from search.scoring import WordInFields
 
     documents = indexed_documents(collection)
     texts = judged_queries(collection)
@@ -300,8 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench.models: no data folder {data / 'ir_collections'}", file=sys.stderr)
         return 2
 
-    from index.schema import TEXT_FIELDS
-    from search.scoring import C
+    from pressearch.index.schema import TEXT_FIELDS
+    from pressearch.search.scoring import C
 
     names = [*SELECTION, *(GENERALISATION if args.all else ())]
     prepared = []

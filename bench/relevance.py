@@ -132,14 +132,10 @@ def judged_queries(collection: Collection) -> dict[str, str]:
 
 
 def _cli(args: Sequence[str]) -> tuple[str, float]:
-    """Run `python -m search.cli ARGS` from the repository; stdout and wall seconds."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
-    command = [sys.executable, "-m", "search.cli", *args]
+    """Run `python -m pressearch ARGS` (the installed package); stdout and wall seconds."""
+    command = [sys.executable, "-m", "pressearch", *args]
     start = time.perf_counter()
-    done = subprocess.run(
-        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False
-    )
+    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]

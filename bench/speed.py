@@ -203,8 +203,9 @@ def _content_words(tokens: Sequence[str], stop: frozenset[str]) -> list[str]:
 
 def sample_queries(corpus: Corpus, per_kind: int, seed: int) -> list[QuerySpec]:
     """`per_kind` queries of each kind, each built from one sampled article."""
+    from pressearch.index.schema import STOP_WORDS
+
     from bench import fts5
-    from index.schema import STOP_WORDS
 
     rng = random.Random(seed)
     wanted = set(rng.sample(range(corpus.articles), min(corpus.articles, per_kind * 60)))
@@ -293,7 +294,6 @@ def _child_env() -> dict[str, str]:
     # An installed pressearch has bytecode (pip compiles it); without it every
     # process would compile our modules again, ~35 ms of each cold start.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     return env
 
 
@@ -348,15 +348,19 @@ def median_ms(times: Iterable[float | None]) -> float | None:
 
 
 def pressearch_cmd() -> list[str]:
-    """The console script next to this Python when installed, else `python -m search.cli`."""
+    """The console script next to this Python when installed, else `python -m pressearch`."""
     script = Path(sys.executable).parent / "pressearch"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "search.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "pressearch"]
 
 
 def pressearch_missing() -> str | None:
     """Why pressearch cannot be measured yet (a module that fails to import), or None."""
     probe = subprocess.run(
-        [sys.executable, "-c", "import search.cli, search.engine, search.query, index.writer"],
+        [
+            sys.executable,
+            "-c",
+            "import pressearch.cli.app, pressearch.search.engine, pressearch.index.writer",
+        ],
         capture_output=True,
         text=True,
         env=_child_env(),
@@ -398,8 +402,8 @@ def _request_runner(engine: str, target: Path) -> tuple[Any, bool]:
 
         return run_fts, True
 
-    from search.engine import Engine
-    from search.query import SearchRequest
+    from pressearch.search.engine import Engine
+    from pressearch.search.query import SearchRequest
 
     eng = Engine(target)
     # Engine.search(request, snippets=False) leaves snippets out, where supported.
@@ -683,7 +687,7 @@ def _profile_build(corpus: Corpus, run_dir: Path, res: Results) -> None:
         "-o",
         str(out),
         "-m",
-        "search.cli",
+        "pressearch",
         "index",
         str(corpus.archive),
         "--index",

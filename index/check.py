@@ -25,8 +25,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from index.article import Article
-from index.reader import INDEX_DAMAGE, close_leftovers, corrupt_error, open_index
+from pressearch.index.article import Article
+from pressearch.index.reader import INDEX_DAMAGE, close_leftovers, corrupt_error, open_index
 
 _CURE = "run `pressearch index --rebuild`"
 _T = TypeVar("_T")

@@ -28,22 +28,22 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import whoosh.index
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import FileIndex, Index
-
-from index.article import Article
-from index.errors import (
-    ArticleNotFoundError,
-    IndexCorruptError,
-    IndexNotFoundError,
-    SchemaVersionError,
-)
-from index.schema import (
+from pressearch.index.article import Article
+from pressearch.index.schema import (
     BUILTIN_FACETS,
     FACET_PREFIX,
     SCHEMA_VERSION,
     STANDARD_FACETS,
     split_values,
+)
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import FileIndex, Index
+
+from pressearch.errors import (
+    ArticleNotFoundError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    SchemaVersionError,
 )
 
 _T = TypeVar("_T")

@@ -68,16 +68,9 @@ from pathlib import Path
 from typing import Any
 
 import whoosh.index
-from whoosh.filedb.filestore import FileStorage
-from whoosh.reading import SegmentReader
-from whoosh.system import pack_uint
-from whoosh.util.filelock import try_for
-
-from index.article import Article
-from index.errors import ArticleParseError, IndexLockedError, PressearchError, UsageError
-from index.locations import default_index_dir, sample_archive_dir
-from index.parse import SUPPORTED_SUFFIXES, read_file
-from index.reader import (
+from pressearch.index.article import Article
+from pressearch.index.parse import SUPPORTED_SUFFIXES, read_file
+from pressearch.index.reader import (
     INDEX_DAMAGE,
     METADATA_FILE,
     check_index,
@@ -86,13 +79,20 @@ from index.reader import (
     has_index,
     retry_racing_commits,
 )
-from index.schema import (
+from pressearch.index.schema import (
     SCHEMA_VERSION,
     PressText,
     build_schema,
     facet_field,
     join_values,
 )
+from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import SegmentReader
+from whoosh.system import pack_uint
+from whoosh.util.filelock import try_for
+
+from pressearch.errors import ArticleParseError, IndexLockedError, PressearchError, UsageError
+from pressearch.locations import default_index_dir, sample_archive_dir
 
 __all__ = [
     "Failure",

@@ -25,17 +25,17 @@ from heapq import heappush, heapreplace
 from pathlib import Path
 from typing import Any
 
+from pressearch.index.article import Article
+from pressearch.index.reader import open_index, segment_cached
+from pressearch.search.facets import FacetCount, count_facets
+from pressearch.search.highlight import Snippet, highlight_headline, make_snippets
+from pressearch.search.query import DATE_FIELD, CompiledQuery, SearchRequest, compile_query
+from pressearch.search.scoring import deleted_docs, scored_items, weighting
+from pressearch.search.suggest import suggest
 from whoosh import matching
 from whoosh import query as wq
 
-from index.article import Article
-from index.errors import ArticleNotFoundError, UsageError
-from index.reader import open_index, segment_cached
-from search.facets import FacetCount, count_facets
-from search.highlight import Snippet, highlight_headline, make_snippets
-from search.query import DATE_FIELD, CompiledQuery, SearchRequest, compile_query
-from search.scoring import deleted_docs, scored_items, weighting
-from search.suggest import suggest
+from pressearch.errors import ArticleNotFoundError, UsageError
 
 # Extra hits fetched beyond the page so that score ties at the page edge are
 # still ordered newer-first.

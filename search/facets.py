@@ -19,15 +19,16 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from index.errors import UsageError
-from index.reader import facet_names, segment_cached
-from index.schema import (
+from pressearch.index.reader import facet_names, segment_cached
+from pressearch.index.schema import (
     BUILTIN_FACETS,
     FACET_ALIASES,
     STANDARD_FACETS,
     facet_field,
     split_values,
 )
+
+from pressearch.errors import UsageError
 
 ALL = "all"
 

@@ -30,14 +30,7 @@ from itertools import islice
 from typing import Any, Literal
 
 from dateutil import parser as dateparser
-from whoosh import query
-from whoosh.qparser import QueryParser, plugins, syntax
-from whoosh.qparser.common import attach
-from whoosh.support.levenshtein import damerau_levenshtein
-from whoosh.util.times import datetime_to_long, long_to_datetime
-
-from index.errors import QueryError, UsageError
-from index.schema import (
+from pressearch.index.schema import (
     BUILTIN_FACETS,
     DEFAULT_SEARCH_FIELDS,
     FACET_ALIASES,
@@ -49,7 +42,14 @@ from index.schema import (
     facet_field,
     fold,
 )
-from search.scoring import WordInFields, summed
+from pressearch.search.scoring import WordInFields, summed
+from whoosh import query
+from whoosh.qparser import QueryParser, plugins, syntax
+from whoosh.qparser.common import attach
+from whoosh.support.levenshtein import damerau_levenshtein
+from whoosh.util.times import datetime_to_long, long_to_datetime
+
+from pressearch.errors import QueryError, UsageError
 
 # --- Knobs -----------------------------------------------------------------
 

@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pressearch.index.article import Article
+from pressearch.index.schema import build_schema
+from pressearch.index.writer import IndexReport, build, document_fields
 from whoosh import index as whoosh_index
-
-from index.article import Article
-from index.schema import build_schema
-from index.writer import IndexReport, build, document_fields
 
 
 def article_markdown(

@@ -13,8 +13,8 @@ a set of ids that is a prefix or a suffix of the sorted ids, never shrinking,
 with every stored article equal to its file and no id twice.
 
 To get many commits from 2,000 small files, the killed runs are the real CLI
-with `index.writer.BATCH_BYTES` lowered (`CHILD` below); the run that finally
-completes the work is the unmodified `python -m search.cli index`.
+with `pressearch.index.writer.BATCH_BYTES` lowered (`CHILD` below); the run that finally
+completes the work is the unmodified `python -m pressearch index`.
 """
 
 from __future__ import annotations
@@ -34,28 +34,27 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from pressearch.index import reader
+from pressearch.index.article import Article
+from pressearch.index.check import check_index
+from pressearch.index.reader import open_index
+from pressearch.index.writer import build
 from typer.testing import CliRunner
 
-from index import reader
-from index.article import Article
-from index.check import check_index
-from index.errors import IndexCorruptError
-from index.reader import open_index
-from index.writer import build
-from search.cli import app
+from pressearch.cli.app import app
+from pressearch.errors import IndexCorruptError
 from tests.conftest import article_markdown
 
-REPO = Path(__file__).resolve().parents[1]
 ARTICLES = 2_000
 YEARS = ("2019", "2020", "2021", "2022")
 # About 80 articles a commit: some 25 commits for a full run.
 BATCH_CHARS = 24_000
 CHILD = """
 import sys
-import index.writer
-index.writer.BATCH_BYTES = int(sys.argv.pop(1))
-index.writer.MAX_BATCHES = 1_000
-from search.cli import main
+import pressearch.index.writer
+pressearch.index.writer.BATCH_BYTES = int(sys.argv.pop(1))
+pressearch.index.writer.MAX_BATCHES = 1_000
+from pressearch.cli.app import main
 sys.argv[0] = "pressearch"
 main()
 """
@@ -90,11 +89,10 @@ ALL_IDS = [article_id(i) for i in range(ARTICLES)]  # sorted: ids sort like path
 
 def start(archive: Path, index_dir: Path, *, batch_chars: int | None) -> subprocess.Popen[str]:
     """`pressearch index ARCHIVE --index INDEX --json` in its own session."""
-    prefix = ["-c", CHILD, str(batch_chars)] if batch_chars else ["-m", "search.cli"]
+    prefix = ["-c", CHILD, str(batch_chars)] if batch_chars else ["-m", "pressearch"]
     return subprocess.Popen(
         [sys.executable, *prefix, "index", str(archive), "--index", str(index_dir), "--json"],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=archive.parent,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -204,7 +202,7 @@ def test_sigkill_at_random_points_keeps_the_last_commit(archive: Path, tmp_path:
         [
             sys.executable,
             "-m",
-            "search.cli",
+            "pressearch",
             "index",
             str(archive),
             "--index",
@@ -213,8 +211,7 @@ def test_sigkill_at_random_points_keeps_the_last_commit(archive: Path, tmp_path:
             "--wait",
             "0",
         ],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=archive.parent,
         capture_output=True,
         text=True,
         timeout=120,

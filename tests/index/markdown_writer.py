@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from index.article import STANDARD_LABELS, Article, Quote
+from pressearch.index.article import STANDARD_LABELS, Article, Quote
 
 # How a quote's attribution is written (ignored for quotes without a speaker):
 # before      Jane Doe said: “…”

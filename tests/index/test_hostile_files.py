@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pressearch.index.parse import MAX_FILE_BYTES, read_file
+from pressearch.index.reader import get_article, open_index
+from pressearch.index.writer import Failure, Progress, build
 from typer.testing import CliRunner
 
-from index.parse import MAX_FILE_BYTES, read_file
-from index.reader import get_article, open_index
-from index.writer import Failure, Progress, build
-from search.cli import app
+from pressearch.cli.app import app
 from tests.conftest import article_markdown, write_article
 
 MIB = 1024 * 1024
@@ -76,7 +76,7 @@ def kernel_permissions(monkeypatch: pytest.MonkeyPatch) -> None:
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
         return real_scandir(path)
 
-    monkeypatch.setattr("index.parse.open", guarded_open, raising=False)
+    monkeypatch.setattr("pressearch.index.parse.open", guarded_open, raising=False)
     monkeypatch.setattr(os, "scandir", guarded_scandir)
 
 
@@ -251,7 +251,7 @@ def test_size_limit_is_reported_before_reading(tmp_path: Path) -> None:
 def test_jsonl_over_the_limit_is_read_line_by_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("index.parse.MAX_FILE_BYTES", 1_000)
+    monkeypatch.setattr("pressearch.index.parse.MAX_FILE_BYTES", 1_000)
     path = tmp_path / "dump.jsonl"
     lines = [{"headline": f"LINE {i}", "body": "x" * 400} for i in range(4)]
     lines[2]["body"] = "x" * 2_000

@@ -18,11 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
-
-from index import parse as parse_module
-from index.article import STANDARD_LABELS, Article, Quote, Speaker, facet_name
-from index.errors import ArticleParseError
-from index.parse import (
+from pressearch.index import parse as parse_module
+from pressearch.index.article import STANDARD_LABELS, Article, Quote, Speaker, facet_name
+from pressearch.index.parse import (
     SUPPORTED_SUFFIXES,
     ParsedFile,
     article_id,
@@ -31,6 +29,8 @@ from index.parse import (
     parse_text,
     read_file,
 )
+
+from pressearch.errors import ArticleParseError
 from tests.index.markdown_writer import QuoteStyle, label_for, write_markdown
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "articles"

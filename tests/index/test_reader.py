@@ -9,17 +9,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pressearch.index.parse import article_id, read_file
+from pressearch.index.reader import IndexStats, facet_names, get_article, open_index, stats
+from pressearch.index.schema import SCHEMA_VERSION
+from pressearch.index.writer import build
 
-from index.errors import (
+from pressearch.errors import (
     ArticleNotFoundError,
     IndexCorruptError,
     IndexNotFoundError,
     SchemaVersionError,
 )
-from index.parse import article_id, read_file
-from index.reader import IndexStats, facet_names, get_article, open_index, stats
-from index.schema import SCHEMA_VERSION
-from index.writer import build
 from tests.conftest import SMALL_ARCHIVE, BuiltIndex, write_article
 
 PHISHING_URL = SMALL_ARCHIVE["phishing.md"]["url"]

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pressearch.index.article import Article
+from pressearch.index.writer import document_fields
+from pressearch.search.facets import FacetCount, count_facets
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from index.article import Article
-from index.errors import UsageError
-from index.writer import document_fields
-from search.facets import FacetCount, count_facets
+from pressearch.errors import UsageError
 from tests.conftest import index_in_segments
 
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import time
 
-from whoosh import query as wq
-from whoosh.qparser import QueryParser
-
-from index.article import Article, Quote
-from index.schema import build_schema
-from search.highlight import (
+from pressearch.index.article import Article, Quote
+from pressearch.index.schema import build_schema
+from pressearch.search.highlight import (
     FieldTerms,
     PhraseTerms,
     Snippet,
@@ -17,6 +14,8 @@ from search.highlight import (
     make_snippets,
     query_terms,
 )
+from whoosh import query as wq
+from whoosh.qparser import QueryParser
 
 SCHEMA = build_schema()
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from search.cli import app
+from pressearch.cli.app import app
 from tests.conftest import write_article
 
 HOSTILE = (

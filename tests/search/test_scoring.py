@@ -15,14 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from whoosh import query
-
-from index.article import Article, Quote, Speaker
-from index.schema import build_schema
-from index.writer import build
-from search.engine import Engine
-from search.query import SearchRequest
-from search.scoring import (
+from pressearch.index.article import Article, Quote, Speaker
+from pressearch.index.schema import build_schema
+from pressearch.index.writer import build
+from pressearch.search.engine import Engine
+from pressearch.search.query import SearchRequest
+from pressearch.search.scoring import (
     C,
     WordInFields,
     _ScoredList,
@@ -34,6 +32,8 @@ from search.scoring import (
     union_word,
     weighting,
 )
+from whoosh import query
+
 from tests.conftest import index_in_segments
 
 
@@ -245,9 +245,9 @@ def test_dense_and_sparse_any_queries_rank_alike(
         art("d", "The weather was fine.", "2023-01-01"),
     )
     text = "europol arrested smugglers spain police"
-    monkeypatch.setattr("search.query._DENSE", 0.0)
+    monkeypatch.setattr("pressearch.search.query._DENSE", 0.0)
     dense = scores(engine, text)
-    monkeypatch.setattr("search.query._DENSE", float("inf"))
+    monkeypatch.setattr("pressearch.search.query._DENSE", float("inf"))
     sparse = scores(engine, text)
     assert list(dense) == list(sparse) == ["a", "c", "b"]
     assert dense == pytest.approx(sparse)

@@ -2,11 +2,10 @@
 
 Model: the index lives in `$PRESSEARCH_INDEX` when set, else in the user
 data directory that platformdirs picks (`$XDG_DATA_HOME/pressearch/index` on
-Linux). The sample archive ships inside the installed `index` package as
-`index/sample_docs` (the wheel force-includes the repository's top-level
-`sample_docs/`); a source checkout or an editable install has it next to the
-`index/` package instead. Kept apart from `writer` so that read-only commands
-find the index without importing the indexer.
+Linux). The sample archive is installed as `pressearch/sample_docs` (mapped
+from the repository's top-level `sample_docs/`); a source checkout or an
+editable install has it next to the `pressearch/` folder instead. Kept apart
+from the indexer so that read-only commands find the index without importing it.
 """
 
 from __future__ import annotations

@@ -23,14 +23,14 @@ from typer.core import TyperGroup
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from search.query import SearchRequest
+    from pressearch.search.query import SearchRequest
 
 USAGE_EXIT = 2
 RUNTIME_EXIT = 1
 
 
 def _exit_code(exc: Exception) -> int:
-    from index.errors import UsageError
+    from pressearch.errors import UsageError
 
     return USAGE_EXIT if isinstance(exc, UsageError) else RUNTIME_EXIT
 
@@ -42,7 +42,7 @@ def _fail(message: str, code: int) -> NoReturn:
 
 def _error(message: str) -> None:
     """`Error: message` on stderr, control characters (from file names) made visible."""
-    from search.render import safe_line
+    from pressearch.cli.render import safe_line
 
     typer.echo(f"Error: {safe_line(message)}", err=True)
 
@@ -51,7 +51,7 @@ class _ExitCodeGroup(TyperGroup):
     """Maps the library's exceptions to `Error: …` and exit codes, for every command."""
 
     def invoke(self, ctx: Any) -> Any:
-        from index.errors import PressearchError
+        from pressearch.errors import PressearchError
 
         try:
             return super().invoke(ctx)
@@ -163,19 +163,19 @@ UntilOpt = Annotated[
 
 def _index_dir(index: Path | None) -> Path:
     # index.locations, not index.writer: reading commands need no parser imports.
-    from index.locations import default_index_dir
+    from pressearch.locations import default_index_dir
 
     return index if index is not None else default_index_dir()
 
 
 def _stdout() -> Console:
-    from search.render import make_console
+    from pressearch.cli.render import make_console
 
     return make_console()
 
 
 def _stderr() -> Console:
-    from search.render import make_console
+    from pressearch.cli.render import make_console
 
     return make_console(stderr=True)
 
@@ -191,8 +191,8 @@ def _request(
     since: str | None,
     until: str | None,
 ) -> SearchRequest:
-    from index.errors import UsageError
-    from search.query import SearchRequest
+    from pressearch.errors import UsageError
+    from pressearch.search.query import SearchRequest
 
     filters = []
     for item in filter_ or ():
@@ -237,8 +237,8 @@ def index_command(
     json_: JsonOpt = False,
 ) -> None:
     """Build or update the index (only new or changed files are read)."""
-    from index.writer import build, sample_archive_dir
-    from search.render import dumps, index_progress, index_report_json, render_index_report
+    from pressearch.cli.render import dumps, index_progress, index_report_json, render_index_report
+    from pressearch.index.writer import build, sample_archive_dir
 
     roots = list(paths) if paths else [sample_archive_dir()]
     errors = _stderr()
@@ -287,8 +287,8 @@ def query_command(
     json_: JsonOpt = False,
 ) -> None:
     """Search the index: ranked hits with highlighted snippets, and facet counts."""
-    from search.engine import Engine
-    from search.render import dumps, render_search, search_json
+    from pressearch.cli.render import dumps, render_search, search_json
+    from pressearch.search.engine import Engine
 
     request = _request(text, match, facet, filter_, sort, limit, page, since, until)
     with Engine(_index_dir(index)) as engine:
@@ -300,7 +300,7 @@ def query_command(
     if explain:
         from rich.text import Text
 
-        from search.render import safe
+        from pressearch.cli.render import safe
 
         console.print(Text(f"Query: {safe(result.query)}\nUnderstood as: {safe(result.parsed)}\n"))
     render_search(result, console)
@@ -324,9 +324,9 @@ def batch_command(
     snippets: SnippetsOpt = True,
 ) -> None:
     """Run one query per line; print one JSON object per query (the `query --json` schema)."""
-    from index.errors import QueryError, UsageError
-    from search.engine import Engine
-    from search.render import dumps, search_json
+    from pressearch.cli.render import dumps, search_json
+    from pressearch.errors import QueryError, UsageError
+    from pressearch.search.engine import Engine
 
     template = _request("", match, facet, filter_, sort, limit, page, since, until)
     lines = _read_lines(file)
@@ -349,7 +349,7 @@ def batch_command(
 
 
 def _read_lines(file: Path) -> list[str]:
-    from index.errors import UsageError
+    from pressearch.errors import UsageError
 
     if str(file) == "-":
         return sys.stdin.read().splitlines()
@@ -377,8 +377,8 @@ def export_command(
     until: UntilOpt = None,
 ) -> None:
     """Export every matching article (no cap) with its snippets, as CSV or JSON Lines."""
-    from search.engine import Engine
-    from search.render import write_export
+    from pressearch.cli.render import write_export
+    from pressearch.search.engine import Engine
 
     request = _request(text, match, None, filter_, sort, 10, 1, since, until)
     with Engine(_index_dir(index)) as engine:
@@ -404,8 +404,8 @@ def show_command(
     json_: JsonOpt = False,
 ) -> None:
     """Show one article in full."""
-    from index.reader import get_article
-    from search.render import dumps, render_article
+    from pressearch.cli.render import dumps, render_article
+    from pressearch.index.reader import get_article
 
     article = get_article(_index_dir(index), key)
     if json_:
@@ -422,8 +422,8 @@ def similar_command(
     json_: JsonOpt = False,
 ) -> None:
     """Articles most like this one."""
-    from search.engine import Engine
-    from search.render import dumps, render_search, search_json
+    from pressearch.cli.render import dumps, render_search, search_json
+    from pressearch.search.engine import Engine
 
     with Engine(_index_dir(index)) as engine:
         result = engine.similar(key, limit)
@@ -436,8 +436,8 @@ def similar_command(
 @app.command("stats")
 def stats_command(index: IndexOpt = None, json_: JsonOpt = False) -> None:
     """Article count, date range, facet values and index size."""
-    from index.reader import stats
-    from search.render import dumps, render_stats, stats_json
+    from pressearch.cli.render import dumps, render_stats, stats_json
+    from pressearch.index.reader import stats
 
     result = stats(_index_dir(index))
     if json_:
@@ -453,8 +453,8 @@ def facets_command(
     json_: JsonOpt = False,
 ) -> None:
     """List a facet's values over the whole archive, with counts."""
-    from search.engine import Engine
-    from search.render import dumps, facet_values_json, render_facet_values
+    from pressearch.cli.render import dumps, facet_values_json, render_facet_values
+    from pressearch.search.engine import Engine
 
     with Engine(_index_dir(index)) as engine:
         canonical, counts = engine.facet_values(name)
@@ -467,8 +467,8 @@ def facets_command(
 @app.command("check")
 def check_command(index: IndexOpt = None, json_: JsonOpt = False) -> None:
     """Verify the index: every segment opens, every stored article reads, counts agree."""
-    from index.check import check_index
-    from search.render import check_json, dumps, render_check
+    from pressearch.cli.render import check_json, dumps, render_check
+    from pressearch.index.check import check_index
 
     report = check_index(_index_dir(index))
     if json_:
@@ -482,8 +482,8 @@ def check_command(index: IndexOpt = None, json_: JsonOpt = False) -> None:
 @app.command("syntax")
 def syntax_command() -> None:
     """The query language, with an example of each element."""
-    from search.query import SYNTAX
-    from search.render import render_syntax
+    from pressearch.cli.render import render_syntax
+    from pressearch.search.query import SYNTAX
 
     render_syntax(SYNTAX, _stdout())
 
@@ -491,7 +491,3 @@ def syntax_command() -> None:
 def main() -> None:
     """Console-script entry point."""
     app()
-
-
-if __name__ == "__main__":
-    main()

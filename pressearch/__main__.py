@@ -1,0 +1,5 @@
+"""`python -m pressearch`: the command line."""
+
+from pressearch.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The `pressearch` command: Typer commands (`app`) and their rendering (`render`)."""
