@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-import pressearch
-
 
 def _editable() -> bool:
     files = metadata.files("pressearch") or []
