@@ -79,12 +79,13 @@ class Prepared:
 
 def prepare(collection: Collection, workdir: Path) -> Prepared:
     """Index `collection` with pressearch's indexer and read back what a search uses."""
+    from whoosh import index as whoosh_index
+    from whoosh import query as whoosh_query
+
     from pressearch.index.schema import PressAnalyzer
     from pressearch.index.writer import build
     from pressearch.search.query import SearchRequest, compile_query
     from pressearch.search.scoring import WordInFields
-    from whoosh import index as whoosh_index
-    from whoosh import query as whoosh_query
 
     documents = indexed_documents(collection)
     texts = judged_queries(collection)

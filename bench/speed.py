@@ -203,9 +203,8 @@ def _content_words(tokens: Sequence[str], stop: frozenset[str]) -> list[str]:
 
 def sample_queries(corpus: Corpus, per_kind: int, seed: int) -> list[QuerySpec]:
     """`per_kind` queries of each kind, each built from one sampled article."""
-    from pressearch.index.schema import STOP_WORDS
-
     from bench import fts5
+    from pressearch.index.schema import STOP_WORDS
 
     rng = random.Random(seed)
     wanted = set(rng.sample(range(corpus.articles), min(corpus.articles, per_kind * 60)))

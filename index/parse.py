@@ -29,9 +29,9 @@ from urllib.parse import urlsplit
 
 from dateutil import parser as date_parser
 from markdown_it import MarkdownIt
-from pressearch.index.article import Article, Quote, Speaker, facet_name
 
 from pressearch.errors import ArticleParseError
+from pressearch.index.article import Article, Quote, Speaker, facet_name
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".jsonl", ".txt")
 # An article file (or one JSON Lines line) larger than this is reported and

@@ -28,14 +28,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import whoosh.index
-from pressearch.index.article import Article
-from pressearch.index.schema import (
-    BUILTIN_FACETS,
-    FACET_PREFIX,
-    SCHEMA_VERSION,
-    STANDARD_FACETS,
-    split_values,
-)
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, Index
 
@@ -44,6 +36,14 @@ from pressearch.errors import (
     IndexCorruptError,
     IndexNotFoundError,
     SchemaVersionError,
+)
+from pressearch.index.article import Article
+from pressearch.index.schema import (
+    BUILTIN_FACETS,
+    FACET_PREFIX,
+    SCHEMA_VERSION,
+    STANDARD_FACETS,
+    split_values,
 )
 
 _T = TypeVar("_T")

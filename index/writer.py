@@ -68,6 +68,12 @@ from pathlib import Path
 from typing import Any
 
 import whoosh.index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import SegmentReader
+from whoosh.system import pack_uint
+from whoosh.util.filelock import try_for
+
+from pressearch.errors import ArticleParseError, IndexLockedError, PressearchError, UsageError
 from pressearch.index.article import Article
 from pressearch.index.parse import SUPPORTED_SUFFIXES, read_file
 from pressearch.index.reader import (
@@ -86,12 +92,6 @@ from pressearch.index.schema import (
     facet_field,
     join_values,
 )
-from whoosh.filedb.filestore import FileStorage
-from whoosh.reading import SegmentReader
-from whoosh.system import pack_uint
-from whoosh.util.filelock import try_for
-
-from pressearch.errors import ArticleParseError, IndexLockedError, PressearchError, UsageError
 from pressearch.locations import default_index_dir, sample_archive_dir
 
 __all__ = [

@@ -25,6 +25,10 @@ from heapq import heappush, heapreplace
 from pathlib import Path
 from typing import Any
 
+from whoosh import matching
+from whoosh import query as wq
+
+from pressearch.errors import ArticleNotFoundError, UsageError
 from pressearch.index.article import Article
 from pressearch.index.reader import open_index, segment_cached
 from pressearch.search.facets import FacetCount, count_facets
@@ -32,10 +36,6 @@ from pressearch.search.highlight import Snippet, highlight_headline, make_snippe
 from pressearch.search.query import DATE_FIELD, CompiledQuery, SearchRequest, compile_query
 from pressearch.search.scoring import deleted_docs, scored_items, weighting
 from pressearch.search.suggest import suggest
-from whoosh import matching
-from whoosh import query as wq
-
-from pressearch.errors import ArticleNotFoundError, UsageError
 
 # Extra hits fetched beyond the page so that score ties at the page edge are
 # still ordered newer-first.

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
+from pressearch.errors import UsageError
 from pressearch.index.reader import facet_names, segment_cached
 from pressearch.index.schema import (
     BUILTIN_FACETS,
@@ -27,8 +28,6 @@ from pressearch.index.schema import (
     facet_field,
     split_values,
 )
-
-from pressearch.errors import UsageError
 
 ALL = "all"
 

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from whoosh import query as wq
+
 from pressearch.index.article import Article
 from pressearch.index.schema import build_schema, fold
-from whoosh import query as wq
 
 # A fragment boundary moves at most this far to avoid cutting a word; beyond
 # it (a long URL, say) the word is cut.

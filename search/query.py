@@ -30,6 +30,13 @@ from itertools import islice
 from typing import Any, Literal
 
 from dateutil import parser as dateparser
+from whoosh import query
+from whoosh.qparser import QueryParser, plugins, syntax
+from whoosh.qparser.common import attach
+from whoosh.support.levenshtein import damerau_levenshtein
+from whoosh.util.times import datetime_to_long, long_to_datetime
+
+from pressearch.errors import QueryError, UsageError
 from pressearch.index.schema import (
     BUILTIN_FACETS,
     DEFAULT_SEARCH_FIELDS,
@@ -43,13 +50,6 @@ from pressearch.index.schema import (
     fold,
 )
 from pressearch.search.scoring import WordInFields, summed
-from whoosh import query
-from whoosh.qparser import QueryParser, plugins, syntax
-from whoosh.qparser.common import attach
-from whoosh.support.levenshtein import damerau_levenshtein
-from whoosh.util.times import datetime_to_long, long_to_datetime
-
-from pressearch.errors import QueryError, UsageError
 
 # --- Knobs -----------------------------------------------------------------
 

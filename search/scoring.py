@@ -46,12 +46,13 @@ from itertools import accumulate
 from math import log2
 from typing import Any
 
-from pressearch.index.reader import segment_cached
-from pressearch.index.schema import TEXT_FIELDS
 from whoosh import matching, query, scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
+
+from pressearch.index.reader import segment_cached
+from pressearch.index.schema import TEXT_FIELDS
 
 # Normalisation 2's parameter, at the model's default: tuning it on CISI and
 # Cranfield (`python -m bench.models`) gains about one standard error, no

@@ -13,10 +13,9 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from pressearch.errors import QueryError
 from pressearch.index.schema import fold
 from pressearch.search.query import SearchRequest, compile_query
-
-from pressearch.errors import QueryError
 
 _SPELL_FIELDS = ("spell_headline", "spell_body")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})

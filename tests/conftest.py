@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh import index as whoosh_index
+
 from pressearch.index.article import Article
 from pressearch.index.schema import build_schema
 from pressearch.index.writer import IndexReport, build, document_fields
-from whoosh import index as whoosh_index
 
 
 def article_markdown(

@@ -12,10 +12,10 @@ import json
 from pathlib import Path
 
 import pytest
-from pressearch.index.article import Article
 from typer.testing import CliRunner
 
 from pressearch.cli.app import app
+from pressearch.index.article import Article
 from tests.conftest import BuiltIndex, write_article
 
 PHISHING_URL = "https://newsroom.example.org/news/joint-action-day-phishing-platform"

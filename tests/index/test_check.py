@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 import whoosh.index
-from pressearch.index.check import CheckReport, check_index
-from pressearch.index.schema import SCHEMA_VERSION
-from pressearch.index.writer import build
 from typer.testing import CliRunner
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 
 from pressearch.cli.app import app
 from pressearch.errors import IndexCorruptError, IndexNotFoundError, SchemaVersionError
+from pressearch.index.check import CheckReport, check_index
+from pressearch.index.schema import SCHEMA_VERSION
+from pressearch.index.writer import build
 from tests.conftest import SMALL_ARCHIVE, BuiltIndex, touch_later, write_article
 
 CURE = "run `pressearch index --rebuild`"

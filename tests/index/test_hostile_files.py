@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pressearch.index.parse import MAX_FILE_BYTES, read_file
-from pressearch.index.reader import get_article, open_index
-from pressearch.index.writer import Failure, Progress, build
 from typer.testing import CliRunner
 
 from pressearch.cli.app import app
+from pressearch.index.parse import MAX_FILE_BYTES, read_file
+from pressearch.index.reader import get_article, open_index
+from pressearch.index.writer import Failure, Progress, build
 from tests.conftest import article_markdown, write_article
 
 MIB = 1024 * 1024

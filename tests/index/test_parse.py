@@ -18,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+
+from pressearch.errors import ArticleParseError
 from pressearch.index import parse as parse_module
 from pressearch.index.article import STANDARD_LABELS, Article, Quote, Speaker, facet_name
 from pressearch.index.parse import (
@@ -29,8 +31,6 @@ from pressearch.index.parse import (
     parse_text,
     read_file,
 )
-
-from pressearch.errors import ArticleParseError
 from tests.index.markdown_writer import QuoteStyle, label_for, write_markdown
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "articles"

@@ -9,10 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pressearch.index.parse import article_id, read_file
-from pressearch.index.reader import IndexStats, facet_names, get_article, open_index, stats
-from pressearch.index.schema import SCHEMA_VERSION
-from pressearch.index.writer import build
 
 from pressearch.errors import (
     ArticleNotFoundError,
@@ -20,6 +16,10 @@ from pressearch.errors import (
     IndexNotFoundError,
     SchemaVersionError,
 )
+from pressearch.index.parse import article_id, read_file
+from pressearch.index.reader import IndexStats, facet_names, get_article, open_index, stats
+from pressearch.index.schema import SCHEMA_VERSION
+from pressearch.index.writer import build
 from tests.conftest import SMALL_ARCHIVE, BuiltIndex, write_article
 
 PHISHING_URL = SMALL_ARCHIVE["phishing.md"]["url"]

@@ -12,17 +12,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pressearch.index.writer as writer
 import pytest
 import whoosh.index
-from pressearch.index.check import check_index
-from pressearch.index.parse import ParsedFile, article_id, read_file
-from pressearch.index.reader import get_article, open_index, stats
-from pressearch.index.schema import SCHEMA_VERSION
-from pressearch.index.writer import Failure, IndexReport, Progress, build
 from whoosh.query import Term
 
 import pressearch
+import pressearch.index.writer as writer
 from pressearch.errors import (
     ArticleNotFoundError,
     IndexCorruptError,
@@ -30,6 +25,11 @@ from pressearch.errors import (
     SchemaVersionError,
     UsageError,
 )
+from pressearch.index.check import check_index
+from pressearch.index.parse import ParsedFile, article_id, read_file
+from pressearch.index.reader import get_article, open_index, stats
+from pressearch.index.schema import SCHEMA_VERSION
+from pressearch.index.writer import Failure, IndexReport, Progress, build
 from tests.conftest import SMALL_ARCHIVE, BuiltIndex, touch_later, write_article
 
 PHISHING_URL = SMALL_ARCHIVE["phishing.md"]["url"]

@@ -8,17 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh import query as wq
+from whoosh.collectors import FilterCollector, TopCollector
+from whoosh.util.times import datetime_to_long
+
+from pressearch.errors import ArticleNotFoundError, UsageError
 from pressearch.index.article import Article
 from pressearch.index.writer import build
 from pressearch.search.engine import Engine, _collect, _column_dates, _ColumnDateRange
 from pressearch.search.facets import FacetCount
 from pressearch.search.query import DATE_FIELD, SearchRequest
 from pressearch.search.scoring import weighting
-from whoosh import query as wq
-from whoosh.collectors import FilterCollector, TopCollector
-from whoosh.util.times import datetime_to_long
-
-from pressearch.errors import ArticleNotFoundError, UsageError
 from tests.conftest import index_in_segments, write_article
 
 

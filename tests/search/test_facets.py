@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pressearch.index.article import Article
-from pressearch.index.writer import document_fields
-from pressearch.search.facets import FacetCount, count_facets
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from pressearch.errors import UsageError
+from pressearch.index.article import Article
+from pressearch.index.writer import document_fields
+from pressearch.search.facets import FacetCount, count_facets
 from tests.conftest import index_in_segments
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+from whoosh import query as wq
+from whoosh.qparser import QueryParser
+
 from pressearch.index.article import Article, Quote
 from pressearch.index.schema import build_schema
 from pressearch.search.highlight import (
@@ -14,8 +17,6 @@ from pressearch.search.highlight import (
     make_snippets,
     query_terms,
 )
-from whoosh import query as wq
-from whoosh.qparser import QueryParser
 
 SCHEMA = build_schema()
 

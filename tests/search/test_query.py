@@ -25,6 +25,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from whoosh.searching import Searcher
+
+from pressearch.errors import QueryError, UsageError
 from pressearch.index.article import Article
 from pressearch.search.query import (
     MAX_EXPANSIONS,
@@ -34,9 +37,6 @@ from pressearch.search.query import (
     compile_query,
     field_names,
 )
-from whoosh.searching import Searcher
-
-from pressearch.errors import QueryError, UsageError
 from tests.conftest import index_in_segments
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "query"

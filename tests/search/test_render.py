@@ -11,13 +11,13 @@ import datetime as dt
 import io
 import json
 
+from rich.console import Console
+
+from pressearch.cli.render import render_article, render_search, safe, search_json
 from pressearch.index.article import Article, Quote, Speaker
 from pressearch.search.engine import Hit, SearchResult
 from pressearch.search.facets import FacetCount
 from pressearch.search.highlight import Snippet
-from rich.console import Console
-
-from pressearch.cli.render import render_article, render_search, safe, search_json
 
 HOSTILE = "[bold red]pwned[/] \x1b[31mred\x1b[0m \x1b]8;;https://evil.example\x07link\x1b]8;;\x07"
 

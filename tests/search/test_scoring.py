@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh import query
+
 from pressearch.index.article import Article, Quote, Speaker
 from pressearch.index.schema import build_schema
 from pressearch.index.writer import build
@@ -32,8 +34,6 @@ from pressearch.search.scoring import (
     union_word,
     weighting,
 )
-from whoosh import query
-
 from tests.conftest import index_in_segments
 
 
