@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pressearch.index.article import Article
+    from pressearch.models import Article
 
 COLUMNS = ("headline", "body", "quotes", "speaker", "role")
 TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -113,7 +113,7 @@ class BuildStats:
 
 def _weights() -> str:
     # pressearch's BM25F field weights, so both engines rank by the same fields.
-    from pressearch.index.schema import TEXT_FIELDS
+    from pressearch.vocabulary import TEXT_FIELDS
 
     return ", ".join(str(TEXT_FIELDS[c]) for c in COLUMNS)
 
@@ -203,7 +203,7 @@ def read_archive(root: Path, manifest: Path | None = None) -> tuple[Iterator[Art
     both engines index exactly the same articles and both pay for parsing;
     else JSON Lines files read as `Article` dicts, or the generator's manifest.
     """
-    from pressearch.index.article import Article
+    from pressearch.models import Article
 
     files = archive_files(root)
     try:

@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pressearch.index.article import Article, Quote, Speaker
+from pressearch.models import Article, Quote, Speaker
 
 
 def _words(text: str) -> list[str]:

@@ -84,7 +84,8 @@ def prepare(collection: Collection, workdir: Path) -> Prepared:
 
     from pressearch.index.schema import PressAnalyzer
     from pressearch.index.writer import build
-    from pressearch.search.query import SearchRequest, compile_query
+    from pressearch.models import SearchRequest
+    from pressearch.search.query import compile_query
     from pressearch.search.scoring import WordInFields
 
     documents = indexed_documents(collection)
@@ -300,8 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench.models: no data folder {data / 'ir_collections'}", file=sys.stderr)
         return 2
 
-    from pressearch.index.schema import TEXT_FIELDS
     from pressearch.search.scoring import C
+    from pressearch.vocabulary import TEXT_FIELDS
 
     names = [*SELECTION, *(GENERALISATION if args.all else ())]
     prepared = []

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pressearch.index.article import Article
+from pressearch.models import Article
 
 
 def _words(text: str) -> list[str]:

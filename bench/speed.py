@@ -401,8 +401,8 @@ def _request_runner(engine: str, target: Path) -> tuple[Any, bool]:
 
         return run_fts, True
 
+    from pressearch.models import SearchRequest
     from pressearch.search.engine import Engine
-    from pressearch.search.query import SearchRequest
 
     eng = Engine(target)
     # Engine.search(request, snippets=False) leaves snippets out, where supported.

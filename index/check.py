@@ -20,26 +20,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pressearch.index.article import Article
 from pressearch.index.reader import INDEX_DAMAGE, close_leftovers, corrupt_error, open_index
+from pressearch.models import Article, CheckReport
 
 _CURE = "run `pressearch index --rebuild`"
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    """What `check_index` found: live articles, segments, and problems (empty: consistent)."""
-
-    index_path: str
-    documents: int
-    segments: int
-    problems: tuple[str, ...]
 
 
 def check_index(index_dir: Path) -> CheckReport:

@@ -31,7 +31,8 @@ from dateutil import parser as date_parser
 from markdown_it import MarkdownIt
 
 from pressearch.errors import ArticleParseError
-from pressearch.index.article import Article, Quote, Speaker, facet_name
+from pressearch.models import Article, Quote, Speaker
+from pressearch.vocabulary import facet_name
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".jsonl", ".txt")
 # An article file (or one JSON Lines line) larger than this is reported and

@@ -23,7 +23,6 @@ import weakref
 import zlib
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,14 +36,9 @@ from pressearch.errors import (
     IndexNotFoundError,
     SchemaVersionError,
 )
-from pressearch.index.article import Article
-from pressearch.index.schema import (
-    BUILTIN_FACETS,
-    FACET_PREFIX,
-    SCHEMA_VERSION,
-    STANDARD_FACETS,
-    split_values,
-)
+from pressearch.index.schema import FACET_PREFIX, SCHEMA_VERSION, split_values
+from pressearch.models import Article, IndexStats
+from pressearch.vocabulary import BUILTIN_FACETS, STANDARD_FACETS
 
 _T = TypeVar("_T")
 METADATA_FILE = "pressearch.json"
@@ -84,24 +78,6 @@ def segment_cached(leaf: Any, key: Hashable, build: Callable[[], _T]) -> _T:
         cache[key] = build()
     result: _T = cache[key]
     return result
-
-
-@dataclass(frozen=True)
-class IndexStats:
-    """What an index holds: counts, date range, facet values, location and size.
-
-    `facets` maps each facet name (in `facet_names` order) to its values,
-    sorted by count (descending) then value; an article counts once under
-    each of its values. `index_bytes` is the total size of the files in the
-    index directory.
-    """
-
-    documents: int
-    date_min: dt.date | None
-    date_max: dt.date | None
-    facets: dict[str, dict[str, int]]
-    index_path: str
-    index_bytes: int
 
 
 def has_index(index_dir: Path) -> bool:

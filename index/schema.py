@@ -24,25 +24,12 @@ from whoosh.analysis import Analyzer, RegexTokenizer, Token
 from whoosh.support.charset import accent_map
 from whoosh.system import pack_uint
 
+from pressearch.vocabulary import TEXT_FIELDS
+
 SCHEMA_VERSION = 2
 
-# Text fields searched by a bare query word, with their weights in scoring:
-# a headline match counts most, then quotes, then the body.
-TEXT_FIELDS: dict[str, float] = {
-    "headline": 3.0,
-    "quotes": 1.5,
-    "body": 1.0,
-    "speaker": 1.0,
-    "role": 0.5,
-}
-DEFAULT_SEARCH_FIELDS = ("headline", "body", "quotes", "speaker")
-
 FACET_PREFIX = "facet_"
-# Facets every article may have besides its taxonomy labels.
-BUILTIN_FACETS = ("year", "month", "type", "source")
-STANDARD_FACETS = ("target_group", "crime_area", "entity", "organisation")
-# Short names users may type for facets, in queries and in --facet/--filter.
-FACET_ALIASES = {"org": "organisation", "target": "target_group", "crime": "crime_area"}
+
 # Separates the values of a multi-valued facet inside one field value.
 VALUE_SEPARATOR = "\x1f"
 

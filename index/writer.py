@@ -74,7 +74,6 @@ from whoosh.system import pack_uint
 from whoosh.util.filelock import try_for
 
 from pressearch.errors import ArticleParseError, IndexLockedError, PressearchError, UsageError
-from pressearch.index.article import Article
 from pressearch.index.parse import SUPPORTED_SUFFIXES, read_file
 from pressearch.index.reader import (
     INDEX_DAMAGE,
@@ -93,11 +92,9 @@ from pressearch.index.schema import (
     join_values,
 )
 from pressearch.locations import default_index_dir, sample_archive_dir
+from pressearch.models import Article, Failure, IndexReport, Progress
 
 __all__ = [
-    "Failure",
-    "IndexReport",
-    "Progress",
     "build",
     "default_index_dir",
     "sample_archive_dir",
@@ -137,58 +134,6 @@ _WRITELOCK = "MAIN_WRITELOCK"
 # where workers write segments.
 _REBUILD_PREFIX = ".rebuild-"
 _WORK_PREFIX = ".segment-"
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A file (or folder) that could not be indexed, or a warning about one."""
-
-    path: str
-    error: str
-
-
-@dataclass(frozen=True)
-class IndexReport:
-    """What a run did. Every count is a count of articles, not files.
-
-    - `added`: articles whose id was not in the index before the run.
-    - `updated`: articles re-indexed from a new or changed file whose id was
-      already in the index (a changed file's articles, a moved file's).
-    - `removed`: ids in the index before the run and not after it (their
-      file was deleted or moved away, or no longer holds them).
-    - `unchanged`: articles of files whose signature did not change (those
-      files are not read at all).
-    - `failed`: files and folders that could not be read or parsed, with the
-      reason, sorted by path. A file that fails keeps its previous articles.
-      For a JSON Lines file with some bad lines, the good lines are indexed
-      and each bad line is reported (on the run that read the file).
-    - `warnings`: problems that did not stop a file (a duplicate id, a guessed
-      encoding), sorted by path.
-    - `files_seen`: supported files found by the walk.
-
-    After a run, the index holds `added + updated + unchanged` articles from
-    the paths indexed, plus whatever it holds from other roots. A rebuild
-    reports every article it indexes as added.
-    """
-
-    added: int
-    updated: int
-    removed: int
-    unchanged: int
-    failed: tuple[Failure, ...]
-    warnings: tuple[Failure, ...]
-    files_seen: int
-    seconds: float
-    index_dir: str
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Reported after each file: `done` of `total` files (known after the walk)."""
-
-    done: int
-    total: int
-    path: str
 
 
 def build(

@@ -17,8 +17,8 @@ from rich.console import Console
 
 from pressearch.cli.render import render_search
 from pressearch.index.writer import build, sample_archive_dir
+from pressearch.models import SearchRequest
 from pressearch.search.engine import search
-from pressearch.search.query import SearchRequest
 
 QUERY = "COVID cybercrime"
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "query.svg"

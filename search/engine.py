@@ -16,11 +16,10 @@ posting lists.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from heapq import heappush, heapreplace
 from pathlib import Path
 from typing import Any
@@ -29,13 +28,14 @@ from whoosh import matching
 from whoosh import query as wq
 
 from pressearch.errors import ArticleNotFoundError, UsageError
-from pressearch.index.article import Article
 from pressearch.index.reader import open_index, segment_cached
-from pressearch.search.facets import FacetCount, count_facets
-from pressearch.search.highlight import Snippet, highlight_headline, make_snippets
-from pressearch.search.query import DATE_FIELD, CompiledQuery, SearchRequest, compile_query
+from pressearch.models import Article, FacetCount, Hit, SearchRequest, SearchResult
+from pressearch.search.facets import count_facets
+from pressearch.search.highlight import highlight_headline, make_snippets
+from pressearch.search.query import CompiledQuery, compile_query
 from pressearch.search.scoring import deleted_docs, scored_items, weighting
 from pressearch.search.suggest import suggest
+from pressearch.vocabulary import DATE_FIELD
 
 # Extra hits fetched beyond the page so that score ties at the page edge are
 # still ordered newer-first.
@@ -46,42 +46,6 @@ _SUGGEST_BELOW = 3
 _UNDATED = 2**64 - 1
 # Key terms taken from an article to find similar ones.
 _SIMILAR_TERMS = 25
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One matching article as shown in a result list."""
-
-    rank: int
-    id: str
-    path: str
-    url: str | None
-    headline: str
-    date: dt.date | None
-    type: str | None
-    source: str | None
-    score: float
-    snippets: tuple[Snippet, ...]
-    headline_snippet: Snippet
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """A page of hits, the facet counts over all matches, and how long it took."""
-
-    query: str
-    parsed: str
-    total: int
-    page: int
-    limit: int
-    took_ms: float
-    hits: tuple[Hit, ...]
-    facets: dict[str, list[FacetCount]]
-    suggestion: str | None
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.limit)) if self.limit else 1
 
 
 class Engine:

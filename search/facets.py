@@ -15,29 +15,16 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
 from pressearch.errors import UsageError
 from pressearch.index.reader import facet_names, segment_cached
-from pressearch.index.schema import (
-    BUILTIN_FACETS,
-    FACET_ALIASES,
-    STANDARD_FACETS,
-    facet_field,
-    split_values,
-)
+from pressearch.index.schema import facet_field, split_values
+from pressearch.models import FacetCount
+from pressearch.vocabulary import ALIASES, BUILTIN_FACETS, STANDARD_FACETS, normalize_name
 
 ALL = "all"
-
-
-@dataclass(frozen=True)
-class FacetCount:
-    """How many articles have `value` in a facet."""
-
-    value: str
-    count: int
 
 
 def canonical_facet(reader: Any, name: str) -> str:
@@ -47,16 +34,15 @@ def canonical_facet(reader: Any, name: str) -> str:
     them (their counts are then empty). Raises `UsageError` for anything else
     the index does not hold.
     """
-    key = "_".join(name.strip().lower().replace("-", " ").split())
-    key = FACET_ALIASES.get(key, key)
+    key = normalize_name(name)
     if key in STANDARD_FACETS or key in BUILTIN_FACETS:
         return key
     available = facet_names(reader)
     if key in available:
         return key
     choices = sorted({*available, *STANDARD_FACETS, *BUILTIN_FACETS})
-    close = difflib.get_close_matches(key, [*choices, *FACET_ALIASES], n=1)
-    hint = f" — did you mean {FACET_ALIASES.get(close[0], close[0])!r}?" if close else ""
+    close = difflib.get_close_matches(key, [*choices, *ALIASES], n=1)
+    hint = f" — did you mean {ALIASES.get(close[0], close[0])!r}?" if close else ""
     raise UsageError(f"unknown facet {name!r}{hint} Known facets: {', '.join(choices)}")
 
 

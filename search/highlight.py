@@ -30,8 +30,8 @@ from typing import Any, NamedTuple
 
 from whoosh import query as wq
 
-from pressearch.index.article import Article
 from pressearch.index.schema import build_schema, fold
+from pressearch.models import Article, Snippet, Span
 
 # A fragment boundary moves at most this far to avoid cutting a word; beyond
 # it (a long URL, say) the word is cut.
@@ -41,17 +41,6 @@ _ELLIPSIS = "…"
 _COLLAPSE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 # What joins the parts of a compound word (see index.schema.WORD_PATTERN).
 _PART = re.compile(r"[^-.'’]+")
-
-Span = tuple[int, int]
-
-
-@dataclass(frozen=True)
-class Snippet:
-    """A piece of text with the character spans that matched the query."""
-
-    field: str
-    text: str
-    matches: tuple[Span, ...]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Literal
+from typing import Any
 
 from dateutil import parser as dateparser
 from whoosh import query
@@ -36,20 +36,23 @@ from whoosh.qparser.common import attach
 from whoosh.support.levenshtein import damerau_levenshtein
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
-from pressearch.errors import QueryError, UsageError
-from pressearch.index.schema import (
-    BUILTIN_FACETS,
-    DEFAULT_SEARCH_FIELDS,
-    FACET_ALIASES,
-    FACET_PREFIX,
-    STANDARD_FACETS,
-    STOP_WORDS,
-    TEXT_FIELDS,
-    WORD_PATTERN,
-    facet_field,
-    fold,
-)
+from pressearch.errors import QueryError
+from pressearch.index.schema import FACET_PREFIX, STOP_WORDS, WORD_PATTERN, facet_field, fold
+from pressearch.models import SearchRequest
 from pressearch.search.scoring import WordInFields, summed
+from pressearch.vocabulary import ALIASES as FIELD_ALIASES
+from pressearch.vocabulary import (
+    BUILTIN_FACETS,
+    DATE_FIELD,
+    DEFAULT_SEARCH_FIELDS,
+    QUERY_FIELDS,
+    STANDARD_FACETS,
+    TEXT_FIELDS,
+    URL_FIELD,
+    index_field,
+    normalize_name,
+    user_field,
+)
 
 # --- Knobs -----------------------------------------------------------------
 
@@ -75,14 +78,6 @@ FUZZY_PREFIX_LENGTH = 1
 
 # --- Field names -------------------------------------------------------------
 
-DATE_FIELD = "date"
-URL_FIELD = "url"
-# Names a query may use for the text fields, url and date, in display order;
-# "quote" is the user's name for the index field "quotes".
-BASE_FIELDS = ("headline", "body", "quote", "speaker", "role", URL_FIELD, DATE_FIELD)
-FIELD_ALIASES: dict[str, str] = {"title": "headline", "quotes": "quote", **FACET_ALIASES}
-_INDEX_FIELD = {"quote": "quotes"}
-_USER_FIELD = {index: user for user, index in _INDEX_FIELD.items()}
 _STANDARD_FACET_ORDER = (*BUILTIN_FACETS, *STANDARD_FACETS)
 
 
@@ -92,7 +87,7 @@ def field_names(reader: Any) -> list[str]:
     Facets are the standard ones plus each `facet_<name>` field the index
     holds (one per taxonomy label of the archive).
     """
-    return [*BASE_FIELDS, *_facet_names(reader)]
+    return [*QUERY_FIELDS, *_facet_names(reader)]
 
 
 def _facet_names(reader: Any) -> list[str]:
@@ -101,7 +96,7 @@ def _facet_names(reader: Any) -> list[str]:
         for name in reader.indexed_field_names()
         if name.startswith(FACET_PREFIX)
     )
-    taken = {*BASE_FIELDS, *FIELD_ALIASES, *_STANDARD_FACET_ORDER}
+    taken = {*QUERY_FIELDS, *FIELD_ALIASES, *_STANDARD_FACET_ORDER}
     return [*_STANDARD_FACET_ORDER, *(name for name in present if name not in taken)]
 
 
@@ -109,36 +104,10 @@ def _display_field(fieldname: str) -> str:
     """The name a user types for index field `fieldname`."""
     if fieldname.startswith(FACET_PREFIX):
         return fieldname[len(FACET_PREFIX) :]
-    return _USER_FIELD.get(fieldname, fieldname)
+    return user_field(fieldname)
 
 
 # --- Public data shapes --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """Everything a search is asked for: the query string and the flags around it.
-
-    `filters` are (facet name, value) pairs from --filter: values of one facet
-    OR, different facets AND. `since`/`until` are raw user strings read with
-    python-dateutil. `facets` names the facets to count (or ("all",)).
-    """
-
-    text: str
-    match: Literal["all", "any"] = "all"
-    filters: tuple[tuple[str, str], ...] = ()
-    facets: tuple[str, ...] = ()
-    sort: Literal["relevance", "newest", "oldest"] = "relevance"
-    limit: int = 10
-    page: int = 1
-    since: str | None = None
-    until: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.match not in ("all", "any"):
-            raise UsageError(f"match must be 'all' or 'any', not {self.match!r}")
-        if self.sort not in ("relevance", "newest", "oldest"):
-            raise UsageError(f"sort must be 'relevance', 'newest' or 'oldest', not {self.sort!r}")
 
 
 @dataclass(frozen=True)
@@ -264,17 +233,16 @@ class _Context:
 
     def resolve_field(self, name: str) -> str | None:
         """Index field for a name the user typed (any case, aliases allowed)."""
-        key = name.lower()
-        key = FIELD_ALIASES.get(key, key)
-        if key in BASE_FIELDS:
-            return _INDEX_FIELD.get(key, key)
+        key = normalize_name(name)
+        if key in QUERY_FIELDS:
+            return index_field(key)
         if key in self.facets:
             return facet_field(key)
         return None
 
     def unknown_field(self, name: str, position: int) -> QueryError:
         where = f"at position {position}"
-        return self.error(_unknown("field", name, where, [*BASE_FIELDS, *self.facets]), position)
+        return self.error(_unknown("field", name, where, [*QUERY_FIELDS, *self.facets]), position)
 
     # Facet values
 
@@ -1259,7 +1227,7 @@ def _filter_query(ctx: _Context, filters: Iterable[tuple[str, str]]) -> query.Qu
     """--filter pairs: values of one facet OR, different facets AND."""
     by_field: dict[str, list[query.Query]] = {}
     for name, value in filters:
-        key = FIELD_ALIASES.get(name.strip().lower(), name.strip().lower())
+        key = normalize_name(name)
         if key not in ctx.facets:
             raise ctx.error(_unknown("facet", name, "in --filter", ctx.facets), None)
         fieldname = facet_field(key)

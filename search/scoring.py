@@ -52,7 +52,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
 from pressearch.index.reader import segment_cached
-from pressearch.index.schema import TEXT_FIELDS
+from pressearch.vocabulary import TEXT_FIELDS
 
 # Normalisation 2's parameter, at the model's default: tuning it on CISI and
 # Cranfield (`python -m bench.models`) gains about one standard error, no

@@ -15,7 +15,8 @@ from typing import Any
 
 from pressearch.errors import QueryError
 from pressearch.index.schema import fold
-from pressearch.search.query import SearchRequest, compile_query
+from pressearch.models import SearchRequest
+from pressearch.search.query import compile_query
 
 _SPELL_FIELDS = ("spell_headline", "spell_body")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})

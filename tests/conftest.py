@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from whoosh import index as whoosh_index
 
-from pressearch.index.article import Article
 from pressearch.index.schema import build_schema
-from pressearch.index.writer import IndexReport, build, document_fields
+from pressearch.index.writer import build, document_fields
+from pressearch.models import Article, IndexReport
 
 
 def article_markdown(

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pressearch.cli.app import app
-from pressearch.index.article import Article
+from pressearch.models import Article
 from tests.conftest import BuiltIndex, write_article
 
 PHISHING_URL = "https://newsroom.example.org/news/joint-action-day-phishing-platform"

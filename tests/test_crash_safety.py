@@ -39,10 +39,10 @@ from typer.testing import CliRunner
 from pressearch.cli.app import app
 from pressearch.errors import IndexCorruptError
 from pressearch.index import reader
-from pressearch.index.article import Article
 from pressearch.index.check import check_index
 from pressearch.index.reader import open_index
 from pressearch.index.writer import build
+from pressearch.models import Article
 from tests.conftest import article_markdown
 
 ARTICLES = 2_000

@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from pressearch.search.query import SearchRequest
+    from pressearch.models import SearchRequest
 
 USAGE_EXIT = 2
 RUNTIME_EXIT = 1
@@ -192,7 +192,7 @@ def _request(
     until: str | None,
 ) -> SearchRequest:
     from pressearch.errors import UsageError
-    from pressearch.search.query import SearchRequest
+    from pressearch.models import SearchRequest
 
     filters = []
     for item in filter_ or ():

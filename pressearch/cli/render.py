@@ -35,13 +35,16 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     # Only for annotations: `pressearch index` must not import the query layer.
-    from pressearch.index.article import Article
-    from pressearch.index.check import CheckReport
-    from pressearch.index.reader import IndexStats
-    from pressearch.index.writer import IndexReport
-    from pressearch.search.engine import Hit, SearchResult
-    from pressearch.search.facets import FacetCount
-    from pressearch.search.highlight import Snippet
+    from pressearch.models import (
+        Article,
+        CheckReport,
+        FacetCount,
+        Hit,
+        IndexReport,
+        IndexStats,
+        SearchResult,
+        Snippet,
+    )
 
 MATCH_STYLE = "bold black on yellow"
 HEADLINE_STYLE = "bold"
@@ -353,7 +356,7 @@ def render_stats(stats: IndexStats, console: Console, *, top: int = 10) -> None:
     )
     console.print(Text(f"{stats.documents} articles, {span}", style="bold"))
     console.print(Text(f"index: {safe_line(stats.index_path)} ({_size(stats.index_bytes)})"))
-    from pressearch.search.facets import FacetCount
+    from pressearch.models import FacetCount
 
     facets = {
         name: [FacetCount(v, c) for v, c in list(values.items())[:top]]

@@ -15,7 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from pressearch.index.article import STANDARD_LABELS, Article, Quote
+from pressearch.models import Article, Quote
+from pressearch.vocabulary import STANDARD_LABELS
 
 # How a quote's attribution is written (ignored for quotes without a speaker):
 # before      Jane Doe said: “…”

@@ -22,9 +22,10 @@ from whoosh.filedb.filestore import FileStorage
 
 from pressearch.cli.app import app
 from pressearch.errors import IndexCorruptError, IndexNotFoundError, SchemaVersionError
-from pressearch.index.check import CheckReport, check_index
+from pressearch.index.check import check_index
 from pressearch.index.schema import SCHEMA_VERSION
 from pressearch.index.writer import build
+from pressearch.models import CheckReport
 from tests.conftest import SMALL_ARCHIVE, BuiltIndex, touch_later, write_article
 
 CURE = "run `pressearch index --rebuild`"

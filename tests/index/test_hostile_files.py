@@ -26,7 +26,8 @@ from typer.testing import CliRunner
 from pressearch.cli.app import app
 from pressearch.index.parse import MAX_FILE_BYTES, read_file
 from pressearch.index.reader import get_article, open_index
-from pressearch.index.writer import Failure, Progress, build
+from pressearch.index.writer import build
+from pressearch.models import Failure, Progress
 from tests.conftest import article_markdown, write_article
 
 MIB = 1024 * 1024

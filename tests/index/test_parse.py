@@ -21,7 +21,6 @@ from markdown_it import MarkdownIt
 
 from pressearch.errors import ArticleParseError
 from pressearch.index import parse as parse_module
-from pressearch.index.article import STANDARD_LABELS, Article, Quote, Speaker, facet_name
 from pressearch.index.parse import (
     SUPPORTED_SUFFIXES,
     ParsedFile,
@@ -31,6 +30,8 @@ from pressearch.index.parse import (
     parse_text,
     read_file,
 )
+from pressearch.models import Article, Quote, Speaker
+from pressearch.vocabulary import STANDARD_LABELS, facet_name
 from tests.index.markdown_writer import QuoteStyle, label_for, write_markdown
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "articles"

@@ -17,9 +17,10 @@ from pressearch.errors import (
     SchemaVersionError,
 )
 from pressearch.index.parse import article_id, read_file
-from pressearch.index.reader import IndexStats, facet_names, get_article, open_index, stats
+from pressearch.index.reader import facet_names, get_article, open_index, stats
 from pressearch.index.schema import SCHEMA_VERSION
 from pressearch.index.writer import build
+from pressearch.models import IndexStats
 from tests.conftest import SMALL_ARCHIVE, BuiltIndex, write_article
 
 PHISHING_URL = SMALL_ARCHIVE["phishing.md"]["url"]

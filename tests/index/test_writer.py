@@ -29,7 +29,8 @@ from pressearch.index.check import check_index
 from pressearch.index.parse import ParsedFile, article_id, read_file
 from pressearch.index.reader import get_article, open_index, stats
 from pressearch.index.schema import SCHEMA_VERSION
-from pressearch.index.writer import Failure, IndexReport, Progress, build
+from pressearch.index.writer import build
+from pressearch.models import Failure, IndexReport, Progress
 from tests.conftest import SMALL_ARCHIVE, BuiltIndex, touch_later, write_article
 
 PHISHING_URL = SMALL_ARCHIVE["phishing.md"]["url"]

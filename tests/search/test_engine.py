@@ -13,12 +13,11 @@ from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.util.times import datetime_to_long
 
 from pressearch.errors import ArticleNotFoundError, UsageError
-from pressearch.index.article import Article
 from pressearch.index.writer import build
+from pressearch.models import Article, FacetCount, SearchRequest
 from pressearch.search.engine import Engine, _collect, _column_dates, _ColumnDateRange
-from pressearch.search.facets import FacetCount
-from pressearch.search.query import DATE_FIELD, SearchRequest
 from pressearch.search.scoring import weighting
+from pressearch.vocabulary import DATE_FIELD
 from tests.conftest import index_in_segments, write_article
 
 

@@ -11,9 +11,9 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from pressearch.errors import UsageError
-from pressearch.index.article import Article
 from pressearch.index.writer import document_fields
-from pressearch.search.facets import FacetCount, count_facets
+from pressearch.models import Article, FacetCount
+from pressearch.search.facets import count_facets
 from tests.conftest import index_in_segments
 
 

@@ -7,12 +7,11 @@ import time
 from whoosh import query as wq
 from whoosh.qparser import QueryParser
 
-from pressearch.index.article import Article, Quote
 from pressearch.index.schema import build_schema
+from pressearch.models import Article, Quote, Snippet
 from pressearch.search.highlight import (
     FieldTerms,
     PhraseTerms,
-    Snippet,
     highlight_headline,
     make_snippets,
     query_terms,

@@ -28,12 +28,11 @@ from hypothesis import strategies as st
 from whoosh.searching import Searcher
 
 from pressearch.errors import QueryError, UsageError
-from pressearch.index.article import Article
+from pressearch.models import Article, SearchRequest
 from pressearch.search.query import (
     MAX_EXPANSIONS,
     SYNTAX,
     CompiledQuery,
-    SearchRequest,
     compile_query,
     field_names,
 )

@@ -14,10 +14,7 @@ import json
 from rich.console import Console
 
 from pressearch.cli.render import render_article, render_search, safe, search_json
-from pressearch.index.article import Article, Quote, Speaker
-from pressearch.search.engine import Hit, SearchResult
-from pressearch.search.facets import FacetCount
-from pressearch.search.highlight import Snippet
+from pressearch.models import Article, FacetCount, Hit, Quote, SearchResult, Snippet, Speaker
 
 HOSTILE = "[bold red]pwned[/] \x1b[31mred\x1b[0m \x1b]8;;https://evil.example\x07link\x1b]8;;\x07"
 

@@ -17,11 +17,10 @@ from typing import Any
 import pytest
 from whoosh import query
 
-from pressearch.index.article import Article, Quote, Speaker
 from pressearch.index.schema import build_schema
 from pressearch.index.writer import build
+from pressearch.models import Article, Quote, SearchRequest, Speaker
 from pressearch.search.engine import Engine
-from pressearch.search.query import SearchRequest
 from pressearch.search.scoring import (
     C,
     WordInFields,
