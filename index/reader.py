@@ -209,31 +209,60 @@ def close_leftovers(exc: BaseException) -> None:
         gc.collect()
 
 
-def get_article(index_dir: Path, key: str) -> Article:
-    """The article whose id, source URL or file path is `key` (tried in that order).
+def article_keys(key: str) -> list[tuple[str, str]]:
+    """The (field, value) lookups that find the article a user means by `key`.
 
-    A relative path is resolved against the current directory. When one file
-    holds several articles (JSON Lines), the first of them is returned.
+    In order: the id; the source URL as given and with or without its
+    trailing slash; the file path, relative to the current directory, as
+    given and through any symlink.
     """
-    ix = open_index(index_dir)
     lookups = [("id", key), ("url", key)]
     if "://" in key:
-        # The same address with or without its trailing slash.
         lookups.append(("url", key[:-1] if key.endswith("/") else key + "/"))
-    lookups.append(("path", os.path.abspath(os.path.expanduser(key))))
-    try:
-        with ix.searcher() as searcher:
-            for field, value in lookups:
-                docnum = searcher.document_number(**{field: value})
-                if docnum is not None:
-                    record = searcher.stored_fields(docnum)["record"]
-                    return Article.from_dict(json.loads(record))
-    except INDEX_DAMAGE as exc:
-        raise corrupt_error(index_dir, exc) from exc
-    raise ArticleNotFoundError(
+    given = os.path.abspath(os.path.expanduser(key))
+    lookups.append(("path", given))
+    real = os.path.realpath(given)
+    if real != given:
+        lookups.append(("path", real))
+    return lookups
+
+
+def find_docnum(searcher: Any, key: str) -> int | None:
+    """The document number of the article `key` names (see `article_keys`), or None.
+
+    When one file holds several articles (JSON Lines), a path finds the first.
+    """
+    for field, value in article_keys(key):
+        docnum = searcher.document_number(**{field: value})
+        if docnum is not None:
+            return int(docnum)
+    return None
+
+
+def not_found(key: str, index_dir: Path) -> ArticleNotFoundError:
+    """The error for a reference that names no article in the index."""
+    return ArticleNotFoundError(
         f"no article with id, URL or path {key!r} in the index at {index_dir}"
         " — check it with `pressearch query` or `pressearch stats`"
     )
+
+
+def stored_article(searcher: Any, docnum: int) -> Article:
+    """The `Article` stored with document `docnum`."""
+    return Article.from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
+
+
+def get_article(index_dir: Path, key: str) -> Article:
+    """The article whose id, source URL or file path is `key` (see `article_keys`)."""
+    ix = open_index(index_dir)
+    try:
+        with ix.searcher() as searcher:
+            docnum = find_docnum(searcher, key)
+            if docnum is not None:
+                return stored_article(searcher, docnum)
+    except INDEX_DAMAGE as exc:
+        raise corrupt_error(index_dir, exc) from exc
+    raise not_found(key, index_dir)
 
 
 def facet_names(reader: Any) -> list[str]:

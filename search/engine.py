@@ -16,7 +16,6 @@ posting lists.
 from __future__ import annotations
 
 import copy
-import json
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -27,9 +26,15 @@ from typing import Any
 from whoosh import matching
 from whoosh import query as wq
 
-from pressearch.errors import ArticleNotFoundError, UsageError
-from pressearch.index.reader import open_index, segment_cached
-from pressearch.models import Article, FacetCount, Hit, SearchRequest, SearchResult
+from pressearch.errors import UsageError
+from pressearch.index.reader import (
+    find_docnum,
+    not_found,
+    open_index,
+    segment_cached,
+    stored_article,
+)
+from pressearch.models import FacetCount, Hit, SearchRequest, SearchResult
 from pressearch.search.facets import count_facets
 from pressearch.search.highlight import highlight_headline, make_snippets
 from pressearch.search.query import CompiledQuery, compile_query
@@ -118,10 +123,10 @@ class Engine:
         """Articles most like the one with id, URL or path `key`."""
         started = time.perf_counter()
         searcher = self._searcher
-        docnum = _find_docnum(searcher, key)
+        docnum = find_docnum(searcher, key)
         if docnum is None:
-            raise ArticleNotFoundError(f"no article with id, URL or path {key!r}")
-        article = _article(searcher, docnum)
+            raise not_found(key, self.index_dir)
+        article = stored_article(searcher, docnum)
         text = f"{article.headline}\n{article.body}\n" + "\n".join(q.text for q in article.quotes)
         terms = searcher.key_terms_from_text("body", text, numterms=_SIMILAR_TERMS)
         clauses: list[wq.Query] = [
@@ -183,7 +188,7 @@ class Engine:
         return matched, scored[: max(wanted, 0)]
 
     def _hit(self, rank: int, docnum: int, score: float, q: wq.Query, snippets: bool) -> Hit:
-        article = _article(self._searcher, docnum)
+        article = stored_article(self._searcher, docnum)
         return Hit(
             rank=rank,
             id=article.id,
@@ -298,20 +303,6 @@ def _check_paging(request: SearchRequest) -> None:
         raise UsageError(f"--limit must be at least 1, not {request.limit}")
     if request.page < 1:
         raise UsageError(f"--page must be at least 1, not {request.page}")
-
-
-def _find_docnum(searcher: Any, key: str) -> int | None:
-    """The document whose id, source URL or file path is `key`."""
-    for field, value in (("id", key), ("url", key), ("path", str(Path(key).resolve()))):
-        docnum = searcher.document_number(**{field: value})
-        if docnum is not None:
-            return int(docnum)
-    return None
-
-
-def _article(searcher: Any, docnum: int) -> Article:
-    record = searcher.stored_fields(docnum)["record"]
-    return Article.from_dict(json.loads(record))
 
 
 def _raw_dates(searcher: Any, docnums: list[int]) -> dict[int, int]:
