@@ -55,3 +55,7 @@ class IndexCorruptError(PressearchError):
 
 class ArticleNotFoundError(PressearchError):
     """No indexed article matches the id, URL or path asked for."""
+
+
+class ExportError(PressearchError):
+    """An export's output cannot be written where the user asked."""

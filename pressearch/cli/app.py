@@ -1,7 +1,10 @@
-"""The `pressearch` command line: parse arguments, call the library once, render.
+"""The `pressearch` command line: parse arguments, call `Archive` once, render.
 
-Model: one small Typer function per command. Library modules are imported
-inside the commands so that `pressearch --help` starts fast. Every
+Model: one small Typer function per command; each turns its options into
+library values, makes one call on `pressearch.Archive` and hands the result
+to `render` (Rich), `jsonify` (JSON) or `export` (CSV, JSON Lines). Library
+modules are imported inside the commands so that `pressearch --help` starts
+fast. Every
 `PressearchError` is turned into `Error: …` on stderr and an exit code in one
 place (`_ExitCodeGroup`): 2 for usage errors (bad option, bad query), 1 for
 runtime failures; nothing else ever shows a traceback unless PRESSEARCH_DEBUG
@@ -14,15 +17,17 @@ import contextlib
 import os
 import sys
 from enum import Enum
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from pressearch.archive import Archive
     from pressearch.models import SearchRequest
 
 USAGE_EXIT = 2
@@ -42,9 +47,9 @@ def _fail(message: str, code: int) -> NoReturn:
 
 def _error(message: str) -> None:
     """`Error: message` on stderr, control characters (from file names) made visible."""
-    from pressearch.cli.render import safe_line
+    from pressearch.escape import visible_line
 
-    typer.echo(f"Error: {safe_line(message)}", err=True)
+    typer.echo(f"Error: {visible_line(message)}", err=True)
 
 
 class _ExitCodeGroup(TyperGroup):
@@ -76,6 +81,39 @@ class _ExitCodeGroup(TyperGroup):
                 "set PRESSEARCH_DEBUG=1 for details and please report it",
                 RUNTIME_EXIT,
             )
+
+
+class _TextFirstCommand(TyperCommand):
+    """A command whose one argument is text that may start with "-" (`query '-profit market'`).
+
+    Click would read such text as options (`-p rofit market`, the page). A
+    token is an option here only when it is exactly one of the command's
+    option names (or `--name=value`); any other token is the text, which is
+    moved behind `--` so that Click takes it as the argument, whatever it
+    starts with. Options keep working before and after the text.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            for name in (*param.opts, *param.secondary_opts):
+                if name.startswith("-"):
+                    takes_value[name] = not getattr(param, "is_flag", False)
+        options: list[str] = []
+        texts: list[str] = []
+        tokens = iter(args)
+        for token in tokens:
+            if token == "--":
+                texts.extend(tokens)
+            elif token in takes_value:
+                options.append(token)
+                if takes_value[token]:
+                    options.extend(islice(tokens, 1))
+            elif token.startswith("--") and token.partition("=")[0] in takes_value:
+                options.append(token)
+            else:
+                texts.append(token)
+        return super().parse_args(ctx, [*options, "--", *texts] if texts else options)
 
 
 def _one_line(message: str) -> str:
@@ -161,11 +199,11 @@ UntilOpt = Annotated[
 ]
 
 
-def _index_dir(index: Path | None) -> Path:
-    # index.locations, not index.writer: reading commands need no parser imports.
-    from pressearch.locations import default_index_dir
+def _archive(index: Path | None) -> Archive:
+    """The archive at `--index` (or the default place), which must hold an index."""
+    from pressearch.archive import Archive
 
-    return index if index is not None else default_index_dir()
+    return Archive.open(index)
 
 
 def _stdout() -> Console:
@@ -237,9 +275,12 @@ def index_command(
     json_: JsonOpt = False,
 ) -> None:
     """Build or update the index (only new or changed files are read)."""
-    from pressearch.cli.render import dumps, index_progress, index_report_json, render_index_report
-    from pressearch.index.writer import build, sample_archive_dir
+    from pressearch.archive import Archive
+    from pressearch.cli.render import index_progress, render_index_report
+    from pressearch.jsonify import dumps, index_report_json
+    from pressearch.locations import default_index_dir, sample_archive_dir
 
+    archive = Archive(index if index is not None else default_index_dir())
     roots = list(paths) if paths else [sample_archive_dir()]
     errors = _stderr()
     show_progress = not quiet and not json_ and errors.is_terminal
@@ -252,11 +293,9 @@ def index_command(
                 rate = f"{p.done / elapsed:,.0f} files/s" if elapsed > 0 else ""
                 bar.update(task, completed=p.done, total=p.total, rate=rate)
 
-            report = build(
-                roots, _index_dir(index), rebuild=rebuild, wait=wait, progress=on_progress
-            )
+            report = archive.index(roots, rebuild=rebuild, wait=wait, progress=on_progress)
     else:
-        report = build(roots, _index_dir(index), rebuild=rebuild, wait=wait)
+        report = archive.index(roots, rebuild=rebuild, wait=wait)
     if json_:
         typer.echo(dumps(index_report_json(report)))
     elif not quiet:
@@ -268,7 +307,7 @@ def index_command(
         raise typer.Exit(RUNTIME_EXIT)
 
 
-@app.command("query")
+@app.command("query", cls=_TextFirstCommand)
 def query_command(
     text: Annotated[str, typer.Argument(help="The query; see `pressearch syntax`.")],
     index: IndexOpt = None,
@@ -287,12 +326,12 @@ def query_command(
     json_: JsonOpt = False,
 ) -> None:
     """Search the index: ranked hits with highlighted snippets, and facet counts."""
-    from pressearch.cli.render import dumps, render_search, search_json
-    from pressearch.search.engine import Engine
+    from pressearch.cli.render import render_search
+    from pressearch.jsonify import dumps, search_json
 
     request = _request(text, match, facet, filter_, sort, limit, page, since, until)
-    with Engine(_index_dir(index)) as engine:
-        result = engine.search(request, snippets=snippets)
+    with _archive(index) as archive:
+        result = archive.search(request, snippets=snippets)
     if json_:
         typer.echo(dumps(search_json(result)))
         return
@@ -300,9 +339,11 @@ def query_command(
     if explain:
         from rich.text import Text
 
-        from pressearch.cli.render import safe
+        from pressearch.escape import visible
 
-        console.print(Text(f"Query: {safe(result.query)}\nUnderstood as: {safe(result.parsed)}\n"))
+        console.print(
+            Text(f"Query: {visible(result.query)}\nUnderstood as: {visible(result.parsed)}\n")
+        )
     render_search(result, console)
 
 
@@ -323,43 +364,65 @@ def batch_command(
     until: UntilOpt = None,
     snippets: SnippetsOpt = True,
 ) -> None:
-    """Run one query per line; print one JSON object per query (the `query --json` schema)."""
-    from pressearch.cli.render import dumps, search_json
+    """Run one query per line; print one JSON object per line, in order.
+
+    A line that holds a query gets the `query --json` object; a line that
+    cannot be run (blank, not UTF-8, malformed) gets `{"line", "query",
+    "error"}`, so output line N always answers input line N.
+    """
+    from dataclasses import replace
+
     from pressearch.errors import QueryError, UsageError
-    from pressearch.search.engine import Engine
+    from pressearch.jsonify import dumps, search_json
 
     template = _request("", match, facet, filter_, sort, limit, page, since, until)
-    lines = _read_lines(file)
     failed = 0
-    with Engine(_index_dir(index)) as engine:
-        for lineno, line in enumerate(lines, 1):
-            text = line.strip()
-            if not text:
+    with _archive(index) as archive:
+        for lineno, line in enumerate(_read_lines(file), 1):
+            if isinstance(line, str) and not line.strip():
+                # Answered, so that output line N stays input line N; not a failure.
+                typer.echo(dumps({"line": lineno, "query": "", "error": "blank line"}))
                 continue
             try:
-                (result,) = engine.batch([text], template, snippets=snippets)
-            except QueryError as exc:
+                if isinstance(line, UnicodeDecodeError):
+                    raise UsageError(f"not valid UTF-8 (byte {line.start + 1} of the line)")
+                result = archive.search(replace(template, text=line.strip()), snippets=snippets)
+            except (QueryError, UsageError) as exc:
                 failed += 1
                 _error(f"line {lineno}: {_one_line(str(exc))}")
-                typer.echo(dumps({"query": text, "error": str(exc)}))
+                query = line.strip() if isinstance(line, str) else None
+                typer.echo(dumps({"line": lineno, "query": query, "error": str(exc)}))
                 continue
             typer.echo(dumps(search_json(result)))
     if failed:
         raise UsageError(f"{failed} of the queries could not be understood (see above)")
 
 
-def _read_lines(file: Path) -> list[str]:
+def _read_lines(file: Path) -> list[str | UnicodeDecodeError]:
+    """Each line of `file` (or stdin), decoded on its own; a line that is not UTF-8 is its error.
+
+    Lines end at "\n" only (a "\r" before it goes too): a U+0085 or U+2028
+    inside a line is part of its query, not a line break.
+    """
     from pressearch.errors import UsageError
 
-    if str(file) == "-":
-        return sys.stdin.read().splitlines()
     try:
-        return file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
+        data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
+    raw_lines = data.split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()  # the file's final newline ends the last line; it starts none
+    lines: list[str | UnicodeDecodeError] = []
+    for raw in raw_lines:
+        try:
+            lines.append(raw.removesuffix(b"\r").decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            lines.append(exc)
+    return lines
 
 
-@app.command("export")
+@app.command("export", cls=_TextFirstCommand)
 def export_command(
     text: Annotated[str, typer.Argument(help="The query; see `pressearch syntax`.")],
     index: IndexOpt = None,
@@ -377,23 +440,16 @@ def export_command(
     until: UntilOpt = None,
 ) -> None:
     """Export every matching article (no cap) with its snippets, as CSV or JSON Lines."""
-    from pressearch.cli.render import write_export
-    from pressearch.search.engine import Engine
+    from pressearch.export import output_file, write_export
 
     request = _request(text, match, None, filter_, sort, 10, 1, since, until)
-    with Engine(_index_dir(index)) as engine:
-        hits = engine.export(request)
+    with _archive(index) as archive:
+        hits = archive.export(request)
         if output is None:
             write_export(hits, fmt.value, sys.stdout)
             return
-        tmp = output.with_name(output.name + ".part")
-        try:
-            with tmp.open("w", encoding="utf-8", newline="") as out:
-                count = write_export(hits, fmt.value, out)
-            tmp.replace(output)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            _fail(f"cannot write {output}: {exc.strerror or exc}", RUNTIME_EXIT)
+        with output_file(output) as out:
+            count = write_export(hits, fmt.value, out)
     typer.echo(f"{count} articles written to {output}", err=True)
 
 
@@ -404,12 +460,13 @@ def show_command(
     json_: JsonOpt = False,
 ) -> None:
     """Show one article in full."""
-    from pressearch.cli.render import dumps, render_article
-    from pressearch.index.reader import get_article
+    from pressearch.cli.render import render_article
+    from pressearch.jsonify import article_json, dumps
 
-    article = get_article(_index_dir(index), key)
+    with _archive(index) as archive:
+        article = archive.get(key)
     if json_:
-        typer.echo(dumps(article.to_dict()))
+        typer.echo(dumps(article_json(article)))
     else:
         render_article(article, _stdout())
 
@@ -422,11 +479,11 @@ def similar_command(
     json_: JsonOpt = False,
 ) -> None:
     """Articles most like this one."""
-    from pressearch.cli.render import dumps, render_search, search_json
-    from pressearch.search.engine import Engine
+    from pressearch.cli.render import render_search
+    from pressearch.jsonify import dumps, search_json
 
-    with Engine(_index_dir(index)) as engine:
-        result = engine.similar(key, limit)
+    with _archive(index) as archive:
+        result = archive.similar(key, limit=limit)
     if json_:
         typer.echo(dumps(search_json(result)))
     else:
@@ -436,10 +493,11 @@ def similar_command(
 @app.command("stats")
 def stats_command(index: IndexOpt = None, json_: JsonOpt = False) -> None:
     """Article count, date range, facet values and index size."""
-    from pressearch.cli.render import dumps, render_stats, stats_json
-    from pressearch.index.reader import stats
+    from pressearch.cli.render import render_stats
+    from pressearch.jsonify import dumps, stats_json
 
-    result = stats(_index_dir(index))
+    with _archive(index) as archive:
+        result = archive.stats()
     if json_:
         typer.echo(dumps(stats_json(result)))
     else:
@@ -453,11 +511,11 @@ def facets_command(
     json_: JsonOpt = False,
 ) -> None:
     """List a facet's values over the whole archive, with counts."""
-    from pressearch.cli.render import dumps, facet_values_json, render_facet_values
-    from pressearch.search.engine import Engine
+    from pressearch.cli.render import render_facet_values
+    from pressearch.jsonify import dumps, facet_values_json
 
-    with Engine(_index_dir(index)) as engine:
-        canonical, counts = engine.facet_values(name)
+    with _archive(index) as archive:
+        canonical, counts = archive.facet_values(name)
     if json_:
         typer.echo(dumps(facet_values_json(canonical, counts)))
     else:
@@ -467,10 +525,11 @@ def facets_command(
 @app.command("check")
 def check_command(index: IndexOpt = None, json_: JsonOpt = False) -> None:
     """Verify the index: every segment opens, every stored article reads, counts agree."""
-    from pressearch.cli.render import check_json, dumps, render_check
-    from pressearch.index.check import check_index
+    from pressearch.cli.render import render_check
+    from pressearch.jsonify import check_json, dumps
 
-    report = check_index(_index_dir(index))
+    with _archive(index) as archive:
+        report = archive.check()
     if json_:
         typer.echo(dumps(check_json(report)))
     else:

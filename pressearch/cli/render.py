@@ -4,18 +4,15 @@ Model: every renderer takes a value from the library (`SearchResult`,
 `Article`, `IndexStats`, `IndexReport`, ...) and a `Console`, and writes. The
 `*_json` functions build the public JSON contracts documented in README, in
 one place. Article text is data, never markup: it goes into `rich.text.Text`
-objects (never parsed for markup) after `safe()` has made control characters
+objects (never parsed for markup) after `visible()` has made control characters
 visible, so no article can style, link or take over the terminal. This is
 the only module that imports Rich.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import re
-from collections.abc import Iterable, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING
 
 from rich import box
 from rich.columns import Columns
@@ -32,6 +29,8 @@ from rich.progress import (
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
+
+from pressearch.escape import visible, visible_line
 
 if TYPE_CHECKING:
     # Only for annotations: `pressearch index` must not import the query layer.
@@ -50,28 +49,6 @@ MATCH_STYLE = "bold black on yellow"
 HEADLINE_STYLE = "bold"
 META_STYLE = "dim"
 _BAR_WIDTH = 16
-
-# C0 controls (but tab and newline), DEL and C1 controls become their visible
-# "control picture" (or U+FFFD for C1), one character for one, so snippet
-# match offsets stay valid and escape sequences can never reach the terminal.
-_CONTROL_PICTURES = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
-_CONTROL_PICTURES[0x7F] = "\u2421"
-_CONTROL_PICTURES.update({c: "\ufffd" for c in range(0x80, 0xA0)})
-# Bidirectional overrides can reorder what the user sees; show them as U+FFFD too.
-_CONTROL_PICTURES.update({c: "\ufffd" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
-
-
-def safe(text: str) -> str:
-    """`text` with every control character replaced by a visible stand-in."""
-    return text.translate(_CONTROL_PICTURES)
-
-
-_LINE_PICTURES = {0x09: "\u2409", 0x0A: "\u240a"}
-
-
-def safe_line(text: str) -> str:
-    """`safe(text)` on one line: tab and newline shown too (file names, paths, messages)."""
-    return safe(text).translate(_LINE_PICTURES)
 
 
 def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Console:
@@ -93,7 +70,7 @@ def facet_title(name: str) -> str:
 
 
 def _marked(snippet: Snippet, base_style: str = "") -> Text:
-    text = Text(safe(snippet.text), style=base_style)
+    text = Text(visible(snippet.text), style=base_style)
     for start, end in snippet.matches:
         text.stylize(MATCH_STYLE, start, end)
     return text
@@ -106,7 +83,7 @@ def _meta(hit: Hit | Article) -> Text:
         hit.source or "",
         f"id {hit.id}",
     ]
-    return Text(" · ".join(safe_line(p) for p in parts if p), style=META_STYLE)
+    return Text(" · ".join(visible_line(p) for p in parts if p), style=META_STYLE)
 
 
 # --- query ------------------------------------------------------------------
@@ -116,9 +93,9 @@ def render_search(result: SearchResult, console: Console) -> None:
     """A result page: hits with snippets, facet panels, footer."""
     plain = is_plain(console)
     if result.suggestion:
-        console.print(Text.assemble("Did you mean: ", (safe(result.suggestion), "bold"), "?"))
+        console.print(Text.assemble("Did you mean: ", (visible(result.suggestion), "bold"), "?"))
     if not result.hits:
-        console.print(Text(f"No articles match {safe(result.query)}."))
+        console.print(Text(f"No articles match {visible(result.query)}."))
     for hit in result.hits:
         console.print(_hit_renderable(hit, plain))
     if result.facets:
@@ -170,7 +147,7 @@ def _facets_renderable(facets: dict[str, list[FacetCount]], plain: bool) -> Rend
             table.add_column("bar", no_wrap=True)
         top = max((c.count for c in counts), default=1)
         for c in counts:
-            row: list[RenderableType] = [Text(safe(c.value)), Text(str(c.count))]
+            row: list[RenderableType] = [Text(visible(c.value)), Text(str(c.count))]
             if not plain:
                 width = max(1, round(_BAR_WIDTH * c.count / top))
                 row.append(Text("█" * width, style="cyan"))
@@ -193,105 +170,6 @@ def _facets_renderable(facets: dict[str, list[FacetCount]], plain: bool) -> Rend
     return Group(*blocks) if plain else Columns(blocks, padding=(0, 1))
 
 
-def snippet_json(snippet: Snippet) -> dict[str, Any]:
-    return {
-        "field": snippet.field,
-        "text": snippet.text,
-        "matches": [list(m) for m in snippet.matches],
-    }
-
-
-def hit_json(hit: Hit) -> dict[str, Any]:
-    return {
-        "id": hit.id,
-        "path": hit.path,
-        "url": hit.url,
-        "headline": hit.headline,
-        "date": hit.date.isoformat() if hit.date else None,
-        "type": hit.type,
-        "source": hit.source,
-        "score": hit.score,
-        "snippets": [snippet_json(s) for s in hit.snippets],
-    }
-
-
-def search_json(result: SearchResult) -> dict[str, Any]:
-    """The JSON contract of `query --json` (and of each line of `batch`)."""
-    return {
-        "query": result.query,
-        "parsed": result.parsed,
-        "total": result.total,
-        "page": result.page,
-        "limit": result.limit,
-        "took_ms": result.took_ms,
-        "hits": [hit_json(h) for h in result.hits],
-        "facets": {
-            name: [{"value": c.value, "count": c.count} for c in counts]
-            for name, counts in result.facets.items()
-        },
-        "suggestion": result.suggestion,
-    }
-
-
-# What `json.dumps` leaves raw but a terminal may act on: DEL, C1 controls
-# (U+009B is CSI to some terminals) and bidirectional overrides. They can only
-# occur inside strings, where a \uXXXX escape decodes to the same text.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def dumps(data: Any) -> str:
-    """One line of JSON; text unchanged (not ASCII-escaped), every control character escaped."""
-    text = json.dumps(data, ensure_ascii=False)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-# --- export -----------------------------------------------------------------
-
-CSV_COLUMNS = (
-    "rank",
-    "id",
-    "date",
-    "type",
-    "source",
-    "headline",
-    "url",
-    "path",
-    "score",
-    "snippets",
-)
-
-
-def write_export(hits: Iterable[Hit], fmt: str, out: IO[str]) -> int:
-    """Write every hit as CSV or JSON Lines; returns the number written."""
-    count = 0
-    if fmt == "csv":
-        # CSV has no escapes: control characters (from file names) are made
-        # visible as on the terminal, since the file may well be shown on one.
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        for hit in hits:
-            writer.writerow(
-                [
-                    hit.rank,
-                    safe(hit.id),
-                    hit.date.isoformat() if hit.date else "",
-                    safe(hit.type or ""),
-                    safe(hit.source or ""),
-                    safe(hit.headline),
-                    safe(hit.url or ""),
-                    safe(hit.path),
-                    hit.score,
-                    safe(" … ".join(s.text for s in hit.snippets)),
-                ]
-            )
-            count += 1
-    else:
-        for hit in hits:
-            out.write(dumps({"rank": hit.rank, **hit_json(hit)}) + "\n")
-            count += 1
-    return count
-
-
 # --- show -------------------------------------------------------------------
 
 
@@ -299,33 +177,33 @@ def render_article(article: Article, console: Console) -> None:
     """One article in full."""
     plain = is_plain(console)
     parts: list[RenderableType] = [
-        Text(safe(article.headline), style=HEADLINE_STYLE),
+        Text(visible(article.headline), style=HEADLINE_STYLE),
         _meta(article),
     ]
     if article.url:
-        parts.append(Text(safe_line(article.url), style=META_STYLE))
+        parts.append(Text(visible_line(article.url), style=META_STYLE))
     if article.speakers:
         parts.append(Text(""))
         for s in article.speakers:
-            line = Text(safe(s.name), style="bold")
+            line = Text(visible(s.name), style="bold")
             if s.role:
-                line.append(f" — {safe(s.role)}")
+                line.append(f" — {visible(s.role)}")
             parts.append(line)
     parts.append(Text(""))
     for paragraph in article.body.split("\n\n"):
-        parts.append(Text(safe(paragraph)))
+        parts.append(Text(visible(paragraph)))
         parts.append(Text(""))
     for quote in article.quotes:
-        line = Text(f"“{safe(quote.text)}”", style="italic")
+        line = Text(f"“{visible(quote.text)}”", style="italic")
         if quote.speaker:
-            line.append(f" — {safe(quote.speaker)}", style="bold")
+            line.append(f" — {visible(quote.speaker)}", style="bold")
         parts.append(line)
         parts.append(Text(""))
     for name, values in article.taxonomy.items():
         line = Text(f"{facet_title(name)}: ", style="bold")
-        line.append(" • ".join(safe(v) for v in values))
+        line.append(" • ".join(visible(v) for v in values))
         parts.append(line)
-    parts.append(Text(f"file: {safe_line(article.path)}", style=META_STYLE))
+    parts.append(Text(f"file: {visible_line(article.path)}", style=META_STYLE))
     if plain:
         for part in parts:
             console.print(part)
@@ -336,17 +214,6 @@ def render_article(article: Article, console: Console) -> None:
 # --- stats and facets -------------------------------------------------------
 
 
-def stats_json(stats: IndexStats) -> dict[str, Any]:
-    return {
-        "documents": stats.documents,
-        "date_min": stats.date_min.isoformat() if stats.date_min else None,
-        "date_max": stats.date_max.isoformat() if stats.date_max else None,
-        "facets": stats.facets,
-        "index_path": stats.index_path,
-        "index_bytes": stats.index_bytes,
-    }
-
-
 def render_stats(stats: IndexStats, console: Console, *, top: int = 10) -> None:
     plain = is_plain(console)
     span = (
@@ -355,7 +222,7 @@ def render_stats(stats: IndexStats, console: Console, *, top: int = 10) -> None:
         else "no dates"
     )
     console.print(Text(f"{stats.documents} articles, {span}", style="bold"))
-    console.print(Text(f"index: {safe_line(stats.index_path)} ({_size(stats.index_bytes)})"))
+    console.print(Text(f"index: {visible_line(stats.index_path)} ({_size(stats.index_bytes)})"))
     from pressearch.models import FacetCount
 
     facets = {
@@ -370,10 +237,6 @@ def render_facet_values(name: str, counts: Sequence[FacetCount], console: Consol
     console.print(_facets_renderable({name: list(counts)}, is_plain(console)))
 
 
-def facet_values_json(name: str, counts: Sequence[FacetCount]) -> dict[str, Any]:
-    return {"facet": name, "values": [{"value": c.value, "count": c.count} for c in counts]}
-
-
 def _size(n: int) -> str:
     size = float(n)
     for unit in ("B", "KB", "MB", "GB"):
@@ -386,22 +249,11 @@ def _size(n: int) -> str:
 # --- index ------------------------------------------------------------------
 
 
-def index_report_json(report: IndexReport) -> dict[str, Any]:
-    """The JSON contract of `index --json`."""
-    return {
-        "added": report.added,
-        "updated": report.updated,
-        "removed": report.removed,
-        "unchanged": report.unchanged,
-        "failed": [{"path": f.path, "error": f.error} for f in report.failed],
-    }
-
-
 def render_index_report(report: IndexReport, console: Console, errors: Console) -> None:
     for warning in report.warnings:
-        errors.print(Text(f"Warning: {safe_line(warning.path)}: {safe_line(warning.error)}"))
+        errors.print(Text(f"Warning: {visible_line(warning.path)}: {visible_line(warning.error)}"))
     for failure in report.failed:
-        errors.print(Text(f"Error: {safe_line(failure.path)}: {safe_line(failure.error)}"))
+        errors.print(Text(f"Error: {visible_line(failure.path)}: {visible_line(failure.error)}"))
     console.print(
         Text(
             f"{report.added} added, {report.updated} updated, {report.removed} removed, "
@@ -409,7 +261,7 @@ def render_index_report(report: IndexReport, console: Console, errors: Console) 
             f"({report.files_seen} files in {report.seconds:.1f} s)"
         )
     )
-    console.print(Text(f"index: {safe_line(report.index_dir)}", style=META_STYLE))
+    console.print(Text(f"index: {visible_line(report.index_dir)}", style=META_STYLE))
 
 
 def index_progress(console: Console) -> Progress:
@@ -429,22 +281,13 @@ def index_progress(console: Console) -> Progress:
 # --- check ------------------------------------------------------------------
 
 
-def check_json(report: CheckReport) -> dict[str, Any]:
-    return {
-        "index_path": report.index_path,
-        "documents": report.documents,
-        "segments": report.segments,
-        "problems": list(report.problems),
-    }
-
-
 def render_check(report: CheckReport, console: Console) -> None:
     for problem in report.problems:
-        console.print(Text(f"problem: {safe_line(problem)}"))
+        console.print(Text(f"problem: {visible_line(problem)}"))
     verdict = "consistent" if not report.problems else f"{len(report.problems)} problem(s)"
     console.print(
         Text(
-            f"{safe_line(report.index_path)}: {report.documents} articles in "
+            f"{visible_line(report.index_path)}: {report.documents} articles in "
             f"{report.segments} segment(s), {verdict}"
         )
     )
@@ -455,27 +298,3 @@ def render_check(report: CheckReport, console: Console) -> None:
 
 def render_syntax(text: str, console: Console) -> None:
     console.print(Text(text))
-
-
-__all__ = [
-    "CSV_COLUMNS",
-    "check_json",
-    "dumps",
-    "facet_values_json",
-    "hit_json",
-    "index_progress",
-    "index_report_json",
-    "make_console",
-    "render_article",
-    "render_check",
-    "render_facet_values",
-    "render_index_report",
-    "render_search",
-    "render_stats",
-    "render_syntax",
-    "safe",
-    "safe_line",
-    "search_json",
-    "stats_json",
-    "write_export",
-]

@@ -13,7 +13,9 @@ import json
 
 from rich.console import Console
 
-from pressearch.cli.render import render_article, render_search, safe, search_json
+from pressearch.cli.render import render_article, render_search
+from pressearch.escape import visible
+from pressearch.jsonify import search_json
 from pressearch.models import Article, FacetCount, Hit, Quote, SearchResult, Snippet, Speaker
 
 HOSTILE = "[bold red]pwned[/] \x1b[31mred\x1b[0m \x1b]8;;https://evil.example\x07link\x1b]8;;\x07"
@@ -146,9 +148,9 @@ def test_hostile_headline_is_shown_literally_not_interpreted() -> None:
         assert "\x1b" not in text
 
 
-def test_safe_keeps_offsets_and_removes_every_control() -> None:
+def test_visible_keeps_offsets_and_removes_every_control() -> None:
     text = "a\x1b[2Jb\x9bc\u202ed\x00e\tf\ng\x7f"
-    cleaned = safe(text)
+    cleaned = visible(text)
     assert len(cleaned) == len(text)
     assert cleaned == "a␛[2Jb\ufffdc\ufffdd␀e\tf\ng␡"
 

@@ -251,8 +251,9 @@ def test_batch_prints_one_object_per_query(
     )
     assert (code, err) == (0, "")
     lines = [json.loads(line) for line in out.splitlines()]
-    assert [line["query"] for line in lines] == ["fraud", "synthetic drugs"]
-    assert [h["headline"] for h in lines[1]["hits"]] == [
+    assert [line["query"] for line in lines] == ["fraud", "", "synthetic drugs"]
+    assert lines[1] == {"line": 2, "query": "", "error": "blank line"}
+    assert [h["headline"] for h in lines[2]["hits"]] == [
         "DIRECTOR ADDRESSES DRUG TRAFFICKING CONFERENCE"
     ]
 
@@ -269,6 +270,31 @@ def test_batch_bad_line_goes_on_and_exits_2(
     assert second["total"] == 1
     assert err.splitlines()[0].startswith("Error: line 1: ")
     assert err.splitlines()[1] == "Error: 1 of the queries could not be understood (see above)"
+
+
+def test_batch_answers_every_line_in_order(
+    runner: CliRunner, built_index: BuiltIndex, tmp_path: Path
+) -> None:
+    # A line that is not UTF-8 is that line's error; U+0085 and U+2028 are not
+    # line breaks; CRLF endings are; the final newline starts no line.
+    queries = tmp_path / "queries.txt"
+    queries.write_bytes(b"synthetic\r\n" + b"caf\xe9\n" + "synthetic\u0085drugs\n\u2028\n".encode())
+    code, out, err = run(runner, "batch", queries, "--index", built_index.index_dir)
+    assert code == 2
+    lines = [json.loads(line) for line in out.removesuffix("\n").split("\n")]
+    assert len(lines) == 4
+    assert lines[0]["query"] == "synthetic" and lines[0]["total"] == 1
+    assert lines[1] == {
+        "line": 2,
+        "query": None,
+        "error": "not valid UTF-8 (byte 4 of the line)",
+    }
+    assert lines[2]["query"] == "synthetic\u0085drugs"
+    assert lines[3] == {"line": 4, "query": "", "error": "blank line"}
+    assert err == (
+        "Error: line 2: not valid UTF-8 (byte 4 of the line)\n"
+        "Error: 1 of the queries could not be understood (see above)\n"
+    )
 
 
 def test_export_csv_has_every_match(
