@@ -207,7 +207,7 @@ def read_archive(root: Path, manifest: Path | None = None) -> tuple[Iterator[Art
 
     files = archive_files(root)
     try:
-        from pressearch.index.parse import read_file
+        from pressearch.index.ingest import read_file
     except ImportError:
         pass
     else:

@@ -74,7 +74,7 @@ from whoosh.system import pack_uint
 from whoosh.util.filelock import try_for
 
 from pressearch.errors import ArticleParseError, IndexLockedError, PressearchError, UsageError
-from pressearch.index.parse import SUPPORTED_SUFFIXES, read_file
+from pressearch.index.ingest import SUPPORTED_SUFFIXES, read_file
 from pressearch.index.reader import (
     INDEX_DAMAGE,
     METADATA_FILE,

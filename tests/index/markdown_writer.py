@@ -6,7 +6,7 @@ three blank lines apart, body paragraphs with quote blocks between them
 (quote i after paragraph i), taxonomy lines ending in two spaces, `---` and
 the source line. Text is escaped so that Markdown reads it back verbatim.
 The writer does not check that an article is representable; the round-trip
-test's strategy only generates ones that are (see test_parse.py).
+test's strategy only generates ones that are (see ingest/test_round_trip.py).
 """
 
 from __future__ import annotations

@@ -24,7 +24,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pressearch.cli.app import app
-from pressearch.index.parse import MAX_FILE_BYTES, read_file
+from pressearch.index.ingest import read_file
+from pressearch.index.ingest.decoding import MAX_FILE_BYTES
 from pressearch.index.reader import get_article, open_index
 from pressearch.index.writer import build
 from pressearch.models import Failure, Progress
@@ -77,7 +78,7 @@ def kernel_permissions(monkeypatch: pytest.MonkeyPatch) -> None:
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
         return real_scandir(path)
 
-    monkeypatch.setattr("pressearch.index.parse.open", guarded_open, raising=False)
+    monkeypatch.setattr("pressearch.index.ingest.decoding.open", guarded_open, raising=False)
     monkeypatch.setattr(os, "scandir", guarded_scandir)
 
 
@@ -252,7 +253,7 @@ def test_size_limit_is_reported_before_reading(tmp_path: Path) -> None:
 def test_jsonl_over_the_limit_is_read_line_by_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("pressearch.index.parse.MAX_FILE_BYTES", 1_000)
+    monkeypatch.setattr("pressearch.index.ingest.decoding.MAX_FILE_BYTES", 1_000)
     path = tmp_path / "dump.jsonl"
     lines = [{"headline": f"LINE {i}", "body": "x" * 400} for i in range(4)]
     lines[2]["body"] = "x" * 2_000

@@ -16,7 +16,8 @@ from pressearch.errors import (
     IndexNotFoundError,
     SchemaVersionError,
 )
-from pressearch.index.parse import article_id, read_file
+from pressearch.index.ingest import read_file
+from pressearch.index.ingest.identity import article_id
 from pressearch.index.reader import facet_names, get_article, open_index, stats
 from pressearch.index.schema import SCHEMA_VERSION
 from pressearch.index.writer import build

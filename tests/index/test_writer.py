@@ -26,7 +26,8 @@ from pressearch.errors import (
     UsageError,
 )
 from pressearch.index.check import check_index
-from pressearch.index.parse import ParsedFile, article_id, read_file
+from pressearch.index.ingest import ParsedFile, read_file
+from pressearch.index.ingest.identity import article_id
 from pressearch.index.reader import get_article, open_index, stats
 from pressearch.index.schema import SCHEMA_VERSION
 from pressearch.index.writer import build
