@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pressearch.index.reader import INDEX_DAMAGE, close_leftovers, corrupt_error, open_index
+from pressearch.index.whoosh_internals import segment_name, segment_of
 from pressearch.models import Article, CheckReport
 
 _CURE = "run `pressearch index --rebuild`"
@@ -45,7 +46,7 @@ def check_index(index_dir: Path) -> CheckReport:
         with ix.reader() as reader:
             documents = reader.doc_count()
             for leaf, _base in reader.leaf_readers():
-                if leaf.segment() is None:
+                if segment_of(leaf) is None:
                     continue  # an index with no segment yet (nothing committed but the schema)
                 segments += 1
                 problems += _check_segment(leaf, ids)
@@ -65,7 +66,7 @@ class _Segment:
 
     def __init__(self, leaf: Any) -> None:
         self.leaf = leaf
-        self.name = leaf.segment().segment_id()
+        self.name = segment_name(segment_of(leaf))
         self.problems: list[str] = []
         self.failed: set[str] = set()
 

@@ -16,7 +16,6 @@ import gc
 import json
 import os
 import pickle
-import re
 import struct
 import warnings
 import weakref
@@ -37,13 +36,12 @@ from pressearch.errors import (
     SchemaVersionError,
 )
 from pressearch.index.schema import FACET_PREFIX, SCHEMA_VERSION, split_values
+from pressearch.index.whoosh_internals import toc_generation
 from pressearch.models import Article, IndexStats
 from pressearch.vocabulary import BUILTIN_FACETS, STANDARD_FACETS
 
 _T = TypeVar("_T")
 METADATA_FILE = "pressearch.json"
-# The table of contents Whoosh writes on every commit (default index name MAIN).
-_TOC_NAME = re.compile(r"^_MAIN_(\d+)\.toc$")
 
 # What Whoosh raises when a table of contents or a segment file is missing,
 # truncated or overwritten (each seen by truncating and deleting files of a
@@ -83,7 +81,7 @@ def segment_cached(leaf: Any, key: Hashable, build: Callable[[], _T]) -> _T:
 def has_index(index_dir: Path) -> bool:
     """True when `index_dir` holds a Whoosh table of contents (an index, maybe empty)."""
     try:
-        return any(_TOC_NAME.match(name) for name in os.listdir(index_dir))
+        return any(toc_generation(name) is not None for name in os.listdir(index_dir))
     except OSError:
         return False
 
@@ -163,8 +161,8 @@ def _generation(index_dir: Path) -> int:
         names = os.listdir(index_dir)
     except OSError:
         return -1
-    found = (_TOC_NAME.match(name) for name in names)
-    return max((int(m.group(1)) for m in found if m), default=-1)
+    found = (toc_generation(name) for name in names)
+    return max((generation for generation in found if generation is not None), default=-1)
 
 
 class _CheckedIndex(FileIndex):  # type: ignore[misc]

@@ -11,8 +11,6 @@ existing index must be read.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import pickle
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -22,8 +20,8 @@ from typing import Any
 from whoosh import fields, formats
 from whoosh.analysis import Analyzer, RegexTokenizer, Token
 from whoosh.support.charset import accent_map
-from whoosh.system import pack_uint
 
+from pressearch.index.whoosh_internals import encode_positions
 from pressearch.vocabulary import TEXT_FIELDS
 
 SCHEMA_VERSION = 2
@@ -283,7 +281,7 @@ class PressText(fields.TEXT):  # type: ignore[misc]
         self._spelling = (value, words)
         boost = self.format.field_boost
         for text, at in positions.items():
-            yield text.encode("utf-8"), len(at), len(at) * boost, _encode_positions(at)
+            yield text.encode("utf-8"), len(at), len(at) * boost, encode_positions(at)
 
     def spellable_words(self, value: Any) -> Iterator[str]:
         last = self._spelling
@@ -303,21 +301,6 @@ class PressText(fields.TEXT):  # type: ignore[misc]
         state.pop("_spelling", None)
         state.pop("spelling_counts", None)
         return state
-
-
-@lru_cache(maxsize=4096)
-def _single_position(pos: int) -> bytes:
-    encoded: bytes = pack_uint(1) + pickle.dumps([pos], 2)
-    return encoded
-
-
-def _encode_positions(at: list[int]) -> bytes:
-    """`formats.Positions.encode(at)`, byte for byte, faster: most terms occur once."""
-    if len(at) == 1:
-        return _single_position(at[0])
-    deltas = [at[0]] + [b - a for a, b in itertools.pairwise(at)]
-    encoded: bytes = pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
-    return encoded
 
 
 class FacetValues(fields.FieldType):  # type: ignore[misc]

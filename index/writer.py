@@ -69,9 +69,6 @@ from typing import Any
 
 import whoosh.index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.reading import SegmentReader
-from whoosh.system import pack_uint
-from whoosh.util.filelock import try_for
 
 from pressearch.errors import ArticleParseError, IndexLockedError, PressearchError, UsageError
 from pressearch.index.ingest import SUPPORTED_SUFFIXES, read_file
@@ -90,6 +87,22 @@ from pressearch.index.schema import (
     build_schema,
     facet_field,
     join_values,
+)
+from pressearch.index.whoosh_internals import (
+    WRITELOCK,
+    delete_in_segment,
+    is_whoosh_file,
+    move_segment,
+    post_word_counts,
+    remove_new_segment_files,
+    segment_deleted,
+    segment_name,
+    segment_of,
+    segment_size,
+    unlocked_writer,
+    unmapped_segment_reader,
+    writer_segments,
+    written_segment,
 )
 from pressearch.locations import default_index_dir, sample_archive_dir
 from pressearch.models import Article, Failure, IndexReport, Progress
@@ -128,8 +141,6 @@ TASKS_PER_WORKER = 2
 MAX_WORKERS = 4
 # Seconds between progress reports while workers index a batch.
 _PROGRESS_EVERY = 0.2
-# Whoosh's default index name is MAIN; its writer locks MAIN_WRITELOCK.
-_WRITELOCK = "MAIN_WRITELOCK"
 # Folders (inside the index folder) where a rebuild builds the new index and
 # where workers write segments.
 _REBUILD_PREFIX = ".rebuild-"
@@ -188,13 +199,10 @@ def _rebuild(
             run = _Run(new, index_dir, wait, walk, roots, progress, main=False)
             run.execute_and_commit()
             with new.reader() as reader:
-                segments = [leaf.segment() for leaf, _ in reader.leaf_readers()]
+                segments = [segment_of(leaf) for leaf, _ in reader.leaf_readers()]
             segments = [segment for segment in segments if segment is not None]
             for segment in segments:
-                prefix = segment.segment_id() + "."
-                for name in os.listdir(folder):
-                    if name.startswith(prefix):
-                        os.replace(folder / name, index_dir / name)
+                move_segment(segment, folder, str(index_dir))
             # The merge policy decides which segments the new table of
             # contents lists: exactly the new ones. Whoosh then deletes the
             # files of the old ones.
@@ -348,7 +356,7 @@ def _prepare_index_dir(index_dir: Path) -> None:
 
 
 def _index_file(name: str) -> bool:
-    return name == METADATA_FILE or name.startswith(("MAIN", "_MAIN", "."))
+    return name == METADATA_FILE or name.startswith(".") or is_whoosh_file(name)
 
 
 def _open_for_writing(index_dir: Path, *, rebuild: bool, wait: float) -> Any:
@@ -378,8 +386,8 @@ def _open_for_writing(index_dir: Path, *, rebuild: bool, wait: float) -> Any:
 def _create(index_dir: Path, wait: float, *, replace: bool) -> None:
     # Under the write lock, so that two first runs cannot both create (the
     # second would wipe the first one's table of contents).
-    lock = FileStorage(str(index_dir)).lock(_WRITELOCK)
-    if not try_for(lock.acquire, timeout=wait, delay=0.1):
+    lock = FileStorage(str(index_dir)).lock(WRITELOCK)
+    if not _acquire(lock, wait):
         raise _locked(index_dir, wait)
     try:
         if replace or not has_index(index_dir):
@@ -387,6 +395,16 @@ def _create(index_dir: Path, wait: float, *, replace: bool) -> None:
             whoosh.index.create_in(str(index_dir), build_schema())
     finally:
         lock.release()
+
+
+def _acquire(lock: Any, wait: float) -> bool:
+    """Take `lock`, trying every 0.1 s for up to `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while not lock.acquire():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def _write_metadata(index_dir: Path) -> None:
@@ -458,7 +476,7 @@ class _Run:
 
     def _open_writer(self, *, read: bool = True) -> None:
         """Open a writer (the run holds the lock); `read`: learn the live documents anew."""
-        self.writer = self.ix.writer(_lk=False)
+        self.writer = unlocked_writer(self.ix)
         if not read:
             return
         self.deleted = set()
@@ -470,7 +488,7 @@ class _Run:
 
     def execute_and_commit(self) -> None:
         lock = self.ix.lock("WRITELOCK")
-        if not try_for(lock.acquire, timeout=self.wait, delay=0.1):
+        if not _acquire(lock, self.wait):
             raise _locked(self.index_dir, self.wait)
         try:
             self._execute()
@@ -491,7 +509,7 @@ class _Run:
         """Commit the writer's deletions, adding segment `add` and leaving out those in `drop`."""
 
         def segments(_writer: Any, current: list[Any]) -> list[Any]:
-            kept = [s for s in current if s.segment_id() not in drop]
+            kept = [s for s in current if segment_name(s) not in drop]
             return [*kept, add] if add is not None else kept
 
         self.writer.commit(mergetype=segments)
@@ -501,12 +519,8 @@ class _Run:
     def _discard_writer(self) -> None:
         """Cancel a writer that holds no change, and remove the files it opened."""
         self.writer.cancel()
-        prefix = self.writer.newsegment.segment_id() + "."  # a commit would clean them up
+        remove_new_segment_files(self.writer, self.folder)
         self.writer = None
-        for name in os.listdir(self.folder):
-            if name.startswith(prefix):
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(self.folder / name)
 
     def _adopt(self, built: _Built, drop: frozenset[str] = frozenset()) -> None:
         """Move a segment built by a worker into the index and commit it.
@@ -517,10 +531,7 @@ class _Run:
         """
         segment = built.segment
         if segment is not None:
-            prefix = segment.segment_id() + "."
-            for name in os.listdir(built.folder):
-                if name.startswith(prefix):
-                    os.replace(os.path.join(built.folder, name), self.folder / name)
+            move_segment(segment, built.folder, str(self.folder))
         shutil.rmtree(built.folder, ignore_errors=True)
         self._commit(segment, drop)
         self._open_writer(read=bool(drop))
@@ -612,7 +623,7 @@ class _Run:
                 if self._wins(ident, f.path):
                     self.added_ids[ident] = f.path
                 else:
-                    built.segment.delete_document(docnum)
+                    delete_in_segment(built.segment, docnum)
                 docnum += 1
         self._adopt(built)
 
@@ -640,19 +651,19 @@ class _Run:
     def _plan_merge(self, workers: _Workers) -> None:
         """Have a worker merge the smallest segments if there are too many."""
         free = sorted(
-            (s for s in self.writer.segments if s.segment_id() not in self.merging),
-            key=lambda s: s.doc_count_all(),
+            (s for s in writer_segments(self.writer) if segment_name(s) not in self.merging),
+            key=segment_size,
         )
         excess = len(free) - MAX_SEGMENTS
         if excess > 0:
             segments = tuple(free[: excess + 1])
-            self.merging.update(s.segment_id() for s in segments)
-            workers.merge(_Merge(segments, tuple(s.deleted_count() for s in segments)))
+            self.merging.update(segment_name(s) for s in segments)
+            workers.merge(_Merge(segments, tuple(segment_deleted(s) for s in segments)))
 
     def _merged(self, task: _Merge, built: _Built) -> None:
-        ids = [s.segment_id() for s in task.segments]
+        ids = [segment_name(s) for s in task.segments]
         self.merging.difference_update(ids)
-        current = {s.segment_id(): s.deleted_count() for s in self.writer.segments}
+        current = {segment_name(s): segment_deleted(s) for s in writer_segments(self.writer)}
         if [current.get(i) for i in ids] != list(task.deleted):
             # Documents were deleted from the segments meanwhile: the merged
             # segment would bring them back.
@@ -697,9 +708,7 @@ def _post_spelling(writer: Any) -> None:
         counts = fieldtype.spelling_counts if isinstance(fieldtype, PressText) else None
         if counts is None:
             continue
-        spelling = fieldtype.spelling_fieldname(name)
-        for word, count in counts.items():
-            writer.pool.add((spelling, word.encode("utf-8"), 0, count, pack_uint(count)))
+        post_word_counts(writer, fieldtype.spelling_fieldname(name), counts)
         fieldtype.spelling_counts = None
 
 
@@ -818,7 +827,7 @@ def _finish(folder: str, writer: Any, files: tuple[_FileResult, ...] = ()) -> _B
         writer.cancel()
         return _Built(folder, None, files)
     writer.commit(merge=False)
-    return _Built(folder, writer.get_segment(), files)
+    return _Built(folder, written_segment(writer), files)
 
 
 def _index_files(
@@ -859,9 +868,8 @@ def _merge_segments(parent: str, segments: tuple[Any, ...]) -> _Built:
     folder, writer = _private_writer(parent)
     # Read, not mapped: mapped pages of segments read count in this process's
     # memory, and they would grow with the index.
-    storage = FileStorage(parent, supports_mmap=False, readonly=True)
     for segment in segments:
-        reader = SegmentReader(storage, writer.schema, segment)
+        reader = unmapped_segment_reader(parent, writer.schema, segment)
         try:
             writer.add_reader(reader)
         finally:

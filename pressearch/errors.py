@@ -59,3 +59,11 @@ class ArticleNotFoundError(PressearchError):
 
 class ExportError(PressearchError):
     """An export's output cannot be written where the user asked."""
+
+
+class WhooshVersionError(PressearchError):
+    """The installed Whoosh is not the release pressearch's Whoosh internals were written for."""
+
+
+class UntrustedIndexError(PressearchError):
+    """An index file holds a pickled object that no pressearch index holds; none of it was run."""

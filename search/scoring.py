@@ -41,17 +41,14 @@ from __future__ import annotations
 import weakref
 from bisect import bisect_left
 from collections.abc import Container, Iterator, Sequence
-from functools import lru_cache
-from itertools import accumulate
+from functools import lru_cache, partial
 from math import log2
 from typing import Any
 
 from whoosh import matching, query, scoring
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.matching.wrappers import FilterMatcher
-from whoosh.util.numeric import byte_to_length
 
 from pressearch.index.reader import segment_cached
+from pressearch.index.whoosh_internals import length_bytes, length_of_byte, posting_blocks
 from pressearch.vocabulary import TEXT_FIELDS
 
 # Normalisation 2's parameter, at the model's default: tuning it on CISI and
@@ -265,7 +262,7 @@ def preloaded_word(
         factors = _length_factors(_average_length(parent, fieldname))
         lengths = _length_bytes(reader, fieldname)
         get = tf.get
-        for ids, weights, _ in _posting_blocks(reader.postings(fieldname, text)):
+        for ids, weights, _ in posting_blocks(reader.postings(fieldname, text)):
             for docnum, weight in zip(ids, weights, strict=True):
                 part = weight * factors[lengths[docnum]]
                 previous = get(docnum)
@@ -346,7 +343,7 @@ def _phrase_scores(
     keep: set[int] | None = None
     for i in order:
         found = postings[i]
-        blocks = _posting_blocks(
+        blocks = posting_blocks(
             reader.postings(fieldname, words[i]), True, None if keep is None else sorted(keep)
         )
         for ids, weights, values in blocks:
@@ -450,7 +447,7 @@ def _term_scores(reader: Any, parent: Any, term: query.Term) -> dict[int, float]
     lengths = _length_bytes(reader, fieldname)
     weight_of_term = parent.idf(fieldname, text)
     out: dict[int, float] = {}
-    for ids, weights, _ in _posting_blocks(reader.postings(fieldname, text)):
+    for ids, weights, _ in posting_blocks(reader.postings(fieldname, text)):
         for docnum, weight in zip(ids, weights, strict=True):
             tfn = weight * factors[lengths[docnum]]
             out[docnum] = float(weight_of_term * tfn / (tfn + 1))
@@ -470,22 +467,14 @@ def _tree_sum(parts: list[float]) -> float:
 @lru_cache(maxsize=64)
 def _length_factors(average: float) -> list[float]:
     """`length_factor` for each length byte (lengths are stored as one byte)."""
-    return [length_factor(byte_to_length(b), average) for b in range(256)]
+    return [length_factor(length_of_byte(b), average) for b in range(256)]
 
 
 def _length_bytes(reader: Any, fieldname: str) -> Sequence[int]:
     """Each document's length byte of `fieldname` in segment `reader`, read at once."""
-
-    def build() -> bytes:
-        count = reader.doc_count_all()
-        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if column is None:
-            raw = b""
-        else:
-            raw = column._dbfile.get(column._basepos, min(column._count, count))
-        return bytes(raw) + bytes(count - len(raw))
-
-    return segment_cached(reader, ("length bytes", fieldname), build)
+    return segment_cached(
+        reader, ("length bytes", fieldname), partial(length_bytes, reader, fieldname)
+    )
 
 
 def deleted_docs(reader: Any) -> frozenset[int]:
@@ -497,45 +486,6 @@ def deleted_docs(reader: Any) -> frozenset[int]:
         return frozenset(d for d in range(reader.doc_count_all()) if reader.is_deleted(d))
 
     return segment_cached(reader, "deleted", build)
-
-
-def _posting_blocks(
-    m: Any, values: bool = False, wanted: Sequence[int] | None = None
-) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence[Any]]]:
-    """(docnums, weights, raw values or ()) of a term's postings, a block at a
-    time; deleted documents included (the caller drops them). With `wanted`
-    (sorted docnums), blocks that hold none of them may be left out unread."""
-    if isinstance(m, FilterMatcher):
-        m = m.child
-    if isinstance(m, W3LeafMatcher):
-        below = 0  # every docnum in the current block is at least this
-        while m.is_active():
-            top = m.block_max_id()
-            if wanted is not None and bisect_left(wanted, below) == bisect_left(wanted, top + 1):
-                below = top + 1
-                m._next_block()
-                continue
-            below = top + 1
-            # Whoosh decodes a block's ids with a generator; accumulate is C.
-            m._read_data()
-            ids = m._data[0]
-            m._read_weights()
-            if values:
-                m._read_values()
-            ids = ids if m._byteids else list(accumulate(ids))
-            yield ids, m._weights, (m._values if values else ())
-            m._next_block()
-        return
-    docnums: list[int] = []
-    weights: list[float] = []
-    raw: list[Any] = []
-    while m.is_active():
-        docnums.append(m.id())
-        weights.append(m.weight())
-        if values:
-            raw.append(m.value())
-        m.next()
-    yield docnums, weights, raw
 
 
 def summed(matchers: Sequence[Any], boost: float = 1.0) -> Any:

@@ -1,0 +1,394 @@
+"""Whoosh's private internals, every use of them, for exactly one Whoosh release.
+
+pressearch reaches past Whoosh's public API in a few places, for speed or for
+crash safety; each such reach is here and nowhere else, so that a Whoosh
+upgrade is checked in one module. Importing it checks that the installed
+`whoosh3` is `WHOOSH_VERSION` and raises `WhooshVersionError` otherwise.
+
+What it holds, and why:
+
+- **File names.** A table of contents is `_MAIN_<generation>.toc`, the
+  write lock `MAIN_WRITELOCK`, and a segment's files start with its id: to
+  tell an index folder from another, find its generation without opening it,
+  and move a segment a worker wrote into the index.
+- **Safe unpickling.** Whoosh unpickles the schema and segment list of the
+  table of contents, compound-file directories, posting blocks, positions and
+  stored fields. Importing this module makes every one of those reads admit
+  only the classes an index holds (`ADMITTED`), so a pickle planted in an
+  index folder cannot run code (`UntrustedIndexError`); a table of contents
+  is read only from a regular file of at most `MAX_TOC_BYTES`.
+- **Writer internals.** A writer that does not take Whoosh's lock (the run
+  holds it), posting counted words into its pool, its new segment and its
+  list of segments, a segment's files, and a segment reader built by hand
+  over unmapped files (merging must not map the whole index into memory).
+- **Byte layouts.** A positions posting (`formats.Positions.encode`, written
+  faster) and a spelling posting's weight.
+- **Postings and lengths, raw.** A term's postings a block at a time and a
+  field's length bytes for a whole segment, for scoring term at a time.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+from pressearch.errors import UntrustedIndexError, WhooshVersionError
+
+WHOOSH_VERSION = "3.54.0"
+
+
+def _check_version() -> None:
+    try:
+        installed = importlib.metadata.version("whoosh3")
+    except importlib.metadata.PackageNotFoundError:
+        installed = "no whoosh3"
+    if installed != WHOOSH_VERSION:
+        raise WhooshVersionError(
+            f"pressearch needs whoosh3 {WHOOSH_VERSION} exactly (it reads Whoosh's internals),"
+            f" but {installed} is installed — run `pip install whoosh3=={WHOOSH_VERSION}`"
+        )
+
+
+# Before importing Whoosh's modules: another release may lack what is imported.
+_check_version()
+
+# ruff: noqa: E402
+import contextlib
+import io
+import itertools
+import os
+import pickle
+import re
+import stat
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
+from itertools import accumulate
+from typing import Any
+
+import whoosh.codec.whoosh3
+import whoosh.columns
+import whoosh.formats
+import whoosh.index
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.fields import ensure_schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import SegmentReader
+from whoosh.system import _FLOAT_SIZE, _INT_SIZE, _LONG_SIZE, pack_uint
+from whoosh.util.numeric import byte_to_length
+
+# -- file names ------------------------------------------------------------------
+
+# Whoosh's default index name is MAIN: its tables of contents and its lock.
+_TOC_NAME = re.compile(r"^_MAIN_(\d+)\.toc$")
+WRITELOCK = "MAIN_WRITELOCK"
+
+
+def toc_generation(name: str) -> int | None:
+    """The generation of table of contents file `name`, None for any other file."""
+    match = _TOC_NAME.match(name)
+    return int(match.group(1)) if match else None
+
+
+def is_whoosh_file(name: str) -> bool:
+    """Whether `name` is a file Whoosh keeps in an index folder (lock, TOC, segment)."""
+    return name.startswith(("MAIN", "_MAIN"))
+
+
+def segment_name(segment: Any) -> str:
+    """The id of `segment`, which starts the names of its files."""
+    name: str = segment.segment_id()
+    return name
+
+
+def segment_files(segment: Any, folder: str | os.PathLike[str]) -> list[str]:
+    """The names of the files of `segment` in `folder`."""
+    prefix = segment_name(segment) + "."
+    return [name for name in os.listdir(folder) if name.startswith(prefix)]
+
+
+def move_segment(segment: Any, source: str | os.PathLike[str], target: str) -> None:
+    """Move the files of `segment` from folder `source` into folder `target`."""
+    for name in segment_files(segment, source):
+        os.replace(os.path.join(source, name), os.path.join(target, name))
+
+
+def segment_of(leaf: Any) -> Any:
+    """The segment a segment reader reads, None for a reader of no segment."""
+    return leaf.segment()
+
+
+def segment_size(segment: Any) -> int:
+    """Documents in `segment`, deleted ones included."""
+    return int(segment.doc_count_all())
+
+
+def segment_deleted(segment: Any) -> int:
+    """Documents deleted from `segment`."""
+    return int(segment.deleted_count())
+
+
+def delete_in_segment(segment: Any, docnum: int) -> None:
+    """Mark document `docnum` of a segment not yet committed as deleted."""
+    segment.delete_document(docnum)
+
+
+# -- safe unpickling ----------------------------------------------------------------
+
+# Everything a pressearch index pickles: its schema (Whoosh's fields, formats,
+# columns and tokenizers, pressearch's own field types and analyzer), its
+# segment list, compound-file directories, and the builtins and helpers the
+# pickles of posting blocks and stored fields name. Nothing else is looked up.
+ADMITTED = frozenset(
+    {
+        ("pressearch.index.schema", "FacetValues"),
+        ("pressearch.index.schema", "PressAnalyzer"),
+        ("pressearch.index.schema", "PressDate"),
+        ("pressearch.index.schema", "PressText"),
+        ("whoosh.fields", "Schema"),
+        ("whoosh.fields", "ID"),
+        ("whoosh.fields", "STORED"),
+        ("whoosh.fields", "TEXT"),
+        ("whoosh.fields", "DATETIME"),
+        ("whoosh.fields", "NUMERIC"),
+        ("whoosh.fields", "KEYWORD"),
+        ("whoosh.fields", "SpellField"),
+        ("whoosh.formats", "Existence"),
+        ("whoosh.formats", "Frequency"),
+        ("whoosh.formats", "Positions"),
+        ("whoosh.columns", "NumericColumn"),
+        ("whoosh.columns", "VarBytesColumn"),
+        ("whoosh.analysis.tokenizers", "IDTokenizer"),
+        ("whoosh.analysis.tokenizers", "RegexTokenizer"),
+        ("whoosh.codec.whoosh3", "W3Codec"),
+        ("whoosh.codec.whoosh3", "W3Segment"),
+        ("re", "_compile"),  # a tokenizer's pattern
+        ("_codecs", "encode"),  # bytes, as protocol 2 pickles them
+        ("collections", "defaultdict"),
+        *(
+            (module, name)
+            for module in ("builtins", "__builtin__")
+            for name in ("int", "long", "float", "str", "unicode", "bytes", "bool")
+        ),
+        *(("builtins", name) for name in ("set", "frozenset", "list", "tuple", "dict")),
+        ("__builtin__", "set"),
+        ("__builtin__", "frozenset"),
+    }
+)
+
+
+class _IndexUnpickler(pickle.Unpickler):
+    """Unpickles only what an index holds; anything else is refused, never imported."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in ADMITTED:
+            raise UntrustedIndexError(
+                f"an index file holds a pickled {module}.{name}, which no pressearch index"
+                " holds: it may have been planted to run code, so nothing of it was run"
+            )
+        return super().find_class(module, name)
+
+
+# Bytes whose absence proves a pickle names no global (GLOBAL, INST,
+# STACK_GLOBAL, EXT1-4): without one it can build plain data only, so C's
+# pickle.loads reads it as safely and four times faster. Text inside a pickle
+# may contain them too; such pickles take the checked path.
+_MAY_NAME_GLOBALS = re.compile(rb"[ci\x82-\x84\x93]")
+
+
+def safe_loads(data: bytes) -> Any:
+    """`pickle.loads(data)`, admitting only the classes of `ADMITTED`."""
+    if _MAY_NAME_GLOBALS.search(data) is None:
+        return pickle.loads(data)
+    return _IndexUnpickler(io.BytesIO(data)).load()
+
+
+def _read_pickle(self: StructFile) -> Any:
+    return _IndexUnpickler(self.file).load()
+
+
+# The largest table of contents read: it holds the schema and the segment list
+# with their deleted documents, a few MB for millions of articles.
+MAX_TOC_BYTES = 256 * 1024 * 1024
+
+
+def _read_toc(
+    cls: type[whoosh.index.TOC],
+    storage: Any,
+    indexname: str,
+    gen: int | None = None,
+    schema: Any = None,
+) -> whoosh.index.TOC:
+    """`whoosh.index.TOC.read`, unpickling safely, from a regular file of bounded size."""
+    if gen is None:
+        gen = cls._latest_generation(storage, indexname)
+        if gen < 0:
+            raise whoosh.index.EmptyIndexError(f"Index {indexname!r} does not exist in {storage!r}")
+    name = cls._filename(indexname, gen)
+    if isinstance(storage, FileStorage):
+        # A FIFO would block and a device never end.
+        st = os.stat(os.path.join(storage.folder, name))
+        if not stat.S_ISREG(st.st_mode):
+            raise whoosh.index.IndexError(f"{name} is not a regular file")
+        if st.st_size > MAX_TOC_BYTES:
+            raise whoosh.index.IndexError(f"{name} is {st.st_size} bytes, more than a TOC holds")
+    stream = storage.open_file(name)
+    try:
+        for size in (_INT_SIZE, _LONG_SIZE, _FLOAT_SIZE):
+            if stream.read_varint() != size:
+                raise whoosh.index.IndexError(f"{name} was written on another architecture")
+        if stream.read_int() != -12345:
+            raise whoosh.index.IndexError(f"{name}: number misread (byte order)")
+        version = stream.read_int()
+        release = (stream.read_varint(), stream.read_varint(), stream.read_varint())
+        if version != whoosh.index._CURRENT_TOC_VERSION:
+            raise whoosh.index.IndexVersionError(f"Can't read format {version}", version)
+        if schema:
+            stream.skip_string()
+        else:
+            schema = safe_loads(stream.read_string())
+        schema = ensure_schema(schema)
+        if stream.read_int() != gen:
+            raise whoosh.index.IndexError(f"{name} names another generation")
+        stream.read_int()  # unused
+        segments = stream.read_pickle()
+    finally:
+        stream.close()
+    return cls(schema, segments, gen, version=version, release=release)
+
+
+def _guard_unpickling() -> None:
+    """Route every unpickling Whoosh does from an index folder through `_IndexUnpickler`."""
+    whoosh.index.TOC.read = classmethod(_read_toc)
+    StructFile.read_pickle = _read_pickle
+    for module in (whoosh.codec.whoosh3, whoosh.formats, whoosh.columns):
+        module.loads = safe_loads  # type: ignore[attr-defined]
+
+
+_guard_unpickling()
+
+
+def open_file_index(folder: str, schema: Any = None) -> Any:
+    """Open the Whoosh index in `folder` (with `schema` in place of its own, if given)."""
+    return whoosh.index.FileIndex(FileStorage(folder), schema=schema)
+
+
+# -- writer internals -----------------------------------------------------------
+
+
+def unlocked_writer(ix: Any, **kwargs: Any) -> Any:
+    """A writer of `ix` that takes no lock: the caller holds the index's lock."""
+    return ix.writer(_lk=False, **kwargs)
+
+
+def writer_segments(writer: Any) -> list[Any]:
+    """The committed segments a writer started from."""
+    return list(writer.segments)
+
+
+def written_segment(writer: Any) -> Any:
+    """The segment a writer has written (after `commit(merge=False)`)."""
+    return writer.get_segment()
+
+
+def remove_new_segment_files(writer: Any, folder: str | os.PathLike[str]) -> None:
+    """Remove the files a cancelled writer's new segment left in `folder`.
+
+    A commit would clean them up; a cancelled writer that never commits
+    leaves its (empty) segment files behind.
+    """
+    for name in segment_files(writer.newsegment, folder):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(folder, name))
+
+
+def post_word_counts(writer: Any, fieldname: str, counts: Mapping[str, int]) -> None:
+    """Post each word of `counts` once in `fieldname`, weighted by its count.
+
+    Into the writer's posting pool, on the segment's first document, as
+    Whoosh posts its per-document spelling words.
+    """
+    add = writer.pool.add
+    for word, count in counts.items():
+        add((fieldname, word.encode("utf-8"), 0, count, pack_uint(count)))
+
+
+def unmapped_segment_reader(folder: str, schema: Any, segment: Any) -> Any:
+    """A reader of `segment` of the index in `folder` that reads files, never maps them."""
+    storage = FileStorage(folder, supports_mmap=False, readonly=True)
+    return SegmentReader(storage, schema, segment)
+
+
+# -- byte layouts --------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _single_position(pos: int) -> bytes:
+    encoded: bytes = pack_uint(1) + pickle.dumps([pos], 2)
+    return encoded
+
+
+def encode_positions(at: list[int]) -> bytes:
+    """`formats.Positions().encode(at)`'s value, byte for byte, faster: most terms occur once."""
+    if len(at) == 1:
+        return _single_position(at[0])
+    deltas = [at[0]] + [b - a for a, b in itertools.pairwise(at)]
+    encoded: bytes = pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
+    return encoded
+
+
+def length_of_byte(byte: int) -> int:
+    """The field length a stored length byte stands for."""
+    length: int = byte_to_length(byte)
+    return length
+
+
+# -- postings and lengths, raw ------------------------------------------------------
+
+
+def length_bytes(reader: Any, fieldname: str) -> bytes:
+    """Each document's length byte of `fieldname` in segment `reader` (0: none)."""
+    count = reader.doc_count_all()
+    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    raw = b"" if column is None else column._dbfile.get(column._basepos, min(column._count, count))
+    return bytes(raw) + bytes(count - len(raw))
+
+
+def posting_blocks(
+    m: Any, values: bool = False, wanted: Sequence[int] | None = None
+) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence[Any]]]:
+    """(docnums, weights, raw values or ()) of a term's postings, a block at a
+    time; deleted documents included (the caller drops them). With `wanted`
+    (sorted docnums), blocks that hold none of them may be left out unread."""
+    if isinstance(m, FilterMatcher):
+        m = m.child
+    if isinstance(m, W3LeafMatcher):
+        below = 0  # every docnum in the current block is at least this
+        while m.is_active():
+            top = m.block_max_id()
+            if wanted is not None and bisect_left(wanted, below) == bisect_left(wanted, top + 1):
+                below = top + 1
+                m._next_block()
+                continue
+            below = top + 1
+            # Whoosh decodes a block's ids with a generator; accumulate is C.
+            m._read_data()
+            ids = m._data[0]
+            m._read_weights()
+            if values:
+                m._read_values()
+            ids = ids if m._byteids else list(accumulate(ids))
+            yield ids, m._weights, (m._values if values else ())
+            m._next_block()
+        return
+    docnums: list[int] = []
+    weights: list[float] = []
+    raw: list[Any] = []
+    while m.is_active():
+        docnums.append(m.id())
+        weights.append(m.weight())
+        if values:
+            raw.append(m.value())
+        m.next()
+    yield docnums, weights, raw
