@@ -35,7 +35,6 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
-import inspect
 import itertools
 import json
 import math
@@ -401,12 +400,9 @@ def _request_runner(engine: str, target: Path) -> tuple[Any, bool]:
 
         return run_fts, True
 
-    from pressearch.models import SearchRequest
-    from pressearch.search.engine import Engine
+    from pressearch import Archive, SearchRequest
 
-    eng = Engine(target)
-    # Engine.search(request, snippets=False) leaves snippets out, where supported.
-    switch = "snippets" in inspect.signature(eng.search).parameters
+    archive = Archive.open(target)
 
     def run_pressearch(spec: dict[str, Any], facets: Sequence[str], full: bool) -> int:
         request = SearchRequest(
@@ -418,10 +414,9 @@ def _request_runner(engine: str, target: Path) -> tuple[Any, bool]:
             since=spec["since"],
             until=spec["until"],
         )
-        result = eng.search(request, snippets=full) if switch else eng.search(request)
-        return int(result.total)
+        return archive.search(request, snippets=full).total
 
-    return run_pressearch, switch
+    return run_pressearch, True
 
 
 def child_latency(engine: str, target: Path, queries: Path, facets: Sequence[str]) -> None:

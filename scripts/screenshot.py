@@ -15,22 +15,18 @@ from pathlib import Path
 
 from rich.console import Console
 
+from pressearch import Archive
 from pressearch.cli.render import render_search
-from pressearch.index.writer import build, sample_archive_dir
-from pressearch.models import SearchRequest
-from pressearch.search.engine import search
+from pressearch.locations import sample_archive_dir
 
 QUERY = "COVID cybercrime"
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "query.svg"
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        index_dir = Path(tmp) / "index"
-        build([sample_archive_dir()], index_dir)
-        result = search(
-            index_dir, SearchRequest(text=QUERY, facets=("target_group", "year"), limit=5)
-        )
+    with tempfile.TemporaryDirectory() as tmp, Archive.create(Path(tmp) / "index") as archive:
+        archive.index([sample_archive_dir()])
+        result = archive.search(QUERY, facets=["target_group", "year"], limit=5)
     console = Console(
         record=True,
         width=110,
