@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from enum import Enum
 from itertools import islice
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperCommand, TyperGroup
 
 if TYPE_CHECKING:
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
 USAGE_EXIT = 2
 RUNTIME_EXIT = 1
+# ctx.meta key: `pressearch --debug` shows the traceback of an internal error.
+_DEBUG = "pressearch.debug"
 
 
 def _exit_code(exc: Exception) -> int:
@@ -53,7 +57,31 @@ def _error(message: str) -> None:
 
 
 class _ExitCodeGroup(TyperGroup):
-    """Maps the library's exceptions to `Error: …` and exit codes, for every command."""
+    """Maps the library's exceptions to `Error: …` and exit codes, for every command.
+
+    A usage error (a bad option, a missing argument) is one `Error:` line and
+    a hint naming `--help`, instead of Click's usage block.
+    """
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as exc:
+            exc.show()
+            sys.exit(USAGE_EXIT)
+        except UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "pressearch"
+            _error(f"{exc.format_message()} (see `{command} --help`)")
+            sys.exit(USAGE_EXIT)
+        except ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            _error("aborted")
+            sys.exit(RUNTIME_EXIT)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
         from pressearch.errors import PressearchError
@@ -74,26 +102,64 @@ class _ExitCodeGroup(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:
-            if os.environ.get("PRESSEARCH_DEBUG"):
+            if ctx.meta.get(_DEBUG) or os.environ.get("PRESSEARCH_DEBUG"):
                 raise
             _fail(
-                f"internal error ({type(exc).__name__}: {_one_line(str(exc))}); "
-                "set PRESSEARCH_DEBUG=1 for details and please report it",
+                f"internal error ({type(exc).__name__}: {_one_line(str(exc))}): "
+                "this is a bug in pressearch, please report it with the output of "
+                "the same command run with `pressearch --debug …`",
                 RUNTIME_EXIT,
             )
 
 
-class _TextFirstCommand(TyperCommand):
+class _Command(TyperCommand):
+    """Help a person reads: `query [OPTIONS] TEXT`, `index [OPTIONS] [PATH]...`.
+
+    Typer 0.29 writes arguments as `{text}` and `text <str>`; here they are
+    their metavar alone, as in every other Unix tool.
+    """
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = param.metavar or param.name.upper()
+                name = name if param.required else f"[{name}]"
+                pieces.append(name if param.nargs == 1 else name + "...")
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        params = self.get_params(ctx)
+        arguments = [
+            (param.metavar or param.name.upper(), param.help or "")
+            for param in params
+            if param.param_type_name == "argument"
+        ]
+        options = [
+            record
+            for param in params
+            if param.param_type_name == "option" and (record := param.get_help_record(ctx))
+        ]
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+class _TextFirstCommand(_Command):
     """A command whose one argument is text that may start with "-" (`query '-profit market'`).
 
     Click would read such text as options (`-p rofit market`, the page). A
     token is an option here only when it is exactly one of the command's
-    option names (or `--name=value`); any other token is the text, which is
+    option names, or shaped like one (`--name=value`, `--bogus`, `-z`: Click
+    then says what is wrong with it); any other token is the text, which is
     moved behind `--` so that Click takes it as the argument, whatever it
     starts with. Options keep working before and after the text.
     """
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # Shaped like an option (`--bogus`, `-z`) but unknown: Click's "no such option".
+        option_shaped = re.compile(r"--[A-Za-z][-A-Za-z0-9]*(=.*)?|-[A-Za-z]", re.DOTALL)
         takes_value: dict[str, bool] = {}
         for param in self.get_params(ctx):
             for name in (*param.opts, *param.secondary_opts):
@@ -109,7 +175,7 @@ class _TextFirstCommand(TyperCommand):
                 options.append(token)
                 if takes_value[token]:
                     options.extend(islice(tokens, 1))
-            elif token.startswith("--") and token.partition("=")[0] in takes_value:
+            elif option_shaped.fullmatch(token):
                 options.append(token)
             else:
                 texts.append(token)
@@ -125,11 +191,36 @@ app = typer.Typer(
     name="pressearch",
     help="Full-text search for press archives: index newsroom articles, then query them.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"pressearch {version('pressearch')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the full traceback of an internal error (a bug)."),
+    ] = False,
+) -> None:
+    """Full-text search for press archives: index newsroom articles, then query them."""
+    ctx.meta[_DEBUG] = debug
 
 
 class Match(str, Enum):
@@ -152,6 +243,7 @@ IndexOpt = Annotated[
     Path | None,
     typer.Option(
         "--index",
+        metavar="DIR",
         help="Index directory [default: $PRESSEARCH_INDEX, else the user data directory].",
         show_default=False,
         file_okay=False,
@@ -159,13 +251,19 @@ IndexOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 MatchOpt = Annotated[
-    Match, typer.Option("--match", help="all: every word must match; any: rank by words matched.")
+    Match,
+    typer.Option(
+        "--match",
+        metavar="all|any",
+        help="all: every word must match; any: rank by words matched (any text searches).",
+    ),
 ]
 FacetOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--facet",
         "-f",
+        metavar="NAME",
         help="Count a facet over all matches (repeatable; 'all').",
         show_default=False,
     ),
@@ -174,17 +272,21 @@ FilterOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--filter",
+        metavar="NAME=VALUE",
         help="Keep NAME=VALUE only (repeatable; same name ORs, different names AND).",
         show_default=False,
     ),
 ]
-SortOpt = Annotated[Sort, typer.Option("--sort", help="Order of the hits.")]
-LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits per page.")]
-PageOpt = Annotated[int, typer.Option("--page", "-p", min=1, help="Page number.")]
+SortOpt = Annotated[
+    Sort, typer.Option("--sort", metavar="relevance|newest|oldest", help="Order of the hits.")
+]
+LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="Hits per page.")]
+PageOpt = Annotated[int, typer.Option("--page", "-p", min=1, metavar="N", help="Page number.")]
 SinceOpt = Annotated[
     str | None,
     typer.Option(
         "--since",
+        metavar="DATE",
         help="Only articles on or after this date (e.g. 2020, 'Oct 2020').",
         show_default=False,
     ),
@@ -195,7 +297,9 @@ SnippetsOpt = Annotated[
 ]
 UntilOpt = Annotated[
     str | None,
-    typer.Option("--until", help="Only articles on or before this date.", show_default=False),
+    typer.Option(
+        "--until", metavar="DATE", help="Only articles on or before this date.", show_default=False
+    ),
 ]
 
 
@@ -254,11 +358,12 @@ def _request(
     )
 
 
-@app.command("index")
+@app.command("index", cls=_Command)
 def index_command(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
+            metavar="PATH",
             help="Files or folders to index [default: the bundled sample archive].",
             show_default=False,
         ),
@@ -270,7 +375,12 @@ def index_command(
     ] = False,
     wait: Annotated[
         float,
-        typer.Option("--wait", min=0, help="Seconds to wait for another index run to finish."),
+        typer.Option(
+            "--wait",
+            min=0,
+            metavar="SECONDS",
+            help="Seconds to wait for another index run to finish.",
+        ),
     ] = 10.0,
     json_: JsonOpt = False,
 ) -> None:
@@ -309,7 +419,9 @@ def index_command(
 
 @app.command("query", cls=_TextFirstCommand)
 def query_command(
-    text: Annotated[str, typer.Argument(help="The query; see `pressearch syntax`.")],
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help="The query; see `pressearch syntax`.")
+    ],
     index: IndexOpt = None,
     match: MatchOpt = Match.all,
     facet: FacetOpt = None,
@@ -347,11 +459,13 @@ def query_command(
     render_search(result, console)
 
 
-@app.command("batch")
+@app.command("batch", cls=_Command)
 def batch_command(
     file: Annotated[
         Path,
-        typer.Argument(help="A file with one query per line ('-' for stdin).", allow_dash=True),
+        typer.Argument(
+            metavar="FILE", help="A file with one query per line ('-' for stdin).", allow_dash=True
+        ),
     ],
     index: IndexOpt = None,
     match: MatchOpt = Match.all,
@@ -424,14 +538,22 @@ def _read_lines(file: Path) -> list[str | UnicodeDecodeError]:
 
 @app.command("export", cls=_TextFirstCommand)
 def export_command(
-    text: Annotated[str, typer.Argument(help="The query; see `pressearch syntax`.")],
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help="The query; see `pressearch syntax`.")
+    ],
     index: IndexOpt = None,
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="Output format.")
+        ExportFormat, typer.Option("--format", metavar="csv|jsonl", help="Output format.")
     ] = ExportFormat.csv,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write to FILE instead of stdout.", dir_okay=False),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE instead of stdout.",
+            dir_okay=False,
+        ),
     ] = None,
     match: MatchOpt = Match.all,
     filter_: FilterOpt = None,
@@ -453,9 +575,9 @@ def export_command(
     typer.echo(f"{count} articles written to {output}", err=True)
 
 
-@app.command("show")
+@app.command("show", cls=_Command)
 def show_command(
-    key: Annotated[str, typer.Argument(help="Article id, source URL or file path.")],
+    key: Annotated[str, typer.Argument(metavar="REF", help="Article id, source URL or file path.")],
     index: IndexOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -471,9 +593,9 @@ def show_command(
         render_article(article, _stdout())
 
 
-@app.command("similar")
+@app.command("similar", cls=_Command)
 def similar_command(
-    key: Annotated[str, typer.Argument(help="Article id, source URL or file path.")],
+    key: Annotated[str, typer.Argument(metavar="REF", help="Article id, source URL or file path.")],
     index: IndexOpt = None,
     limit: LimitOpt = 10,
     json_: JsonOpt = False,
@@ -490,7 +612,7 @@ def similar_command(
         render_search(result, _stdout())
 
 
-@app.command("stats")
+@app.command("stats", cls=_Command)
 def stats_command(index: IndexOpt = None, json_: JsonOpt = False) -> None:
     """Article count, date range, facet values and index size."""
     from pressearch.cli.render import render_stats
@@ -504,9 +626,11 @@ def stats_command(index: IndexOpt = None, json_: JsonOpt = False) -> None:
         render_stats(result, _stdout())
 
 
-@app.command("facets")
+@app.command("facets", cls=_Command)
 def facets_command(
-    name: Annotated[str, typer.Argument(help="Facet name, e.g. target_group, crime_area, year.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Facet name, e.g. target_group, crime_area, year.")
+    ],
     index: IndexOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -522,7 +646,7 @@ def facets_command(
         render_facet_values(canonical, counts, _stdout())
 
 
-@app.command("check")
+@app.command("check", cls=_Command)
 def check_command(index: IndexOpt = None, json_: JsonOpt = False) -> None:
     """Verify the index: every segment opens, every stored article reads, counts agree."""
     from pressearch.cli.render import render_check
@@ -538,11 +662,11 @@ def check_command(index: IndexOpt = None, json_: JsonOpt = False) -> None:
         raise typer.Exit(RUNTIME_EXIT)
 
 
-@app.command("syntax")
+@app.command("syntax", cls=_Command)
 def syntax_command() -> None:
     """The query language, with an example of each element."""
     from pressearch.cli.render import render_syntax
-    from pressearch.search.query import SYNTAX
+    from pressearch.search.query.syntax import SYNTAX
 
     render_syntax(SYNTAX, _stdout())
 

@@ -51,9 +51,16 @@ META_STYLE = "dim"
 _BAR_WIDTH = 16
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich exits with status 1 here; the CLI treats a reader that went
+        # away (`pressearch query … | head -1`) as success, in one place.
+        raise BrokenPipeError
+
+
 def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Console:
     """A console for `file` (stdout by default): colour on terminals, honouring NO_COLOR."""
-    console = Console(file=file, stderr=stderr, highlight=False, emoji=False, markup=False)
+    console = _Console(file=file, stderr=stderr, highlight=False, emoji=False, markup=False)
     if not console.is_terminal:
         # In a pipe, one line per paragraph is what grep and friends want.
         console.soft_wrap = True

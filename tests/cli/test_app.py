@@ -376,3 +376,108 @@ def test_help_lists_every_command(runner: CliRunner) -> None:
         "syntax",
     ):
         assert f" {command} " in out or f" {command}\n" in out
+
+
+# --- conventions ---------------------------------------------------------------
+
+
+def test_version(runner: CliRunner) -> None:
+    from importlib.metadata import version
+
+    assert run(runner, "--version") == (0, f"pressearch {version('pressearch')}\n", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["query", "a", "b"],
+            "Got unexpected extra argument(s) (b) (see `pressearch query --help`)",
+        ),
+        (["query", "a", "--bogus"], "No such option: --bogus (see `pressearch query --help`)"),
+        (["query"], "Missing argument 'TEXT'. (see `pressearch query --help`)"),
+        (["query", "a", "--limit", "0"], None),
+        (["nonsense"], "No such command 'nonsense'. (see `pressearch --help`)"),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_help(
+    runner: CliRunner, args: list[str], message: str | None
+) -> None:
+    code, out, err = run(runner, *args)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and err.startswith("Error: ")
+    if message is not None:
+        assert err == f"Error: {message}\n"
+    else:
+        assert err.endswith("(see `pressearch query --help`)\n")
+
+
+def test_help_placeholders_read_as_words(runner: CliRunner) -> None:
+    code, out, _ = run(runner, "query", "--help")
+    assert code == 0
+    assert out.startswith("Usage: pressearch query [OPTIONS] TEXT\n")
+    for placeholder in ("--index DIR", "--facet NAME", "--filter NAME=VALUE", "--limit N"):
+        assert placeholder in out
+    assert "<" not in out and "{" not in out
+    code, out, _ = run(runner, "index", "--help")
+    assert out.startswith("Usage: pressearch index [OPTIONS] [PATH]...\n")
+
+
+@pytest.mark.parametrize("text", ["-profit market", "-europol", "--body:x"])
+def test_a_query_may_start_with_a_dash(
+    runner: CliRunner, built_index: BuiltIndex, text: str
+) -> None:
+    code, out, err = run(runner, "query", text, "--index", built_index.index_dir, "--json")
+    if code == 0:
+        assert json.loads(out)["query"] == text
+    else:  # a query the language refuses, with its position: never an option error
+        assert code == 2 and "position" in err and "--help" not in err
+
+
+def test_options_before_a_dash_query(runner: CliRunner, built_index: BuiltIndex) -> None:
+    code, out, err = run(
+        runner, "query", "--index", built_index.index_dir, "-n", "1", "--json", "-synthetic"
+    )
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert (data["query"], data["limit"], data["total"]) == ("-synthetic", 1, 3)
+
+
+def test_an_internal_error_is_one_line_and_debug_shows_the_traceback(
+    runner: CliRunner, built_index: BuiltIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pressearch.archive import Archive
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(Archive, "search", broken)
+    code, out, err = run(runner, "query", "x", "--index", built_index.index_dir)
+    assert (code, out) == (1, "")
+    assert err == (
+        "Error: internal error (KeyError: 'a bug'): this is a bug in pressearch, please "
+        "report it with the output of the same command run with `pressearch --debug …`\n"
+    )
+    result = runner.invoke(app, ["--debug", "query", "x", "--index", str(built_index.index_dir)])
+    assert isinstance(result.exception, KeyError)
+
+
+def test_a_reader_that_goes_away_is_success(built_index: BuiltIndex) -> None:
+    import subprocess
+    import sys
+
+    for extra in ([], ["--json"]):
+        pipeline = subprocess.run(
+            [
+                "bash",
+                "-c",
+                f'"{sys.executable}" -m pressearch query criminals --index '
+                f'"{built_index.index_dir}" -n 50 {" ".join(extra)} '
+                '| head -c 1 >/dev/null; echo "${PIPESTATUS[0]}"',
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=built_index.archive,
+        )
+        assert (pipeline.stdout, pipeline.stderr) == ("0\n", "")
