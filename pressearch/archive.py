@@ -170,8 +170,8 @@ class Archive:
         return self._searcher().export(request)
 
     def similar(self, key: str, *, limit: int = 10) -> SearchResult:
-        """The articles most like the one `key` names (id, URL or path)."""
-        return self._searcher().similar(key, limit)
+        """The articles most like the one `key` names (id, URL or path); `about` is that one."""
+        return replace(self._searcher().similar(key, limit), about=self.get(key))
 
     # --- reading -----------------------------------------------------------
 

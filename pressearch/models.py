@@ -171,7 +171,10 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """A page of hits, the facet counts over all matches, and how long it took."""
+    """A page of hits, the facet counts over all matches, and how long it took.
+
+    `about` is the article a `similar` search compares against (None otherwise).
+    """
 
     query: str
     parsed: str
@@ -182,6 +185,7 @@ class SearchResult:
     hits: tuple[Hit, ...]
     facets: dict[str, list[FacetCount]]
     suggestion: str | None
+    about: Article | None = None
 
     @property
     def pages(self) -> int:

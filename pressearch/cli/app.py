@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from pressearch.archive import Archive
-    from pressearch.models import SearchRequest
+    from pressearch.models import SearchRequest, SearchResult
 
 USAGE_EXIT = 2
 RUNTIME_EXIT = 1
@@ -436,6 +436,16 @@ def query_command(
     ] = False,
     snippets: SnippetsOpt = True,
     json_: JsonOpt = False,
+    open_: Annotated[
+        int | None,
+        typer.Option(
+            "--open",
+            min=1,
+            metavar="N",
+            help="Then open hit N's web address (or its file).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Search the index: ranked hits with highlighted snippets, and facet counts."""
     from pressearch.cli.render import render_search
@@ -446,17 +456,34 @@ def query_command(
         result = archive.search(request, snippets=snippets)
     if json_:
         typer.echo(dumps(search_json(result)))
-        return
-    console = _stdout()
-    if explain:
-        from rich.text import Text
+    else:
+        console = _stdout()
+        if explain:
+            from rich.text import Text
 
-        from pressearch.escape import visible
+            from pressearch.escape import visible
 
-        console.print(
-            Text(f"Query: {visible(result.query)}\nUnderstood as: {visible(result.parsed)}\n")
-        )
-    render_search(result, console)
+            console.print(
+                Text(f"Query: {visible(result.query)}\nUnderstood as: {visible(result.parsed)}\n")
+            )
+        render_search(result, console, scores=sort is Sort.relevance)
+    if open_ is not None:
+        _open_hit(result, open_)
+
+
+def _open_hit(result: SearchResult, rank: int) -> None:
+    """Open hit number `rank` (as listed) in the browser, or its file."""
+    from pressearch.cli.render import link_target
+    from pressearch.errors import UsageError
+
+    hit = next((h for h in result.hits if h.rank == rank), None)
+    if hit is None:
+        shown = f"{result.hits[0].rank}–{result.hits[-1].rank}" if result.hits else "none"
+        raise UsageError(f"--open {rank}: no such hit on this page (shown: {shown})")
+    target = link_target(hit.url, hit.path)
+    if target is None:
+        raise UsageError(f"--open {rank}: the hit has no web address or file to open")
+    typer.launch(target)
 
 
 @app.command("batch", cls=_Command)
@@ -609,7 +636,7 @@ def similar_command(
     if json_:
         typer.echo(dumps(search_json(result)))
     else:
-        render_search(result, _stdout())
+        render_search(result, _stdout(), about=result.about)
 
 
 @app.command("stats", cls=_Command)

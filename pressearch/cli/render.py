@@ -11,10 +11,13 @@ the only module that imports Rich.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
 from typing import IO, TYPE_CHECKING
 
 from rich import box
+from rich.cells import cell_len
 from rich.columns import Columns
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -27,6 +30,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.rule import Rule
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -76,6 +80,24 @@ def facet_title(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+def link_target(url: str | None, path: str) -> str | None:
+    """Where a hit's hyperlink may point: its http(s) URL, else its file; None if neither is safe.
+
+    Only a URL the index recorded as the article's source, never text from
+    the body, and only one without spaces or control characters, so a link
+    cannot carry escape sequences or point somewhere the text does not say.
+    """
+    if url and _SAFE_URL.fullmatch(url):
+        return url
+    if path.startswith("/") and not _UNSAFE_PATH.search(path):
+        return PurePosixPath(path).as_uri()
+    return None
+
+
+_SAFE_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f]+", re.IGNORECASE)
+_UNSAFE_PATH = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _marked(snippet: Snippet, base_style: str = "") -> Text:
     text = Text(visible(snippet.text), style=base_style)
     for start, end in snippet.matches:
@@ -96,32 +118,64 @@ def _meta(hit: Hit | Article) -> Text:
 # --- query ------------------------------------------------------------------
 
 
-def render_search(result: SearchResult, console: Console) -> None:
-    """A result page: hits with snippets, facet panels, footer."""
+def render_search(
+    result: SearchResult,
+    console: Console,
+    *,
+    scores: bool = True,
+    about: Article | None = None,
+) -> None:
+    """A result page: hits with snippets, facet panels, footer.
+
+    `scores=False` leaves the score out (when hits are sorted by date, the
+    score says nothing about the order); `about` is the article a `similar`
+    page compares against.
+    """
     plain = is_plain(console)
+    if about is not None:
+        heading = Text("Articles like: ", style="bold")
+        heading.append(visible_line(about.headline))
+        heading.append(f" (id {visible_line(about.id)})", style=META_STYLE)
+        console.print(heading)
+        console.print()
     if result.suggestion:
         console.print(Text.assemble("Did you mean: ", (visible(result.suggestion), "bold"), "?"))
-    if not result.hits:
+    if result.total and result.page > result.pages:
+        console.print(
+            Text(f"Page {result.page} is past the last page ({result.pages}); try --page 1.")
+        )
+    elif not result.hits:
         console.print(Text(f"No articles match {visible(result.query)}."))
     for hit in result.hits:
-        console.print(_hit_renderable(hit, plain))
+        console.print(_hit_renderable(hit, plain, scores=scores))
     if result.facets:
         console.print(_facets_renderable(result.facets, plain))
-    footer = (
-        f"{result.total} {'hit' if result.total == 1 else 'hits'} · "
-        f"page {result.page} of {result.pages} · {result.took_ms:.0f} ms"
-    )
+    page = min(result.page, result.pages)
+    footer = f"{_count(result.total, 'article')} · page {page} of {result.pages}"
+    if result.page < result.pages:
+        footer += f" · next: --page {result.page + 1}"
+    footer += f" · {result.took_ms:.0f} ms"
     if plain:
         console.print(footer)
     else:
         console.print(Rule(Text(footer, style=META_STYLE), style="dim"))
 
 
-def _hit_renderable(hit: Hit, plain: bool) -> RenderableType:
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _hit_renderable(hit: Hit, plain: bool, *, scores: bool = True) -> RenderableType:
     rank = Text(f"{hit.rank:>3}.", style="bold cyan")
     headline = _marked(hit.headline_snippet, HEADLINE_STYLE)
     meta = _meta(hit)
-    meta.append(f" · score {hit.score:.2f}", style=META_STYLE)
+    if scores:
+        meta.append(f" · score {hit.score:.2f}", style=META_STYLE)
+    target = link_target(hit.url, hit.path)
+    where = Text(visible_line(hit.url or hit.path), style=META_STYLE)
+    if target is not None and not plain:
+        where.stylize(Style(link=target))
+        headline.stylize(Style(link=target))
     snippets = []
     for snippet in hit.snippets:
         if snippet.field == "quotes":
@@ -134,39 +188,46 @@ def _hit_renderable(hit: Hit, plain: bool) -> RenderableType:
     if plain:
         # One line per part, no wrapping: what grep and friends want.
         lines = [Text.assemble(rank, " ", headline)]
-        lines += [Text.assemble("     ", part) for part in (meta, *snippets)]
+        lines += [Text.assemble("     ", part) for part in (meta, where, *snippets)]
         return Group(*lines, Text(""))
     # On a terminal a grid keeps wrapped lines indented under the headline.
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=4, no_wrap=True)
     grid.add_column(ratio=1)
-    grid.add_row(rank, Group(headline, meta, *snippets))
+    grid.add_row(rank, Group(headline, meta, where, *snippets))
     return Group(grid, Text(""))
 
 
-def _facets_renderable(facets: dict[str, list[FacetCount]], plain: bool) -> RenderableType:
+# Facet panels show this many values, most frequent first; dates show the
+# latest ones in date order instead, as a histogram.
+FACET_ROWS = 10
+DATE_FACET_ROWS = {"year": 30, "month": 24}
+
+
+def facet_rows(name: str, counts: Sequence[FacetCount]) -> tuple[list[FacetCount], int]:
+    """The values a panel shows, in the order shown, and how many are left out."""
+    if name in DATE_FACET_ROWS:
+        latest = sorted(counts, key=lambda c: c.value)[-DATE_FACET_ROWS[name] :]
+        return latest, len(counts) - len(latest)
+    return list(counts[:FACET_ROWS]), max(0, len(counts) - FACET_ROWS)
+
+
+def _facets_renderable(facets: Mapping[str, Sequence[FacetCount]], plain: bool) -> RenderableType:
     blocks: list[RenderableType] = []
-    for name, counts in facets.items():
-        table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
-        table.add_column("value", overflow="fold", max_width=36)
-        table.add_column("count", justify="right")
-        if not plain:
-            table.add_column("bar", no_wrap=True)
-        top = max((c.count for c in counts), default=1)
-        for c in counts:
-            row: list[RenderableType] = [Text(visible(c.value)), Text(str(c.count))]
-            if not plain:
-                width = max(1, round(_BAR_WIDTH * c.count / top))
-                row.append(Text("█" * width, style="cyan"))
-            table.add_row(*row)
-        if not counts:
-            table.add_row(Text("(none)", style=META_STYLE), Text(""), *([] if plain else [""]))
+    for name, all_counts in facets.items():
+        if not all_counts:
+            continue
+        counts, hidden = facet_rows(name, all_counts)
+        body = _plain_facet(counts) if plain else [_facet_table(counts)]
+        if hidden:
+            more = "earlier" if name in DATE_FACET_ROWS else "more"
+            body.append(Text(f"+{hidden} {more}", style=META_STYLE))
         if plain:
-            blocks.append(Group(Text(facet_title(name)), table, Text("")))
+            blocks.append(Group(Text(facet_title(name)), *body, Text("")))
         else:
             blocks.append(
                 Panel(
-                    table,
+                    Group(*body),
                     title=Text(facet_title(name), style="bold"),
                     title_align="left",
                     box=box.ROUNDED,
@@ -174,7 +235,35 @@ def _facets_renderable(facets: dict[str, list[FacetCount]], plain: bool) -> Rend
                     border_style="dim",
                 )
             )
+    if not blocks:
+        return Text("")
     return Group(*blocks) if plain else Columns(blocks, padding=(0, 1))
+
+
+def _facet_table(counts: Sequence[FacetCount]) -> Table:
+    """Values, counts and bars, values folding past 36 columns."""
+    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+    table.add_column("value", overflow="fold", max_width=36)
+    table.add_column("count", justify="right")
+    table.add_column("bar", no_wrap=True)
+    top = max((c.count for c in counts), default=1)
+    for c in counts:
+        width = max(1, round(_BAR_WIDTH * c.count / top))
+        table.add_row(
+            Text(visible_line(c.value)), Text(str(c.count)), Text("█" * width, style="cyan")
+        )
+    return table
+
+
+def _plain_facet(counts: Sequence[FacetCount]) -> list[RenderableType]:
+    """One line per value, however long (for grep and friends), counts aligned."""
+    values = [visible_line(c.value) for c in counts]
+    value_width = max(map(cell_len, values), default=0)
+    count_width = max((len(str(c.count)) for c in counts), default=0)
+    return [
+        Text(f"{v}{' ' * (value_width - cell_len(v))}  {c.count:>{count_width}}", no_wrap=True)
+        for v, c in zip(values, counts, strict=True)
+    ]
 
 
 # --- show -------------------------------------------------------------------
@@ -221,7 +310,7 @@ def render_article(article: Article, console: Console) -> None:
 # --- stats and facets -------------------------------------------------------
 
 
-def render_stats(stats: IndexStats, console: Console, *, top: int = 10) -> None:
+def render_stats(stats: IndexStats, console: Console) -> None:
     plain = is_plain(console)
     span = (
         f"{stats.date_min.isoformat()} to {stats.date_max.isoformat()}"
@@ -233,8 +322,7 @@ def render_stats(stats: IndexStats, console: Console, *, top: int = 10) -> None:
     from pressearch.models import FacetCount
 
     facets = {
-        name: [FacetCount(v, c) for v, c in list(values.items())[:top]]
-        for name, values in stats.facets.items()
+        name: [FacetCount(v, c) for v, c in values.items()] for name, values in stats.facets.items()
     }
     if facets:
         console.print(_facets_renderable(facets, plain))

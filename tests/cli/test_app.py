@@ -481,3 +481,47 @@ def test_a_reader_that_goes_away_is_success(built_index: BuiltIndex) -> None:
             cwd=built_index.archive,
         )
         assert (pipeline.stdout, pipeline.stderr) == ("0\n", "")
+
+
+# --- results a user can act on ----------------------------------------------------
+
+
+def test_open_launches_the_hits_address(
+    runner: CliRunner, built_index: BuiltIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    launched: list[str] = []
+    monkeypatch.setattr("typer.launch", lambda target: launched.append(target) or 0)
+    code, out, err = run(
+        runner, "query", "synthetic", "--index", built_index.index_dir, "--open", "1"
+    )
+    assert (code, err) == (0, "")
+    assert launched == ["https://gov.example.net/speeches/drug-trafficking"]
+    assert "https://gov.example.net/speeches/drug-trafficking" in out
+    code, out, err = run(
+        runner, "query", "synthetic", "--index", built_index.index_dir, "--open", "2", "--json"
+    )
+    assert (code, err) == (
+        2,
+        "Error: --open 2: no such hit on this page (shown: 1–1)\n",
+    )
+    assert json.loads(out)["total"] == 1
+    assert launched == ["https://gov.example.net/speeches/drug-trafficking"]
+
+
+def test_sorted_by_date_the_hits_show_no_score(runner: CliRunner, built_index: BuiltIndex) -> None:
+    _, by_relevance, _ = run(runner, "query", "criminals", "--index", built_index.index_dir)
+    code, by_date, err = run(
+        runner, "query", "criminals", "--index", built_index.index_dir, "--sort", "newest"
+    )
+    assert (code, err) == (0, "")
+    assert "score" in by_relevance and "score" not in by_date
+
+
+def test_similar_says_which_article_it_compares_against(
+    runner: CliRunner, built_index: BuiltIndex
+) -> None:
+    code, out, err = run(runner, "similar", PHISHING_URL, "--index", built_index.index_dir)
+    assert (code, err) == (0, "")
+    assert out.startswith(
+        "Articles like: JOINT ACTION DAY TAKES DOWN PHISHING-AS-A-SERVICE PLATFORM (id "
+    )
