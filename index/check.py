@@ -9,10 +9,11 @@ document; the `id` and `path` columns the writer relies on must agree with
 the records) and every term's postings (document numbers inside the segment).
 It compares each segment's live count with the documents found, the index's
 count with the records read, and checks that no id is stored twice.
-Anything raised while reading an item is caught (Whoosh's damage errors
-share no base class, and a checker must report, not crash) and becomes one
-problem naming the cure; the first failure of a kind in a segment stands
-for the rest of that kind, so a damaged file costs one line, not thousands.
+Whoosh's damage errors (`INDEX_DAMAGE`), a planted pickle and a
+contradiction found here, raised while reading an item, become one problem
+naming the cure (a bug's TypeError and the like propagate); the first
+failure of a kind in a segment stands for the rest of that kind, so a
+damaged file costs one line, not thousands.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pressearch.errors import UntrustedIndexError
 from pressearch.index.reader import INDEX_DAMAGE, close_leftovers, corrupt_error, open_index
 from pressearch.index.whoosh_internals import segment_name, segment_of
 from pressearch.models import Article, CheckReport
@@ -61,6 +63,10 @@ def check_index(index_dir: Path) -> CheckReport:
     return CheckReport(str(index_dir), documents, segments, tuple(problems))
 
 
+class _Mismatch(Exception):
+    """What a segment holds contradicts itself or its stored articles."""
+
+
 class _Segment:
     """The problems found in one segment, at most one per kind of read."""
 
@@ -76,7 +82,7 @@ class _Segment:
             return None
         try:
             return action()
-        except Exception as exc:  # whatever stops a read here is damage (Whoosh has many)
+        except (*INDEX_DAMAGE, UntrustedIndexError, _Mismatch) as exc:
             close_leftovers(exc)
             self.failed.add(kind)
             self.report(f"cannot read {what} ({_reason(exc)})")
@@ -123,17 +129,17 @@ def _check_segment(leaf: Any, ids: Counter[str]) -> list[str]:
 def _column(leaf: Any, name: str, total: int, expected: dict[int, bytes]) -> None:
     values = list(leaf.column_reader(name, translate=False))
     if len(values) != total:
-        raise ValueError(f"{len(values)} values for {total} documents")
+        raise _Mismatch(f"{len(values)} values for {total} documents")
     for docnum, value in expected.items():
         if values[docnum] != value:
-            raise ValueError(f"document {docnum} does not match its stored article")
+            raise _Mismatch(f"document {docnum} does not match its stored article")
 
 
 def _postings(leaf: Any, name: str, total: int) -> None:
     for term in leaf.lexicon(name):
         for docnum in leaf.postings(name, term).all_ids():
             if not 0 <= docnum < total:
-                raise ValueError(f"term {term!r} lists document {docnum} of {total}")
+                raise _Mismatch(f"term {term!r} lists document {docnum} of {total}")
 
 
 _MAX_REASON = 160

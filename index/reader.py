@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import whoosh.index
+import whoosh.reading
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, Index
 
@@ -34,6 +35,7 @@ from pressearch.errors import (
     IndexCorruptError,
     IndexNotFoundError,
     SchemaVersionError,
+    UntrustedIndexError,
 )
 from pressearch.index.schema import FACET_PREFIX, SCHEMA_VERSION, split_values
 from pressearch.index.whoosh_internals import toc_generation
@@ -43,24 +45,23 @@ from pressearch.vocabulary import BUILTIN_FACETS, STANDARD_FACETS
 _T = TypeVar("_T")
 METADATA_FILE = "pressearch.json"
 
-# What Whoosh raises when a table of contents or a segment file is missing,
-# truncated or overwritten (each seen by truncating and deleting files of a
-# real index): file errors, short reads, broken pickles, bad UTF-8, and its
-# own format checks. Only the calls that open the index are guarded by it.
+# What Whoosh raises reading a table of contents or segment file that is
+# missing, truncated or overwritten (each seen by damaging files of a real
+# index at random): file errors, short reads, broken pickles and compressed
+# blocks, bad UTF-8 and offsets, and its own format errors. Only calls that
+# read the index are guarded by it. A TypeError, KeyError, AttributeError or
+# AssertionError is not here: it is a bug (in pressearch, or a Whoosh that
+# changed), and must surface as one rather than as "rebuild your index".
 INDEX_DAMAGE = (
     OSError,
     EOFError,
+    ValueError,
     struct.error,
     pickle.UnpicklingError,
     zlib.error,
-    ValueError,
-    TypeError,
-    KeyError,
-    IndexError,
-    AttributeError,
-    ImportError,
-    AssertionError,
     whoosh.index.IndexError,
+    whoosh.reading.CorruptIndexError,
+    whoosh.reading.TermNotFound,
 )
 
 # Per segment reader: data read from it once, by key. A segment never changes
@@ -129,6 +130,8 @@ def open_index(index_dir: Path) -> Index:
         return retry_racing_commits(index_dir, lambda: _CheckedIndex(FileStorage(str(index_dir))))
     except INDEX_DAMAGE as exc:
         raise corrupt_error(index_dir, exc) from exc
+    except UntrustedIndexError as exc:
+        raise untrusted_error(index_dir, exc) from None
 
 
 # Opening attempts when commits keep replacing the files being opened.
@@ -192,6 +195,15 @@ def corrupt_error(index_dir: Path, exc: BaseException) -> IndexCorruptError:
     reason = " ".join(str(exc).split()) or type(exc).__name__
     return IndexCorruptError(
         f"the index at {index_dir} is damaged ({reason}) — run `pressearch index --rebuild`"
+    )
+
+
+def untrusted_error(index_dir: Path, exc: UntrustedIndexError) -> UntrustedIndexError:
+    """The error for an index holding a pickle no index holds, naming the index."""
+    close_leftovers(exc)
+    return UntrustedIndexError(
+        f"the index at {index_dir} was not opened: {exc} — if you did not put it there,"
+        " run `pressearch index --rebuild` to build it anew from your articles"
     )
 
 

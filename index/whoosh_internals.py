@@ -69,8 +69,8 @@ import whoosh.codec.whoosh3
 import whoosh.columns
 import whoosh.formats
 import whoosh.index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.fields import ensure_schema
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3Segment, _lenfield
+from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.matching.wrappers import FilterMatcher
@@ -236,26 +236,48 @@ def _read_toc(
     stream = storage.open_file(name)
     try:
         for size in (_INT_SIZE, _LONG_SIZE, _FLOAT_SIZE):
-            if stream.read_varint() != size:
+            if _varint(stream, name) != size:
                 raise whoosh.index.IndexError(f"{name} was written on another architecture")
         if stream.read_int() != -12345:
             raise whoosh.index.IndexError(f"{name}: number misread (byte order)")
         version = stream.read_int()
-        release = (stream.read_varint(), stream.read_varint(), stream.read_varint())
+        release = (_varint(stream, name), _varint(stream, name), _varint(stream, name))
         if version != whoosh.index._CURRENT_TOC_VERSION:
             raise whoosh.index.IndexVersionError(f"Can't read format {version}", version)
+        length = _varint(stream, name)
         if schema:
-            stream.skip_string()
+            stream.seek(length, os.SEEK_CUR)
         else:
-            schema = safe_loads(stream.read_string())
-        schema = ensure_schema(schema)
+            schema = safe_loads(stream.read(length))
+            if not isinstance(schema, Schema):
+                raise whoosh.index.IndexError(f"{name} holds no schema")
         if stream.read_int() != gen:
             raise whoosh.index.IndexError(f"{name} names another generation")
         stream.read_int()  # unused
         segments = stream.read_pickle()
     finally:
         stream.close()
+    if not (isinstance(segments, list) and all(map(_whole_segment, segments))):
+        raise whoosh.index.IndexError(f"{name} holds a damaged list of segments")
     return cls(schema, segments, gen, version=version, release=release)
+
+
+def _varint(stream: Any, name: str) -> int:
+    try:
+        return int(stream.read_varint())
+    except TypeError as exc:  # Whoosh's varint decoder given a short read: ord(b"")
+        raise EOFError(f"{name} ends early") from exc
+
+
+# What a segment unpickled from a table of contents must have: a damaged one
+# can lack some, and would fail later with an AttributeError, a bug's sign.
+_SEGMENT_STATE = frozenset(
+    {"_codec", "_deleted", "_doccount", "_fieldlengths", "compound", "indexname", "segid"}
+)
+
+
+def _whole_segment(segment: Any) -> bool:
+    return isinstance(segment, W3Segment) and _SEGMENT_STATE <= vars(segment).keys()
 
 
 def _guard_unpickling() -> None:

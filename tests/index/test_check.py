@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import whoosh.index
+import whoosh.reading
 from typer.testing import CliRunner
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
@@ -192,3 +193,19 @@ def test_check_reads_every_segment_of_a_large_index(tmp_path: Path) -> None:
     build([archive], tmp_path / "index")
     report = check_index(tmp_path / "index")
     assert (report.documents, report.problems) == (300 - 43 + 1, ())
+
+
+@pytest.mark.parametrize("bug", [TypeError, KeyError, AttributeError, AssertionError])
+def test_a_bug_while_checking_is_a_bug_not_damage(
+    built_index: BuiltIndex, monkeypatch: pytest.MonkeyPatch, bug: type[Exception]
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise bug("a bug")
+
+    monkeypatch.setattr(whoosh.reading.SegmentReader, "stored_fields", broken)
+    with pytest.raises(bug):
+        check_index(built_index.index_dir)
+    result = CliRunner().invoke(app, ["check", "--index", str(built_index.index_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: internal error ({bug.__name__}: ")
+    assert "rebuild" not in result.stderr

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import whoosh.codec.whoosh3
 
 from pressearch.errors import (
     ArticleNotFoundError,
@@ -90,6 +91,24 @@ def test_damaged_index_is_reported_then_rebuilt(built_index: BuiltIndex, damage:
     assert message.endswith(") — run `pressearch index --rebuild`")
     build([built_index.archive], built_index.index_dir, rebuild=True)
     assert open_index(built_index.index_dir).doc_count() == 4
+
+
+BUGS = [TypeError, KeyError, AttributeError, AssertionError]
+
+
+@pytest.mark.parametrize("bug", BUGS)
+def test_a_bug_while_opening_is_a_bug_not_damage(
+    built_index: BuiltIndex, monkeypatch: pytest.MonkeyPatch, bug: type[Exception]
+) -> None:
+    # As a Whoosh that changed under pressearch would fail: the index is sound.
+    def broken(*args: object, **kwargs: object) -> None:
+        raise bug("a bug")
+
+    monkeypatch.setattr(whoosh.codec.whoosh3.W3Codec, "per_document_reader", broken)
+    with pytest.raises(bug):
+        open_index(built_index.index_dir)
+    with pytest.raises(bug):
+        build([built_index.archive], built_index.index_dir)
 
 
 def test_searcher_sees_commits_made_after_opening(built_index: BuiltIndex) -> None:
