@@ -35,7 +35,9 @@ _ATX_RE = re.compile(r"#{1,6}(?:[ \t]+(.*?))?(?:[ \t]+#+)?")
 _RULE_RE = re.compile(r"(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}")
 _SOURCE_RE = re.compile(r"\*\*Source URL:?\*\*:?[ \t]*(.*)", re.IGNORECASE)
 
-_TAXONOMY_RE = re.compile(rf"([^\[\]\\*]+?)[ \t]+({LINK}(?:[ \t]*•[ \t]*{LINK})*)")
+# Taxonomy values: links separated by `•`.
+_VALUES_RE = re.compile(rf"{LINK}(?:[ \t]*•[ \t]*{LINK})*")
+_LABEL_FORBIDDEN = frozenset("]\\*")
 _BOLD_LINE_RE = re.compile(r"\*\*(?!\*)(.+?)\*\*\\?")
 _MD_LINK_URL_RE = re.compile(r"\[[^\]]*\]\(([^()\s]+)\)")
 _MAX_TYPE_WORDS = 5
@@ -52,13 +54,60 @@ def _heading_text(line: str) -> str:
     return (m.group(1) or "") if m else line
 
 
-def _taxonomy_line(line: str) -> tuple[str, list[str]] | None:
-    """(label, values) of a `LABEL [Value](#) • [Value](#)` line, else None."""
-    m = _TAXONOMY_RE.fullmatch(line)
-    if not m or not m.group(1).isupper():
+def _taxonomy_line(line: str) -> tuple[str, list[str], bool] | None:
+    """(label, values, wraps) of a `LABEL [Value](#) • [Value](#)` line, else None.
+
+    `wraps`: the label wraps, so its values go on on the next line (see `_wrap`).
+    """
+    # A label holds no `[`: the values start at the first one. (String
+    # operations, not one regex: a lazy label before spaces backtracks
+    # quadratically on a long line of spaces.)
+    cut = line.find("[")
+    if cut <= 0 or line[cut - 1] not in " \t":
         return None
-    values = [inline_text(v) for v in LINK_RE.findall(m.group(2))]
-    return m.group(1), [v for v in values if v]
+    label = line[:cut].rstrip()
+    if not label.isupper() or _LABEL_FORBIDDEN.intersection(label):
+        return None
+    values, wraps = _wrap(line[cut:])
+    if not _VALUES_RE.fullmatch(values):
+        return None
+    return label, _link_texts(values), wraps
+
+
+def _more_values(line: str, *, wrapped: bool) -> tuple[list[str], bool] | None:
+    """(values, wraps) of a line that goes on with the values of the taxonomy line before.
+
+    That is a line of values alone, after a line that ended with `•`
+    (`wrapped`) or starting with `•` itself (the wrap fell before the
+    separator); else None.
+    """
+    if line[0] == "•":
+        line = line[1:].lstrip()
+    elif not wrapped:
+        return None
+    values, wraps = _wrap(line)
+    if not values.startswith("[") or not _VALUES_RE.fullmatch(values):
+        return None
+    return _link_texts(values), wraps
+
+
+def _wrap(values: str) -> tuple[str, bool]:
+    """Values without the end of their line, and whether they go on on the next line.
+
+    A label that wraps ends its line with `•` (then the Markdown line break,
+    two spaces, stripped by now, or a `\\`), and its values go on at the
+    start of the next line.
+    """
+    if values.endswith("\\"):
+        values = values[:-1].rstrip()
+    if values.endswith("•"):
+        return values[:-1].rstrip(), True
+    return values, False
+
+
+def _link_texts(values: str) -> list[str]:
+    texts = [inline_text(v) for v in LINK_RE.findall(values)]
+    return [t for t in texts if t]
 
 
 def _source_url(line: str) -> str | None:
@@ -127,10 +176,13 @@ def _blocks(lines: Sequence[str]) -> list[tuple[str, Any]]:
 
     Kinds: "para" (its stripped lines), "heading" (the line), "open" and
     "close" (quote-block markers), "rule" (`---`), "taxonomy" ((label,
-    values)) and "source" (the URL).
+    values), a wrapped label's values gathered from all its lines) and
+    "source" (the URL).
     """
     blocks: list[tuple[str, Any]] = []
     para: list[str] = []
+    values: list[str] | None = None  # the last line's taxonomy values, if it had any
+    wrapped = False  # and that line ended with `•`: more values follow
 
     def flush() -> None:
         if para:
@@ -141,7 +193,16 @@ def _blocks(lines: Sequence[str]) -> list[tuple[str, Any]]:
         line = raw.strip()
         if not line:
             flush()
+            if not wrapped:  # a dangling `•` still promises more values
+                values = None
             continue
+        if values is not None:
+            more = _more_values(line, wrapped=wrapped)
+            if more:
+                values.extend(more[0])
+                wrapped = more[1]
+                continue
+            values, wrapped = None, False
         first = line[0]
         special: tuple[str, Any] | None = None
         if line == OPEN_QUOTE:
@@ -154,8 +215,9 @@ def _blocks(lines: Sequence[str]) -> list[tuple[str, Any]]:
             special = ("rule", None)
         elif first == "*" and (url := _source_url(line)) is not None:
             special = ("source", url)
-        elif first.isupper() and line[-1] == ")" and (tax := _taxonomy_line(line)):
-            special = ("taxonomy", tax)
+        elif first.isupper() and line[-1] in ")•\\" and (tax := _taxonomy_line(line)):
+            label, values, wrapped = tax
+            special = ("taxonomy", (label, values))
         if special is None:
             para.append(line)
         else:

@@ -240,6 +240,19 @@ def test_pathological_markdown_parses_quickly(tmp_path: Path) -> None:
         assert len(article.body) >= 20_000
 
 
+def test_long_lines_shaped_like_taxonomy_lines_parse_quickly(tmp_path: Path) -> None:
+    # A label followed by a run of spaces: a lazy regex over it backtracks
+    # quadratically (50 000 spaces took 18 s).
+    for end in (")", "•", "\\", "[x](#)", "[x](#) •"):
+        path = tmp_path / "spaces.md"
+        path.write_text(f"# SPACES\n\nBody.\n\nLABEL{' ' * 50_000}{end}\n", encoding="utf-8")
+        started = time.monotonic()
+        parsed = read_file(path, tmp_path)
+        seconds = time.monotonic() - started
+        assert seconds < 2, f"a line ending with {end!r} took {seconds:.2f} s"
+        assert len(parsed.articles) == 1
+
+
 def test_size_limit_is_reported_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "big.txt"
     with path.open("wb") as f:

@@ -58,7 +58,15 @@ def test_format_example_reads_as_documented() -> None:
         ),
         taxonomy={
             "crime_area": ("Cybercrime", "Fraud"),
-            "target_group": ("General Public", "Law Enforcement", "Industry"),
+            # the label wraps: its values go on at the start of the next line
+            "target_group": (
+                "General Public",
+                "Law Enforcement",
+                "Industry",
+                "Financial Institutions",
+                "Healthcare Sector",
+                "Other",
+            ),
             "entity": ("European Cybercrime Centre (EC3)",),
             "organisation": ("Eurojust",),
         },
@@ -258,6 +266,44 @@ def test_taxonomy_labels_escapes_and_extra_labels() -> None:
         "support_services",
     ]
     assert article.body == "A new platform helps analysts map criminal networks."
+
+
+def test_wrapped_taxonomy_labels_keep_every_value_and_leave_the_body_alone() -> None:
+    article = read_one("taxonomy_wrapped.md")
+    assert dict(article.taxonomy) == {
+        # the line ends with ` •  ` and the values go on on the next line
+        "crime_area": (
+            "Intellectual Property Crime",
+            "Counterfeiting",
+            "Illicit Trafficking of Medicines",
+            "Fraud",
+        ),
+        # wrapped twice
+        "target_group": (
+            "General Public",
+            "Law Enforcement",
+            "Industry",
+            "Academia",
+            "Healthcare Sector",
+            "Customs Authorities",
+            "Online Platforms",
+            "Other",
+        ),
+        # the line ends with a bare `•`
+        "entity": (
+            "Intellectual Property Crime Coordinated Coalition (IPC3)",
+            "European Financial and Economic Crime Centre (EFECC)",
+        ),
+        "organisation": ("World Customs Organization",),
+        # the wrap falls before the separator: the next line starts with `• `
+        "regions": ("Western Balkans", "Nordic & Baltic States", "Iberian Peninsula"),
+    }
+    assert article.body.split("\n\n") == [
+        "Officers in eleven countries checked parcels, pharmacies and websites during a week"
+        " of action.",
+        "Most of the seized tablets were sold online as slimming pills.",
+    ]
+    assert article.url == "https://newsroom.example.org/news/counterfeit-medicines-week-of-action"
 
 
 def test_source_is_the_lower_case_host_and_id_ignores_trailing_slash() -> None:
