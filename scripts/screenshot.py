@@ -3,7 +3,8 @@
 Indexes the bundled sample archive into a temporary directory, runs the
 README's example query through the library, and lets Rich export what it
 drew as SVG (`Console(record=True)` + `save_svg`), so the picture is always
-the real output. Run: `python scripts/screenshot.py`.
+the real output. Run: `python scripts/screenshot.py [--output FILE]`;
+tests/test_readme.py checks that docs/query.svg is what it draws today.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ QUERY = "COVID cybercrime"
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "query.svg"
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    output = Path(argv[argv.index("--output") + 1]) if "--output" in argv else OUTPUT
     with tempfile.TemporaryDirectory() as tmp, Archive.create(Path(tmp) / "index") as archive:
         archive.index([sample_archive_dir()])
         result = archive.search(QUERY, facets=["target_group", "year"], limit=5)
@@ -39,11 +41,11 @@ def main() -> int:
     )
     console.print(f'$ pressearch query "{QUERY}" --facet target_group --facet year --limit 5\n')
     render_search(result, console)
-    OUTPUT.parent.mkdir(exist_ok=True)
-    console.save_svg(str(OUTPUT), title="pressearch")
-    print(f"wrote {OUTPUT}", file=sys.stderr)
+    output.parent.mkdir(exist_ok=True)
+    console.save_svg(str(output), title="pressearch")
+    print(f"wrote {output}", file=sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
