@@ -260,7 +260,7 @@ class PressText(fields.TEXT):  # type: ignore[misc]
     word and document, all on the segment's first document). The indexer
     sets `spelling_counts` to a Counter instead: the words are counted there
     and posted once per segment with their document count as weight (see
-    `index.writer`), which gives the same word frequencies with far fewer
+    `index.segments`), which gives the same word frequencies with far fewer
     postings.
     """
 

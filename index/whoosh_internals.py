@@ -277,7 +277,7 @@ _SEGMENT_STATE = frozenset(
 
 
 def _whole_segment(segment: Any) -> bool:
-    return isinstance(segment, W3Segment) and _SEGMENT_STATE <= vars(segment).keys()
+    return isinstance(segment, W3Segment) and vars(segment).keys() >= _SEGMENT_STATE
 
 
 def _guard_unpickling() -> None:

@@ -17,7 +17,8 @@ import pytest
 from whoosh import index as whoosh_index
 
 from pressearch.index.schema import build_schema
-from pressearch.index.writer import build, document_fields
+from pressearch.index.segments import document_fields
+from pressearch.index.writer import build
 from pressearch.models import Article, IndexReport
 
 

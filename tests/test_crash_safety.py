@@ -13,7 +13,7 @@ a set of ids that is a prefix or a suffix of the sorted ids, never shrinking,
 with every stored article equal to its file and no id twice.
 
 To get many commits from 2,000 small files, the killed runs are the real CLI
-with `pressearch.index.writer.BATCH_BYTES` lowered (`CHILD` below); the run that finally
+with `pressearch.index.workers.BATCH_BYTES` lowered (`CHILD` below); the run that finally
 completes the work is the unmodified `python -m pressearch index`.
 """
 
@@ -51,9 +51,9 @@ YEARS = ("2019", "2020", "2021", "2022")
 BATCH_CHARS = 24_000
 CHILD = """
 import sys
-import pressearch.index.writer
-pressearch.index.writer.BATCH_BYTES = int(sys.argv.pop(1))
-pressearch.index.writer.MAX_BATCHES = 1_000
+import pressearch.index.workers
+pressearch.index.workers.BATCH_BYTES = int(sys.argv.pop(1))
+pressearch.index.workers.MAX_BATCHES = 1_000
 from pressearch.cli.app import main
 sys.argv[0] = "pressearch"
 main()

@@ -17,7 +17,9 @@ import whoosh.index
 from whoosh.query import Term
 
 import pressearch
+import pressearch.index.workers as workers
 import pressearch.index.writer as writer
+from pressearch import locations
 from pressearch.errors import (
     ArticleNotFoundError,
     IndexCorruptError,
@@ -61,8 +63,8 @@ def small_ids(archive: Path) -> dict[str, str]:
 
 def use_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Index through worker processes, however few and small the files."""
-    monkeypatch.setattr(writer, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(writer, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 1)
 
 
 @pytest.fixture
@@ -74,7 +76,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(str(path))
         return read_file(path, root)
 
-    monkeypatch.setattr("pressearch.index.writer.read_file", spy)
+    monkeypatch.setattr("pressearch.index.segments.read_file", spy)
     return seen
 
 
@@ -283,8 +285,8 @@ def test_rebuild_switches_segments_and_leaves_nothing_behind(
     stale = index_dir / ".rebuild-left-by-a-killed-run"
     stale.mkdir()
     (stale / "MAIN_abc.seg").write_bytes(b"partial")
-    monkeypatch.setattr(writer, "BATCH_BYTES", 1)  # the new index in several segments
-    monkeypatch.setattr(writer, "MAX_BATCHES", 100)
+    monkeypatch.setattr(workers, "BATCH_BYTES", 1)  # the new index in several segments
+    monkeypatch.setattr(workers, "MAX_BATCHES", 100)
     locked_out: list[bool] = []
 
     def try_to_write(_: Progress) -> None:
@@ -420,10 +422,10 @@ def test_lock_of_a_killed_process_is_free(built_index: BuiltIndex) -> None:
 KILL_MIDWAY = """
 import os, signal, sys
 from pathlib import Path
-import pressearch.index.writer
+import pressearch.index.workers
 from pressearch.index.writer import build
 
-pressearch.index.writer.PARALLEL_MIN_BYTES = 1  # parse 80 small files in worker processes
+pressearch.index.workers.PARALLEL_MIN_BYTES = 1  # parse 80 small files in worker processes
 
 def progress(p):
     if p.done == 40:
@@ -549,7 +551,7 @@ def test_parallel_parsing_gives_the_same_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_workers(monkeypatch)
-    monkeypatch.setattr(writer, "BATCH_BYTES", 1)
+    monkeypatch.setattr(workers, "BATCH_BYTES", 1)
     archive = tmp_path / "archive"
     for name, parts in SMALL_ARCHIVE.items():
         write_article(archive, name, **parts)
@@ -565,7 +567,7 @@ def test_worker_progress_counts_each_file_once(
 ) -> None:
     # Workers report files as they finish them; none may be counted twice or missed.
     use_workers(monkeypatch)
-    monkeypatch.setattr(writer, "BATCH_BYTES", 2_000)
+    monkeypatch.setattr(workers, "BATCH_BYTES", 2_000)
     archive = tmp_path / "archive"
     names = [f"{i:03}.md" for i in range(40)]
     for name in names:
@@ -581,8 +583,8 @@ def test_worker_progress_counts_each_file_once(
 def test_commits_in_batches_give_the_same_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(writer, "BATCH_BYTES", 1)  # commit after every file
-    monkeypatch.setattr(writer, "MAX_BATCHES", 100)
+    monkeypatch.setattr(workers, "BATCH_BYTES", 1)  # commit after every file
+    monkeypatch.setattr(workers, "MAX_BATCHES", 100)
     archive = tmp_path / "archive"
     for name, parts in SMALL_ARCHIVE.items():
         write_article(archive, name, **parts)
@@ -625,8 +627,8 @@ def test_worker_segments_give_the_same_index_as_one_process(
     mixed_archive(archive)
     one = build([archive], tmp_path / "one")  # in-process: one batch, one segment
     use_workers(monkeypatch)
-    monkeypatch.setattr(writer, "BATCH_BYTES", 1)
-    monkeypatch.setattr(writer, "MAX_BATCHES", 100)
+    monkeypatch.setattr(workers, "BATCH_BYTES", 1)
+    monkeypatch.setattr(workers, "MAX_BATCHES", 100)
     many = build([archive], tmp_path / "many")  # a segment per file, built by workers
     with open_index(tmp_path / "many").reader() as reader:
         assert len(reader.leaf_readers()) == 8  # every file but the broken one
@@ -645,8 +647,8 @@ def test_too_many_segments_are_merged(tmp_path: Path, monkeypatch: pytest.Monkey
     archive, index_dir = tmp_path / "archive", tmp_path / "index"
     mixed_archive(archive)
     build([archive], tmp_path / "one")
-    monkeypatch.setattr(writer, "BATCH_BYTES", 1)
-    monkeypatch.setattr(writer, "MAX_BATCHES", 100)
+    monkeypatch.setattr(workers, "BATCH_BYTES", 1)
+    monkeypatch.setattr(workers, "MAX_BATCHES", 100)
     monkeypatch.setattr(writer, "MAX_SEGMENTS", 4)
 
     def segments() -> int:
@@ -702,15 +704,15 @@ def test_document_fields_are_searchable(built_index: BuiltIndex) -> None:
 
 def test_default_index_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PRESSEARCH_INDEX", str(tmp_path / "mine"))
-    assert writer.default_index_dir() == tmp_path / "mine"
+    assert locations.default_index_dir() == tmp_path / "mine"
     monkeypatch.delenv("PRESSEARCH_INDEX")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     if sys.platform.startswith("linux"):
-        assert writer.default_index_dir() == tmp_path / "data" / "pressearch" / "index"
+        assert locations.default_index_dir() == tmp_path / "data" / "pressearch" / "index"
 
 
 def test_sample_archive_dir_holds_articles() -> None:
-    folder = writer.sample_archive_dir()
+    folder = locations.sample_archive_dir()
     # Installed: inside the package; editable: the checkout's own folder.
     assert folder in (Path(pressearch.__file__).parent / "sample_docs", REPO / "sample_docs")
     shipped = {p.relative_to(folder) for p in folder.rglob("*.md")}

@@ -11,7 +11,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from pressearch.errors import UsageError
-from pressearch.index.writer import document_fields
+from pressearch.index.segments import document_fields
 from pressearch.models import Article, FacetCount
 from pressearch.search.facets import count_facets
 from tests.conftest import index_in_segments

@@ -1,0 +1,143 @@
+"""Find the article files under the paths given to a run, and sign each one.
+
+Model: a run is given roots, files or folders. A folder is walked
+recursively in sorted order; hidden names are skipped; symlinked folders
+are followed once, so loops end. Every file with a supported suffix is
+stat'ed: its signature `"mtime_ns:size"` is what tells a changed file from
+an unchanged one. A file that cannot be stat'ed, or a folder that cannot be
+listed, is reported and remembered in `Walk.keep`: its articles stay in the
+index, since the walk could not tell whether it is gone.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pressearch.errors import UsageError
+from pressearch.index.ingest import SUPPORTED_SUFFIXES
+from pressearch.models import Failure
+
+
+@dataclass(frozen=True)
+class Root:
+    """A path given to the run: absolute, symlinks kept (it prefixes its files' paths)."""
+
+    path: str
+    is_dir: bool
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An article file found by the walk."""
+
+    path: str
+    root: str  # folder the article id's relative path starts from
+    sig: str
+    size: int
+
+
+@dataclass
+class Walk:
+    """What a walk found: files to consider, failures, and paths whose articles stay."""
+
+    files: list[SourceFile] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    # Paths whose articles must stay although the walk did not list them:
+    # files that could not be stat'ed and folders that could not be listed.
+    keep: list[str] = field(default_factory=list)
+    files_seen: int = 0
+
+
+def resolve_roots(paths: Sequence[Path]) -> list[Root]:
+    """The roots of `paths`; UsageError for a missing path or an unsupported file."""
+    roots: list[Root] = []
+    for given in paths:
+        path = os.path.abspath(os.path.expanduser(given))
+        if os.path.isdir(path):
+            roots.append(Root(path, True))
+        elif os.path.isfile(path):
+            if not supported(path):
+                raise UsageError(
+                    f"{given}: not an article file (use {', '.join(SUPPORTED_SUFFIXES)})"
+                )
+            roots.append(Root(path, False))
+        else:
+            raise UsageError(f"{given}: no such file or directory")
+    return roots
+
+
+def supported(name: str) -> bool:
+    """Whether a file named `name` is read as articles (by its suffix)."""
+    return os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES
+
+
+def signature(st: os.stat_result) -> str:
+    """A file's signature: it changes whenever the file is rewritten."""
+    return f"{st.st_mtime_ns}:{st.st_size}"
+
+
+def walk(roots: list[Root]) -> Walk:
+    """Every supported file under `roots`, sorted by path, signed."""
+    found = Walk()
+    seen: set[str] = set()
+    visited: set[tuple[int, int]] = set()
+
+    def add(path: str, root: str) -> None:
+        if path in seen:
+            return  # reached through two overlapping roots: the first wins
+        seen.add(path)
+        found.files_seen += 1
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            if os.path.islink(path):
+                found.failures.append(Failure(path, "broken symbolic link"))
+                found.keep.append(path)
+            return  # deleted while we walked: it is gone
+        except OSError as exc:
+            found.failures.append(Failure(path, f"cannot read: {exc.strerror}"))
+            found.keep.append(path)
+            return
+        if not stat.S_ISREG(st.st_mode):
+            found.failures.append(Failure(path, "not a regular file"))
+            return
+        found.files.append(SourceFile(path, root, signature(st), st.st_size))
+
+    for root in roots:
+        if not root.is_dir:
+            add(root.path, os.path.dirname(root.path))
+            continue
+        stack = [root.path]
+        while stack:
+            folder = stack.pop()
+            try:
+                st = os.stat(folder)
+                if (st.st_dev, st.st_ino) in visited:
+                    continue  # a symlink loop, or a folder reached twice
+                visited.add((st.st_dev, st.st_ino))
+                with os.scandir(folder) as it:
+                    entries = list(it)
+            except FileNotFoundError:
+                continue  # vanished while we walked: its articles are gone
+            except OSError as exc:
+                found.failures.append(Failure(folder, f"cannot list folder: {exc.strerror}"))
+                found.keep.append(folder + os.sep)
+                continue
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                path = os.path.join(folder, entry.name)
+                try:
+                    is_dir = entry.is_dir()  # follows symlinks; loops end at `visited`
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    stack.append(path)
+                elif supported(entry.name):
+                    add(path, root.path)
+    found.files.sort(key=lambda f: f.path)
+    return found
