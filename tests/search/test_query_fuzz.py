@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pressearch.cli.app import app
-from pressearch.index.writer import build, sample_archive_dir
+from pressearch.index.writer import build
+from pressearch.locations import sample_archive_dir
 from pressearch.search.query import MAX_EXPANSIONS, MAX_QUERY_CHARS, MAX_QUERY_TERMS
 
 SECONDS = 2.0  # the bound every query must answer within
