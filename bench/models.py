@@ -85,7 +85,7 @@ def prepare(collection: Collection, workdir: Path) -> Prepared:
     from pressearch.index.schema import PressAnalyzer
     from pressearch.index.writer import build
     from pressearch.models import SearchRequest
-    from pressearch.search.query import compile_query
+    from pressearch.search.compile import compile_query
     from pressearch.search.scoring import WordInFields
 
     documents = indexed_documents(collection)

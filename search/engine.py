@@ -2,20 +2,17 @@
 
 Model: an `Engine` holds one open index and one Whoosh searcher, reused for
 every query of the process (batch, export, benchmarks). A request is compiled
-by `search.query`, matched and scored by Whoosh matchers segment by segment
-(DFR InB2 over the schema's weighted fields, `search.scoring`), every match
-recorded in one pass that keeps the best as Whoosh's top-N collector would
-(`_collect`), ordered (score, then newer first on ties; or by date), facets
-are counted over every matching article, and snippets are made only for the
-hits on the page shown. A date range is matched from the date column of each
-segment (`_ColumnDateRange`) rather than by Whoosh's union of the range's
-index terms: the same articles, a scan of one array instead of hundreds of
-posting lists.
+by `search.compile` (query tree → Whoosh queries), matched and scored by
+Whoosh matchers segment by segment (DFR InB2 over the schema's weighted
+fields, `search.scoring`), every match recorded in one pass that keeps the
+best as Whoosh's top-N collector would (`_collect`), ordered (score, then
+newer first on ties; or by date), facets are counted over every matching
+article, and snippets, highlighted from the query tree, are made only for
+the hits on the page shown.
 """
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -23,32 +20,23 @@ from heapq import heappush, heapreplace
 from pathlib import Path
 from typing import Any
 
-from whoosh import matching
 from whoosh import query as wq
 
 from pressearch.errors import UsageError
-from pressearch.index.reader import (
-    find_docnum,
-    not_found,
-    open_index,
-    segment_cached,
-    stored_article,
-)
+from pressearch.index.reader import find_docnum, not_found, open_index, stored_article
 from pressearch.models import FacetCount, Hit, SearchRequest, SearchResult
+from pressearch.search.compile import CompiledQuery, compile_query
 from pressearch.search.facets import count_facets
-from pressearch.search.highlight import highlight_headline, make_snippets
-from pressearch.search.query import CompiledQuery, compile_query
-from pressearch.search.scoring import deleted_docs, scored_items, weighting
+from pressearch.search.highlight import FieldTerms, highlight_headline, make_snippets, query_terms
+from pressearch.search.matchers import UNDATED
+from pressearch.search.scoring import scored_items, weighting
 from pressearch.search.suggest import suggest
-from pressearch.vocabulary import DATE_FIELD
 
 # Extra hits fetched beyond the page so that score ties at the page edge are
 # still ordered newer-first.
 _TIE_MARGIN = 20
 # A query that finds fewer hits than this gets a "did you mean" check.
 _SUGGEST_BELOW = 3
-# The date column's default for documents without a date (the largest u64).
-_UNDATED = 2**64 - 1
 # Key terms taken from an article to find similar ones.
 _SIMILAR_TERMS = 25
 
@@ -79,14 +67,15 @@ class Engine:
         first = (request.page - 1) * request.limit
         matched, ranked = self._match(compiled, request, first + request.limit)
         page = ranked[first : first + request.limit]
+        terms = query_terms(compiled.tree)
         hits = tuple(
-            self._hit(first + i + 1, docnum, score, compiled.query, snippets)
+            self._hit(first + i + 1, docnum, score, terms, snippets)
             for i, (docnum, score) in enumerate(page)
         )
         facets = count_facets(searcher, matched, request.facets) if request.facets else {}
         suggestion = None
         if len(matched) < _SUGGEST_BELOW:
-            suggestion = suggest(searcher, request, len(matched))
+            suggestion = suggest(searcher, request, compiled.tree, len(matched))
         return SearchResult(
             query=request.text,
             parsed=compiled.explain,
@@ -116,8 +105,9 @@ class Engine:
         """Every matching article, in the request's order, with snippets."""
         compiled = compile_query(request, self._searcher.reader())
         _, ranked = self._match(compiled, request, self._searcher.doc_count_all())
+        terms = query_terms(compiled.tree)
         for i, (docnum, score) in enumerate(ranked):
-            yield self._hit(i + 1, docnum, score, compiled.query, True)
+            yield self._hit(i + 1, docnum, score, terms, True)
 
     def similar(self, key: str, limit: int = 10) -> SearchResult:
         """Articles most like the one with id, URL or path `key`."""
@@ -137,7 +127,9 @@ class Engine:
         q = wq.Or(clauses) if clauses else wq.NullQuery
         results = searcher.search(q, limit=limit + 1)
         page = [(hit.docnum, hit.score) for hit in results if hit.docnum != docnum][:limit]
-        hits = tuple(self._hit(i + 1, d, s, q, True) for i, (d, s) in enumerate(page))
+        key_words = FieldTerms(words=frozenset(word for word, _ in terms))
+        highlighted = {"headline": key_words, "body": key_words}
+        hits = tuple(self._hit(i + 1, d, s, highlighted, True) for i, (d, s) in enumerate(page))
         return SearchResult(
             query=f"similar:{article.id}",
             parsed="key terms: " + ", ".join(word for word, _ in terms),
@@ -167,7 +159,7 @@ class Engine:
         """
         searcher = self._searcher
         if request.sort in ("newest", "oldest"):
-            q = _column_dates(compiled.query)
+            q = compiled.query
             if compiled.filter is not None:
                 q = wq.And([q, compiled.filter])
             matched = list(searcher.docs_for_query(q))
@@ -179,15 +171,15 @@ class Engine:
                 order = sorted(matched, key=lambda d: (dates[d] == 0, dates[d], d))
             return matched, [(docnum, 0.0) for docnum in order[: max(wanted, 0)]]
         allowed = None if compiled.filter is None else set(searcher.docs_for_query(compiled.filter))
-        matched, scored = _collect(
-            searcher, _column_dates(compiled.query), allowed, max(wanted, 0) + _TIE_MARGIN
-        )
+        matched, scored = _collect(searcher, compiled.query, allowed, max(wanted, 0) + _TIE_MARGIN)
         dates = _raw_dates(searcher, [docnum for docnum, _ in scored])
         # Equal scores: newer first. Rounding makes float noise count as a tie.
         scored.sort(key=lambda pair: (-round(pair[1], 6), -dates[pair[0]]))
         return matched, scored[: max(wanted, 0)]
 
-    def _hit(self, rank: int, docnum: int, score: float, q: wq.Query, snippets: bool) -> Hit:
+    def _hit(
+        self, rank: int, docnum: int, score: float, terms: dict[str, FieldTerms], snippets: bool
+    ) -> Hit:
         article = stored_article(self._searcher, docnum)
         return Hit(
             rank=rank,
@@ -199,8 +191,8 @@ class Engine:
             type=article.type,
             source=article.source,
             score=round(score, 4),
-            snippets=tuple(make_snippets(article, q)) if snippets else (),
-            headline_snippet=highlight_headline(article, q),
+            snippets=tuple(make_snippets(article, terms)) if snippets else (),
+            headline_snippet=highlight_headline(article, terms),
         )
 
 
@@ -228,68 +220,6 @@ def _collect(
                 heapreplace(top, (score, -docnum))
     top.sort(reverse=True)
     return matched, [(-negated, score) for score, negated in top]
-
-
-class _ColumnDateRange(wq.NumericRange):  # type: ignore[misc]
-    """A constant-score range of the date field, matched from each segment's date column.
-
-    Whoosh matches a range by the union of the index terms that cover it
-    (hundreds of posting lists for a year); the column holds each article's
-    date as the same number, so one scan finds the same articles. Undated
-    articles hold the column's default, the largest u64, and never match.
-    Anywhere else (no column, a scored range, a search that needs the
-    matched terms) Whoosh's own matcher does the work.
-    """
-
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        reader = searcher.reader()
-        if (
-            not self.constantscore
-            or not reader.is_atomic()
-            or not reader.has_column(self.fieldname)
-            or (context is not None and context.needs_current)
-        ):
-            return super().matcher(searcher, context)
-        low = 0 if self.start is None else int(self.start) + int(self.startexcl)
-        high = _UNDATED - 1 if self.end is None else int(self.end) - int(self.endexcl)
-        high = min(high, _UNDATED - 1)
-        deleted = deleted_docs(reader)
-        docnums = [
-            docnum
-            for docnum, value in enumerate(_date_column(reader, self.fieldname))
-            if low <= value <= high and docnum not in deleted
-        ]
-        if not docnums:
-            return matching.NullMatcher()
-        return matching.ListMatcher(docnums, all_weights=self.boost)
-
-
-def _date_column(reader: Any, fieldname: str) -> list[int]:
-    return segment_cached(
-        reader,
-        ("raw column", fieldname),
-        lambda: list(reader.column_reader(fieldname, translate=False).load()),
-    )
-
-
-def _column_dates(q: wq.Query) -> wq.Query:
-    """`q` with each date range under And/Or clauses made a `_ColumnDateRange`."""
-    if type(q) is wq.NumericRange and q.fieldname == DATE_FIELD:
-        return _ColumnDateRange(
-            q.fieldname,
-            q.start,
-            q.end,
-            q.startexcl,
-            q.endexcl,
-            boost=q.boost,
-            constantscore=q.constantscore,
-        )
-    if isinstance(q, wq.CompoundQuery):
-        subqueries = [_column_dates(sub) for sub in q.subqueries]
-        if any(new is not old for new, old in zip(subqueries, q.subqueries, strict=True)):
-            q = copy.copy(q)
-            q.subqueries = subqueries
-    return q
 
 
 def search(index_dir: Path, request: SearchRequest) -> SearchResult:
@@ -321,5 +251,5 @@ def _raw_dates(searcher: Any, docnums: list[int]) -> dict[int, int]:
         for docnum in docnums:
             if offset <= docnum < end:
                 value = int(column[docnum - offset] or 0)
-                out[docnum] = 0 if value >= _UNDATED else value
+                out[docnum] = 0 if value >= UNDATED else value
     return out

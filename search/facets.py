@@ -7,7 +7,7 @@ as long as the segment's reader lives, so a reused searcher pays it once) and
 tallies values over the matching document numbers; an article counts once
 under each of its values. Facet names accept the aliases of the query language
 (`org`, `target`, `crime`). Drill-down filters are compiled with the query, in
-`search.query`, which resolves values ignoring case and accents.
+`search.compile`, which resolves values ignoring case and accents.
 """
 
 from __future__ import annotations

@@ -1,18 +1,20 @@
 """Snippets: the fragments of an article's body and quotes that show why it matched.
 
-Model: a query is reduced to what it can highlight in each field
-(`query_terms`): exact indexed terms, word patterns (prefix, wildcard, regex,
-fuzzy term, term range) and phrases; parts under NOT are left out. A text is
-re-analysed with its field's own analyzer, so every word carries its indexed
-forms, position and character span, and matches exactly when the index would
-match it: no searcher is needed. A phrase matches only where its words occur in
-order within its slop, and each run of adjacent phrase words is one match.
-Fragments are windows of about `fragment_chars` around the matches, widened to
-word boundaries; the best windows win (most distinct query terms, then most
-matches), are shown in document order (body, then quotes in order), and never
-overlap. Text stays plain: whitespace runs become one space, a fragment cut
-from a longer text gets a leading and/or trailing "…", and matches are
-(start, end) code-point offsets into the snippet's own text.
+Model: the query tree is reduced to what it can highlight in each field
+(`query_terms`): words as the field analyses them, word patterns (wildcards,
+fuzzy words) and phrases; parts under NOT, facet values and dates are left
+out. A text is re-analysed with its field's own analyzer, so every word
+carries its indexed forms, position and character span, and matches exactly
+when the index would match it: no searcher is needed. A phrase matches only
+where its words occur within its slop, as the engine reads it
+(`search.query.slop`: Lucene's moves, either order), and each run of
+adjacent phrase words is one match. Fragments are windows of about
+`fragment_chars` around the matches, widened to word boundaries; the best
+windows win (most distinct query terms, then most matches), are shown in
+document order (body, then quotes in order), and never overlap. Text stays
+plain: whitespace runs become one space, a fragment cut from a longer text
+gets a leading and/or trailing "…", and matches are (start, end) code-point
+offsets into the snippet's own text.
 
 A compound (`COVID-19`) is one word in the index, indexed whole and as its
 parts; a query for one part (`covid`) highlights just that part (`COVID`).
@@ -20,18 +22,20 @@ parts; a query for one part (`covid`) highlights just that part (`COVID`).
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from whoosh import query as wq
+from whoosh.support.levenshtein import damerau_levenshtein
 
 from pressearch.index.schema import build_schema, fold
 from pressearch.models import Article, Snippet, Span
+from pressearch.search.query.slop import matched_positions
+from pressearch.search.query.tree import Fuzzy, Node, Phrase, Wildcard, Word, positive_leaves
+from pressearch.vocabulary import DEFAULT_SEARCH_FIELDS, URL_FIELD, index_field
 
 # A fragment boundary moves at most this far to avoid cutting a word; beyond
 # it (a long URL, say) the word is cut.
@@ -43,9 +47,13 @@ _COLLAPSE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 _PART = re.compile(r"[^-.'’]+")
 
 
+# Fuzzy words share their first letter with the word typed, as the engine's do.
+_FUZZY_PREFIX = 1
+
+
 @dataclass(frozen=True)
 class WordPattern:
-    """A query term that stands for many words: prefix, wildcard, regex, fuzzy term, range.
+    """A query word that stands for many words: a wildcard or a fuzzy word.
 
     `test` is tried on a word's indexed forms and on its folded surface form,
     so that `arrest*` and `arested~` both find `arrested`.
@@ -57,10 +65,10 @@ class WordPattern:
 
 @dataclass(frozen=True)
 class PhraseTerms:
-    """A phrase: indexed words that must follow each other within `slop` positions."""
+    """A phrase: indexed words within `slop` moves of each other (0: side by side, in order)."""
 
     words: tuple[str, ...]
-    slop: int = 1
+    slop: int = 0
 
     @property
     def label(self) -> str:
@@ -76,22 +84,30 @@ class FieldTerms:
     phrases: tuple[PhraseTerms, ...] = ()
 
 
-def query_terms(query: wq.Query) -> dict[str, FieldTerms]:
-    """What `query` highlights, per field name: its positive terms, patterns and phrases."""
+def query_terms(tree: Node) -> dict[str, FieldTerms]:
+    """What the query `tree` highlights, per index field: its positive words, patterns, phrases."""
     words: dict[str, set[str]] = {}
     patterns: dict[str, list[WordPattern]] = {}
     phrases: dict[str, list[PhraseTerms]] = {}
-    for name, item in _positive_leaves(query):
-        if isinstance(item, str):
-            words.setdefault(name, set()).add(item)
-        elif isinstance(item, WordPattern):
-            patterns.setdefault(name, []).append(item)
-        else:
-            phrases.setdefault(name, []).append(item)
+    for field_name, leaf in positive_leaves(tree):
+        if field_name == URL_FIELD:
+            continue
+        names = DEFAULT_SEARCH_FIELDS if field_name is None else (index_field(field_name),)
+        for name in names:
+            if isinstance(leaf, (Word, Phrase)):
+                analysed = _query_words(name, leaf.text)
+                if isinstance(leaf, Phrase) and len(analysed) > 1:
+                    phrases.setdefault(name, []).append(PhraseTerms(analysed, leaf.slop))
+                else:
+                    words.setdefault(name, set()).update(analysed)
+            elif isinstance(leaf, Wildcard):
+                patterns.setdefault(name, []).append(_wildcard_pattern(leaf.pattern))
+            elif isinstance(leaf, Fuzzy):
+                patterns.setdefault(name, []).append(_fuzzy_pattern(leaf.text, leaf.distance))
     return {
         name: FieldTerms(
             frozenset(words.get(name, ())),
-            tuple(patterns.get(name, ())),
+            tuple(dict.fromkeys(patterns.get(name, ()))),
             tuple(dict.fromkeys(phrases.get(name, ()))),
         )
         for name in {*words, *patterns, *phrases}
@@ -99,15 +115,18 @@ def query_terms(query: wq.Query) -> dict[str, FieldTerms]:
 
 
 def make_snippets(
-    article: Article, query: wq.Query, *, max_fragments: int = 3, fragment_chars: int = 200
+    article: Article,
+    terms: Mapping[str, FieldTerms],
+    *,
+    max_fragments: int = 3,
+    fragment_chars: int = 200,
 ) -> list[Snippet]:
     """Up to `max_fragments` highlighted fragments from the article's body and quotes.
 
-    With no match in body or quotes (the query matched the headline or a
-    facet), the result is the body's opening fragment without matches, so every
-    hit shows some text.
+    `terms` is what to highlight per field (`query_terms`). With no match in
+    body or quotes (the query matched the headline or a facet), the result is
+    the body's opening fragment without matches, so every hit shows some text.
     """
-    terms = query_terms(query)
     texts = [("body", article.body)] + [("quotes", q.text) for q in article.quotes]
     texts = [(name, text) for name, text in texts if text.strip()]
     if not texts:
@@ -121,101 +140,41 @@ def make_snippets(
     return [_snippet(texts[i][0], texts[i][1], start, end, found[i]) for i, start, end in chosen]
 
 
-def highlight_headline(article: Article, query: wq.Query) -> Snippet:
+def highlight_headline(article: Article, terms: Mapping[str, FieldTerms]) -> Snippet:
     """The whole headline, with the spans that match the query's headline terms."""
     headline = article.headline
-    matches = _find("headline", headline, query_terms(query).get("headline"))
+    matches = _find("headline", headline, terms.get("headline"))
     return Snippet("headline", headline, tuple((start, end) for start, end, _ in matches))
 
 
-# -- The query: which leaves highlight --------------------------------------------------
+# -- The query: which words highlight -----------------------------------------------------
 
 
-def _positive_leaves(q: wq.Query) -> Iterable[tuple[str, str | WordPattern | PhraseTerms]]:
-    """(field, word / pattern / phrase) for every leaf not under a NOT."""
-    if isinstance(q, wq.Not):
-        return
-    if isinstance(q, (wq.AndNot, wq.SpanNot)):
-        yield from _positive_leaves(q.a)
-        return
-    name = getattr(q, "fieldname", None)
-    if isinstance(q, wq.Phrase):
-        words = tuple(_text(w) for w in q.words if w is not None)
-        if name and words:
-            yield name, PhraseTerms(words, max(1, q.slop))
-    elif isinstance(q, wq.Term):
-        if name:
-            yield name, _text(q.text)
-    elif isinstance(q, (wq.Prefix, wq.Wildcard, wq.Regex, wq.FuzzyTerm, wq.TermRange)):
-        pattern = _pattern(q)
-        if name and pattern:
-            yield name, pattern
-    elif not q.is_leaf():
-        for child in q.children():
-            yield from _positive_leaves(child)
-    # Any other leaf (numeric and date ranges, Every, ...) has no words to show.
+def _query_words(name: str, text: str) -> tuple[str, ...]:
+    """`text` as field `name` analyses a query (folded, stemmed, stop words out)."""
+    return tuple(_schema()[name].process_text(text, mode="query"))
 
 
-def _text(value: str | bytes) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else value
+def _wildcard_pattern(pattern: str) -> WordPattern:
+    regex = re.compile(
+        "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in fold(pattern)),
+        re.DOTALL,
+    )
+    return WordPattern(pattern, lambda word: regex.fullmatch(word) is not None)
 
 
-def _pattern(q: Any) -> WordPattern | None:
-    if isinstance(q, wq.TermRange):
-        return _range_pattern(q)
-    text = _text(q.text)
-    if isinstance(q, wq.Prefix):
-        return WordPattern(text + "*", lambda word: word.startswith(text))
-    if isinstance(q, wq.Wildcard):
-        return _regex_pattern(text, fnmatch.translate(text))
-    if isinstance(q, wq.Regex):
-        try:
-            return _regex_pattern(f"/{text}/", text)
-        except re.error:  # the index could not match it either
-            return None
-    return _fuzzy_pattern(text, int(q.maxdist), int(q.prefixlength))
-
-
-def _regex_pattern(label: str, regex: str) -> WordPattern:
-    # `match`, not `search`: anchored at the word's start, as Whoosh does.
-    compiled = re.compile(regex)
-    return WordPattern(label, lambda word: compiled.match(word) is not None)
-
-
-def _fuzzy_pattern(text: str, maxdist: int, prefixlength: int) -> WordPattern:
-    head, tail = text[:prefixlength], text[prefixlength:]
+def _fuzzy_pattern(text: str, distance: int) -> WordPattern:
+    typed = fold(text)
+    head = typed[:_FUZZY_PREFIX]
 
     def test(word: str) -> bool:
-        return word.startswith(head) and _within_distance(word[prefixlength:], tail, maxdist)
+        return (
+            word.startswith(head)
+            and abs(len(word) - len(typed)) <= distance
+            and damerau_levenshtein(word, typed, limit=distance) <= distance
+        )
 
-    return WordPattern(f"{text}~{maxdist}", test)
-
-
-def _range_pattern(q: Any) -> WordPattern:
-    start = None if q.start is None else _text(q.start)
-    end = None if q.end is None else _text(q.end)
-
-    def test(word: str) -> bool:
-        above = start is None or word > start or (word == start and not q.startexcl)
-        below = end is None or word < end or (word == end and not q.endexcl)
-        return above and below
-
-    return WordPattern(f"[{start} TO {end}]", test)
-
-
-def _within_distance(a: str, b: str, limit: int) -> bool:
-    """Levenshtein distance of `a` and `b` at most `limit` (as Whoosh's fuzzy automaton)."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return False
-        previous = current
-    return previous[-1] <= limit
+    return WordPattern(f"{text}~{distance}", test)
 
 
 # -- The text: analysed words and their matches -----------------------------------------
@@ -311,19 +270,9 @@ def _phrase_matches(
             if form in wanted:
                 where[form].append(word.pos)
                 by_pos[word.pos] = word
-    slop = phrase.slop
-    # Forward: positions of word i reachable from some start of the phrase;
-    # backward: of those, the ones from which the phrase can be completed.
-    reach = [where[phrase.words[0]]]
-    for w in phrase.words[1:]:
-        before = reach[-1]
-        reach.append([p for p in where[w] if _any_between(before, p - slop, p - 1)])
-    keep = [reach[-1]]
-    for i in range(len(phrase.words) - 2, -1, -1):
-        after = keep[0]
-        keep.insert(0, [p for p in reach[i] if _any_between(after, p + 1, p + slop)])
+    taking_part = matched_positions(phrase.words, [where[w] for w in phrase.words], phrase.slop)
     spans: dict[int, Span] = {}
-    for i, positions in enumerate(keep):
+    for i, positions in enumerate(taking_part):
         for p in positions:
             start, end = _form_span(name, text, by_pos[p], phrase.words[i])
             old = spans.get(p, (start, end))
@@ -338,11 +287,6 @@ def _phrase_matches(
             runs.append((start, end, phrase.label))
         last = p
     return runs
-
-
-def _any_between(ascending: Sequence[int], low: int, high: int) -> bool:
-    i = bisect_left(ascending, low)
-    return i < len(ascending) and ascending[i] <= high
 
 
 def _merge(spans: list[tuple[int, int, str]]) -> list[_Match]:

@@ -15,7 +15,9 @@ from whoosh.util.times import datetime_to_long
 from pressearch.errors import ArticleNotFoundError, UsageError
 from pressearch.index.writer import build
 from pressearch.models import Article, FacetCount, SearchRequest
-from pressearch.search.engine import Engine, _collect, _column_dates, _ColumnDateRange
+from pressearch.search.compile import compile_query
+from pressearch.search.engine import Engine, _collect
+from pressearch.search.matchers import ColumnDateRange
 from pressearch.search.scoring import weighting
 from pressearch.vocabulary import DATE_FIELD
 from tests.conftest import index_in_segments, write_article
@@ -235,8 +237,7 @@ def test_column_date_range_matches_as_whoosh_range(
     low = None if start is None else _long(start)
     high = None if end is None else _long(end)
     plain = wq.NumericRange(DATE_FIELD, low, high, startexcl, endexcl, boost=2.0)
-    column = _column_dates(plain)
-    assert isinstance(column, _ColumnDateRange)
+    column = ColumnDateRange(DATE_FIELD, low, high, startexcl, endexcl, boost=2.0)
     found = _matches(dated_searcher, column)
     assert found == _matches(dated_searcher, plain)
     # Undated articles and the deleted one never match; every match scores the boost.
@@ -244,19 +245,19 @@ def test_column_date_range_matches_as_whoosh_range(
     assert {score for _, score in found} <= {2.0}
 
 
-def test_column_dates_reach_ranges_inside_and_or(dated_searcher: Any) -> None:
-    in_range = wq.NumericRange(DATE_FIELD, _long(dt.date(2020, 1, 2)), _long(dt.date(2020, 1, 4)))
-    q = wq.And([wq.Term("body", "smuggl"), wq.Or([in_range, wq.Term("id", "b12")])])
-    rewritten = _column_dates(q)
-    assert isinstance(rewritten.subqueries[1].subqueries[0], _ColumnDateRange)
-    assert q.subqueries[1].subqueries[0] is in_range  # the original is left alone
-    assert sorted(_matches(dated_searcher, rewritten)) == sorted(_matches(dated_searcher, q))
-    assert sorted(id for id, _ in _matches(dated_searcher, rewritten)) == [
+def test_every_date_of_the_tree_is_a_column_range_inside_and_or(dated_searcher: Any) -> None:
+    text = "smuggling (date:[2020-01-02 TO 2020-01-04] OR date:2020-01-20)"
+    compiled = compile_query(SearchRequest(text), dated_searcher.reader())
+    ranges = [q for q in compiled.query.leaves() if isinstance(q, wq.NumericRange)]
+    assert len(ranges) == 2
+    assert all(isinstance(q, ColumnDateRange) for q in ranges)
+    # a0 and a18 are undated, a5 deleted; b holds every third day.
+    assert sorted(id for id, _ in _matches(dated_searcher, compiled.query)) == [
         "a1",
+        "a19",
         "a2",
         "a3",
         "b1",
-        "b12",
     ]
 
 

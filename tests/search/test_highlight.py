@@ -1,13 +1,9 @@
-"""Snippets and headline highlighting: exact texts and match offsets."""
+"""Snippets and headline highlighting, read from the query tree: exact texts and offsets."""
 
 from __future__ import annotations
 
 import time
 
-from whoosh import query as wq
-from whoosh.qparser import QueryParser
-
-from pressearch.index.schema import build_schema
 from pressearch.models import Article, Quote, Snippet
 from pressearch.search.highlight import (
     FieldTerms,
@@ -16,13 +12,14 @@ from pressearch.search.highlight import (
     make_snippets,
     query_terms,
 )
+from pressearch.search.query.parse import parse as parse_query
 
-SCHEMA = build_schema()
 
-
-def parse(text: str, field: str = "body") -> wq.Query:
-    """A query as Whoosh's parser makes it: words analysed (folded, stemmed)."""
-    return QueryParser(field, SCHEMA).parse(text)
+def parse(text: str) -> dict[str, FieldTerms]:
+    """What query `text` highlights, per field (bare words: headline, body, quotes, speaker)."""
+    tree = parse_query(text)
+    assert tree is not None
+    return query_terms(tree)
 
 
 def article(body: str, headline: str = "Headline", quotes: tuple[str, ...] = ()) -> Article:
@@ -96,11 +93,20 @@ def test_phrase_spans_the_stop_words_inside_it() -> None:
 
 def test_phrase_with_slop_highlights_its_words_within_the_slop() -> None:
     a = article("Police arrested five suspects in Riga. Suspects were later arrested.")
-    (snippet,) = make_snippets(a, parse('"arrested suspects"~3'))
-    # "arrested … suspects" within three positions (stop words not counted);
-    # the second "Suspects" is four positions on, and the reverse order does not count.
+    (snippet,) = make_snippets(a, parse('"arrested suspects"~1'))
+    # "arrested five suspects": one move (stop words not counted). The second
+    # "Suspects" is three moves from the first "arrested", and the last
+    # "arrested" stands after it (reversed: three moves too).
     assert snippet.matches == ((7, 15), (21, 29))
     assert marked(snippet) == ["arrested", "suspects"]
+    (snippet,) = make_snippets(a, parse('"arrested suspects"~3'))
+    assert marked(snippet) == ["arrested", "suspects", "Suspects", "arrested"]
+
+
+def test_phrase_slop_counts_moves_in_either_order_as_lucene_does() -> None:
+    a = article("Suspects arrested.")
+    assert make_snippets(a, parse('"arrested suspects"~1'))[0].matches == ()
+    assert marked(make_snippets(a, parse('"arrested suspects"~2'))[0]) == ["Suspects arrested"]
 
 
 def test_phrase_without_enough_slop_highlights_nothing() -> None:
@@ -121,25 +127,21 @@ def test_wildcard_and_prefix_match_indexed_and_surface_words() -> None:
     assert marked(snippet) == ["Cybercrime", "cyber", "cyberspace"]
     (snippet,) = make_snippets(a, parse("cyb?r"))
     assert marked(snippet) == ["cyber"]
-    (snippet,) = make_snippets(a, wq.Prefix("body", "cyp"))
+    (snippet,) = make_snippets(a, parse("body:cyp*"))
     assert snippet.matches == ((41, 47),)
 
 
 def test_fuzzy_term_matches_within_the_edit_distance() -> None:
     a = article("Police arrested five suspects. The arrests followed.")
-    (snippet,) = make_snippets(a, wq.FuzzyTerm("body", "arested", maxdist=1, prefixlength=1))
+    (snippet,) = make_snippets(a, parse("arested~"))
     assert marked(snippet) == ["arrested"]
-    (snippet,) = make_snippets(a, wq.FuzzyTerm("body", "suspecs", maxdist=1))
+    (snippet,) = make_snippets(a, parse("suspecs~"))
     assert marked(snippet) == ["suspects"]
-    # The prefix must match exactly.
-    (snippet,) = make_snippets(a, wq.FuzzyTerm("body", "xuspects", maxdist=1, prefixlength=1))
+    (snippet,) = make_snippets(a, parse("suspcets~"))  # two letters swapped: one edit
+    assert marked(snippet) == ["suspects"]
+    # The first letter must match exactly, as in the engine's expansion.
+    (snippet,) = make_snippets(a, parse("xuspects~"))
     assert snippet.matches == ()
-
-
-def test_regex_and_term_range() -> None:
-    a = article("Alpha, beta, gamma and delta.")
-    assert marked(make_snippets(a, wq.Regex("body", "^[bg]"))[0]) == ["beta", "gamma"]
-    assert marked(make_snippets(a, wq.TermRange("body", "b", "d"))[0]) == ["beta"]
 
 
 def test_field_restricted_term_highlights_only_that_field() -> None:
@@ -147,7 +149,7 @@ def test_field_restricted_term_highlights_only_that_field() -> None:
     q = parse("headline:arrested")
     assert highlight_headline(a, q) == Snippet("headline", "Arrests in Riga", ((0, 7),))
     assert make_snippets(a, q) == [Snippet("body", "The suspects were arrested.", ())]
-    body_only = parse("arrested")
+    body_only = parse("body:arrested")
     assert highlight_headline(a, body_only).matches == ()
     assert marked(make_snippets(a, body_only)[0]) == ["arrested"]
 
@@ -165,22 +167,15 @@ def test_not_branches_do_not_highlight() -> None:
     a = article("Fraud suspects were arrested for fraud.")
     (snippet,) = make_snippets(a, parse("arrested NOT fraud"))
     assert marked(snippet) == ["arrested"]
-    (snippet,) = make_snippets(a, wq.AndNot(parse("suspects"), parse("fraud")))
+    (snippet,) = make_snippets(a, parse("suspects -fraud"))
+    assert marked(snippet) == ["suspects"]
+    (snippet,) = make_snippets(a, parse("suspects AND !(fraud OR arrested)"))
     assert marked(snippet) == ["suspects"]
 
 
-def test_facet_terms_and_date_ranges_are_ignored() -> None:
-    import datetime as dt
-
+def test_facet_values_and_date_ranges_are_ignored() -> None:
     a = article("Suspects were arrested.")
-    q = wq.And(
-        [
-            parse("arrested"),
-            wq.Term("facet_crime_area", "Fraud"),
-            wq.DateRange("date", dt.datetime(2020, 1, 1), dt.datetime(2021, 1, 1)),
-            wq.ConstantScoreQuery(parse("suspects")),
-        ]
-    )
+    q = parse("arrested crime_area:fraud date:[2020 TO 2021] suspects^2 type:suspects")
     (snippet,) = make_snippets(a, q)
     assert marked(snippet) == ["Suspects", "arrested"]
 
@@ -188,7 +183,7 @@ def test_facet_terms_and_date_ranges_are_ignored() -> None:
 def test_no_match_falls_back_to_the_opening_of_the_body() -> None:
     body = " ".join(["word"] * 100)  # 499 characters
     a = article(body)
-    (snippet,) = make_snippets(a, wq.Term("facet_type", "News"))
+    (snippet,) = make_snippets(a, parse("type:news"))
     assert snippet.field == "body"
     assert snippet.matches == ()
     # 200 characters end inside a word: the fragment takes the word whole.
@@ -213,7 +208,7 @@ def test_quote_fragments_come_from_each_quote() -> None:
 
 def test_body_fragments_come_before_quote_fragments() -> None:
     a = article("Police acted.", quotes=("Police will act again.",))
-    snippets = make_snippets(a, wq.Or([parse("police"), parse("quotes:police")]))
+    snippets = make_snippets(a, parse("body:police OR quotes:police"))
     assert [(s.field, marked(s)) for s in snippets] == [
         ("body", ["Police"]),
         ("quotes", ["Police"]),
@@ -287,8 +282,7 @@ def test_long_article_is_searched_to_its_end_quickly() -> None:
 
 
 def test_query_terms_per_field() -> None:
-    q = parse('arrested "law enforcement"~2 cyber* NOT fraud headline:riga')
-    terms = query_terms(q)
+    terms = parse('body:(arrested "law enforcement"~2 cyber*) NOT fraud headline:riga')
     assert set(terms) == {"body", "headline"}
     body = terms["body"]
     assert body.words == frozenset({"arrest"})

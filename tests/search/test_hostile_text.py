@@ -181,10 +181,11 @@ def test_query_text_and_json(index: tuple[Path, Path]) -> None:
     assert hits[JSONL_ID]["headline"] == "JSONL " + STORED
     assert hits[NAME]["path"] == str(archive / NAME)
     assert {"value": "Cyber " + STORED, "count": 1} in result["facets"]["crime_area"]
-    # A query made of markup and escapes is text too.
+    # A query made of markup and escapes is text too (here a malformed range,
+    # quoted as typed in the error: the markup is not obeyed).
     code, out, err = run("query", HOSTILE, "--index", index_dir, "--explain")
     assert code in (0, 2)
-    assert "PWN" in out + err
+    assert "[bold red]PWN" in out + err
 
 
 def hits_url_id(result: dict[str, Any]) -> str:

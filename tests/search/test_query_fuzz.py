@@ -25,7 +25,8 @@ from typer.testing import CliRunner
 from pressearch.cli.app import app
 from pressearch.index.writer import build
 from pressearch.locations import sample_archive_dir
-from pressearch.search.query import MAX_EXPANSIONS, MAX_QUERY_CHARS, MAX_QUERY_TERMS
+from pressearch.search.expand import MAX_EXPANSIONS
+from pressearch.search.query.parse import MAX_QUERY_CHARS, MAX_QUERY_TERMS
 
 SECONDS = 2.0  # the bound every query must answer within
 

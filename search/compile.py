@@ -1,0 +1,554 @@
+"""Query tree + index → Whoosh queries: the one schema-aware step of a search.
+
+Model: `compile_query` parses the request's text (`search.query.parse`),
+reads `--since`/`--until` and `--filter` into tree nodes too, and walks the
+tree once, building a Whoosh query per node against the index's reader:
+words are analysed by each field's own analyzer (folding, stemming,
+compounds); a bare word searches `DEFAULT_SEARCH_FIELDS` as one
+`search.scoring.WordInFields`; wildcard and fuzzy words expand to at most
+`MAX_EXPANSIONS` words of the field's (unstemmed, where there is one)
+lexicon; facet values are matched against the facet's stored values up to
+case and accents; dates become date-column ranges; a Boolean's parts become
+And / AndMaybe / `AnyOr`, and its excluded parts an exact `Excluding`.
+With match="any" a compound word is also searched as its parts, and a
+clause repeated side by side counts as often as it was typed. The index is
+read (lexicons) but never searched. Each leaf's reading is also written
+down for `--explain`. Another engine (OpenSearch's query DSL) would be one
+more module like this one, over the same tree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import query
+from whoosh.util.times import datetime_to_long
+
+from pressearch.errors import QueryError
+from pressearch.index.schema import FACET_PREFIX, STOP_WORDS, WORD_PATTERN, facet_field, fold
+from pressearch.models import SearchRequest
+from pressearch.search.expand import MAX_EXPANSIONS, Expander, check_pattern, glob, too_many
+from pressearch.search.matchers import AnyOr, ColumnDateRange, Excluding, SloppyPhrase
+from pressearch.search.query import explain
+from pressearch.search.query.dates import date_span, is_relative
+from pressearch.search.query.messages import show, unknown
+from pressearch.search.query.parse import parse
+from pressearch.search.query.tree import (
+    Boolean,
+    Boost,
+    DateRange,
+    FacetRange,
+    FacetValue,
+    Field,
+    Fuzzy,
+    MatchAll,
+    Node,
+    Phrase,
+    Wildcard,
+    Word,
+)
+from pressearch.search.scoring import WordInFields
+from pressearch.vocabulary import ALIASES as FIELD_ALIASES
+from pressearch.vocabulary import (
+    BUILTIN_FACETS,
+    DATE_FIELD,
+    DEFAULT_SEARCH_FIELDS,
+    QUERY_FIELDS,
+    STANDARD_FACETS,
+    URL_FIELD,
+    index_field,
+    normalize_name,
+)
+
+# With match="any", a compound word (three-dimensional) is also searched as
+# its parts; the compound itself, which implies them all, keeps this share of
+# its weight so that articles with it as written come first.
+COMPOUND_WEIGHT = 0.5
+
+_STANDARD_FACET_ORDER = (*BUILTIN_FACETS, *STANDARD_FACETS)
+_FIELD_NAME = re.compile(r"[^\W\d][\w-]*")
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """A request turned into Whoosh queries.
+
+    `query` is the text query with since/until ANDed in; `filter` restricts
+    to the --filter facet values (None without filters); `explain` says, in
+    a few lines, how the query was understood; `tree` is what was asked
+    (text and dates), for highlighting and suggestions.
+    """
+
+    query: query.Query
+    filter: query.Query | None
+    explain: str
+    tree: Node
+
+
+def field_names(reader: Any) -> list[str]:
+    """Every field name a query may use on this index (aliases aside), standard ones first.
+
+    Facets are the standard ones plus each `facet_<name>` field the index
+    holds (one per taxonomy label of the archive).
+    """
+    return [*QUERY_FIELDS, *_facet_names(reader)]
+
+
+def _facet_names(reader: Any) -> list[str]:
+    present = sorted(
+        name[len(FACET_PREFIX) :]
+        for name in reader.indexed_field_names()
+        if name.startswith(FACET_PREFIX)
+    )
+    taken = {*QUERY_FIELDS, *FIELD_ALIASES, *_STANDARD_FACET_ORDER}
+    return [*_STANDARD_FACET_ORDER, *(name for name in present if name not in taken)]
+
+
+def compile_query(
+    request: SearchRequest, reader: Any, *, now: dt.datetime | None = None
+) -> CompiledQuery:
+    """Parse and check `request` against the index `reader` reads.
+
+    Raises QueryError (with the position of the problem where there is one)
+    for anything that cannot be understood; never any other exception. A
+    request with no text but with filters or dates matches every article
+    that passes them. Relative dates are resolved against `now` (default:
+    the moment of the call), once for the whole request.
+    """
+    now = now or dt.datetime.now()
+    text = request.text
+    compiler = _Compiler(reader, text, request.match)
+    dates = _since_until(compiler, request, now)
+    filters = _filter_tree(compiler, request.filters)
+    tree = parse(text, match=request.match, now=now)
+    built: query.Query | None
+    if tree is not None:
+        built = compiler.build(tree, None, 1.0)
+        if built is None:
+            raise _nothing_to_search(compiler)
+        if request.match == "any":
+            # A lone word too: its parts are searched beside it.
+            built = _unwrapped(_add_compound_parts(compiler, AnyOr([built])))
+        _merge_repeats(built)
+        if dates is not None:
+            built = query.And([built, compiler.build(dates, None, 1.0)])
+            tree = Boolean((tree, dates), (), (), tree.start, tree.end)
+    elif dates is not None:
+        tree, built = dates, compiler.build(dates, None, 1.0)
+    elif filters is not None:
+        tree, built = MatchAll(), query.Every()
+    else:
+        raise compiler.error('empty query — type a word, a "phrase" or field:value', None)
+    assert built is not None
+    filter_q = None if filters is None else compiler.build(filters, None, 1.0)
+    return CompiledQuery(
+        query=built,
+        filter=filter_q,
+        explain=explain.explain(
+            request,
+            tree,
+            filters,
+            explain.Reading(compiler.shown, compiler.notes, compiler.bare_words, now),
+        ),
+        tree=tree,
+    )
+
+
+class _Compiler:
+    """One compilation: the reader, the query text, and what explain needs."""
+
+    def __init__(self, reader: Any, text: str, match: str) -> None:
+        self.reader = reader
+        self.text = text
+        self.match = match
+        self.schema = reader.schema
+        self.indexed = set(reader.indexed_field_names())
+        self.facets = _facet_names(reader)
+        self.notes: list[str] = []
+        self.shown: dict[Node, tuple[str, str]] = {}
+        self.bare_words = False
+        self._facet_values: dict[str, dict[str, list[str]]] = {}
+        self.expander = Expander(reader, self.error)
+
+    def error(self, message: str, position: int | None = None) -> QueryError:
+        return QueryError(message, query=self.text, position=position)
+
+    # --- The tree --------------------------------------------------------------------
+
+    def build(self, node: Node, field: str | None, boost: float) -> query.Query | None:
+        """The Whoosh query of `node` searched in `field` (None: the default fields)."""
+        if isinstance(node, Boolean):
+            return self.boolean(node, field, boost)
+        if isinstance(node, Boost):
+            return self.build(node.child, field, boost * node.factor)
+        if isinstance(node, Field):
+            return self.build(node.child, node.field, boost)
+        if isinstance(node, MatchAll):
+            return query.Every()
+        if isinstance(node, DateRange):
+            return ColumnDateRange(
+                DATE_FIELD,
+                None if node.low is None else datetime_to_long(node.low),
+                None if node.high is None else datetime_to_long(node.high),
+                not node.low_inclusive,
+                not node.high_inclusive,
+                boost=boost,
+            )
+        if isinstance(node, FacetValue):
+            return self.facet_value(node, boost)
+        if isinstance(node, FacetRange):
+            self.facet_field(node.facet, node.name_start)
+            return query.TermRange(
+                facet_field(node.facet),
+                node.low,
+                node.high,
+                not node.low_inclusive,
+                not node.high_inclusive,
+                boost=boost,
+            )
+        if field is None:
+            self.bare_words = True
+        if field == URL_FIELD:
+            return self.url(node, boost)
+        if isinstance(node, Word):
+            return self.word(node, field, boost)
+        if isinstance(node, Phrase):
+            return self.phrase(node, field, boost)
+        if isinstance(node, Wildcard):
+            return self.wildcard(node, field, boost)
+        return self.fuzzy(node, field, boost)
+
+    def boolean(self, node: Boolean, field: str | None, boost: float) -> query.Query | None:
+        must = [q for q in (self.build(n, field, boost) for n in node.must) if q is not None]
+        should = [q for q in (self.build(n, field, boost) for n in node.should) if q is not None]
+        banned = [q for q in (self.build(n, field, 1.0) for n in node.must_not) if q is not None]
+        positive: query.Query | None = None
+        if must and should:
+            positive = query.AndMaybe(_joined(must, query.And), _joined(should, AnyOr))
+        elif must:
+            positive = _joined(must, query.And)
+        elif should:
+            positive = _joined(should, AnyOr)
+        elif node.must or node.should:
+            return None  # its words were all stop words
+        if not banned:
+            return positive
+        return Excluding(positive or query.Every(), _joined(banned, query.Or))
+
+    def fields(self, field: str | None) -> tuple[str, ...]:
+        return DEFAULT_SEARCH_FIELDS if field is None else (index_field(field),)
+
+    def terms(self, fieldname: str, text: str) -> list[str]:
+        """`text` analysed as field `fieldname` analyses a query."""
+        return list(self.schema[fieldname].process_text(text, mode="query"))
+
+    # --- Words and phrases ----------------------------------------------------------------
+
+    def word(self, node: Word, field: str | None, boost: float) -> query.Query | None:
+        fields = self.fields(field)
+        per_field = [(f, self.terms(f, node.text)) for f in fields]
+        count = max(len(terms) for _, terms in per_field)
+        if not count:
+            return None
+        clauses: list[query.Query] = []
+        for i in range(count):
+            terms = [query.Term(f, t[i]) for f, t in per_field if i < len(t)]
+            if field is None:
+                clauses.append(WordInFields(terms, boost=boost))
+            else:
+                clauses.append(terms[0].with_boost(boost))
+        first = per_field[0][1]
+        prefix = "" if field is None else f"{field}:"
+        self.shown[node] = (
+            " AND ".join(prefix + explain.quoted(t) for t in first),
+            "AND" if len(first) > 1 else "",
+        )
+        return clauses[0] if count == 1 else query.And(clauses)
+
+    def phrase(self, node: Phrase, field: str | None, boost: float) -> query.Query | None:
+        clauses: list[query.Query] = []
+        shown: list[str] = []
+        for f in self.fields(field):
+            words = self.terms(f, node.text)
+            if not words:
+                continue
+            shown = shown or words
+            if len(words) == 1:
+                clauses.append(query.Term(f, words[0]))
+            elif node.slop == 0:
+                clauses.append(query.Phrase(f, words, slop=1))
+            else:
+                clauses.append(SloppyPhrase(f, words, slop=node.slop))
+        if not clauses:
+            return None
+        prefix = "" if field is None else f"{field}:"
+        slop = f"~{node.slop}" if node.slop else ""
+        self.shown[node] = (f'{prefix}"{" ".join(shown)}"{slop}', "")
+        if field is None:
+            return WordInFields(clauses, boost=boost)
+        return clauses[0].with_boost(boost)
+
+    def url(self, node: Node, boost: float) -> query.Query | None:
+        if isinstance(node, Wildcard):
+            return self.wildcard(node, URL_FIELD, boost)
+        if isinstance(node, Fuzzy):
+            raise self.error(
+                f"fuzzy matching at position {node.start} works on text fields only — write "
+                "the url value exactly, or use wildcards: url:*part*",
+                node.start,
+            )
+        assert isinstance(node, (Word, Phrase))
+        # The index keeps URLs as given; a trailing slash is the usual difference.
+        url = node.text.strip()
+        variants = [v for v in dict.fromkeys((url, url.rstrip("/"), url.rstrip("/") + "/")) if v]
+        if not variants:
+            return None
+        self.shown[node] = (" OR ".join(f"url:{explain.quoted(v)}" for v in variants), "OR")
+        return query.Or([query.Term(URL_FIELD, v) for v in variants], boost=boost)
+
+    # --- Wildcards and fuzzy words ----------------------------------------------------------
+
+    def wildcard(self, node: Wildcard, field: str | None, boost: float) -> query.Query:
+        check_pattern(node.pattern, node.start, False, self.error)
+        found = [self.expander.wildcard(f, node.pattern, node.start) for f in self.fields(field)]
+        return self.expanded(node, field, found, node.pattern, boost)
+
+    def fuzzy(self, node: Fuzzy, field: str | None, boost: float) -> query.Query:
+        shown = node.text + ("~" if node.distance == 1 else f"~{node.distance}")
+        found = [
+            self.expander.fuzzy(f, node.text, node.distance, shown, node.start)
+            for f in self.fields(field)
+        ]
+        return self.expanded(node, field, found, shown, boost)
+
+    def expanded(
+        self,
+        node: Wildcard | Fuzzy,
+        field: str | None,
+        found: list[tuple[set[str], str]],
+        typed: str,
+        boost: float,
+    ) -> query.Query:
+        """Explicit terms, per field, for the words a wildcard or fuzzy word matched.
+
+        With none in a field, a term of the word as typed: it matches
+        nothing, yet keeps an AND from silently dropping the clause.
+        """
+        clauses = [
+            query.Or([query.Term(f, w) for w in sorted(terms)])
+            if terms
+            else query.Term(f, fallback)
+            for f, (terms, fallback) in zip(self.fields(field), found, strict=True)
+        ]
+        words = sorted(set().union(*(terms for terms, _ in found)))
+        listed = ", ".join(words[:10]) + (f", … {len(words) - 10} more" if len(words) > 10 else "")
+        prefix = "" if field is None else f"{field}:"
+        self.shown[node] = (f"{prefix}{typed} [{listed or 'no such words'}]", "")
+        if field is None:
+            return WordInFields(clauses, boost=boost)
+        return clauses[0].with_boost(boost)
+
+    # --- Facets -------------------------------------------------------------------------------
+
+    def facet_field(self, name: str, name_start: int) -> str:
+        if name not in self.facets:
+            typed = _FIELD_NAME.match(self.text, max(name_start, 0))
+            shown = typed.group() if typed else name
+            where = f"at position {name_start}"
+            known = [*QUERY_FIELDS, *self.facets]
+            raise self.error(unknown("field", shown, where, known), name_start)
+        return facet_field(name)
+
+    def facet_values(self, fieldname: str) -> dict[str, list[str]]:
+        """Folded value → the stored values of facet field `fieldname`."""
+        if fieldname not in self._facet_values:
+            table: dict[str, list[str]] = {}
+            if fieldname in self.indexed:
+                for value in self.reader.field_terms(fieldname):
+                    table.setdefault(_fold_value(value), []).append(value)
+            self._facet_values[fieldname] = table
+        return self._facet_values[fieldname]
+
+    def facet_value(self, node: FacetValue, boost: float) -> query.Query:
+        """Term(s) for the stored values equal to (or matching) the value typed.
+
+        An unknown value gives a term that matches nothing, and a note.
+        """
+        fieldname = self.facet_field(node.facet, node.name_start)
+        table = self.facet_values(fieldname)
+        if node.pattern:
+            check_pattern(node.value, node.start, True, self.error)
+            regex = glob(_fold_value(node.value))
+            values = sorted(
+                v for key, stored in table.items() if regex.fullmatch(key) for v in stored
+            )
+            if len(values) > MAX_EXPANSIONS:
+                raise too_many("wildcard", node.value, node.start, self.error)
+        else:
+            values = table.get(_fold_value(node.value), [])
+        name = node.facet
+        if not values:
+            self.notes.append(
+                f"no {name} value matches {show(node.value)} — see: pressearch facets {name}"
+            )
+            self.shown[node] = (f"{name}:{explain.quoted(node.value)}", "")
+            # A term that is not in the index: matches nothing, yet unlike
+            # NullQuery keeps an And from dropping the clause.
+            return query.Term(fieldname, node.value, boost=boost)
+        self.shown[node] = (
+            " OR ".join(f"{name}:{explain.quoted(v)}" for v in values),
+            "OR" if len(values) > 1 else "",
+        )
+        terms = [query.Term(fieldname, value) for value in values]
+        if len(terms) == 1:
+            return terms[0].with_boost(boost)
+        return query.Or(terms, boost=boost)
+
+
+def _joined(parts: list[query.Query], kind: type[query.Query]) -> query.Query:
+    return parts[0] if len(parts) == 1 else kind(parts)
+
+
+def _fold_value(value: str) -> str:
+    return " ".join(fold(value).split())
+
+
+# --- Flags -------------------------------------------------------------------------------------
+
+
+def _since_until(compiler: _Compiler, request: SearchRequest, now: dt.datetime) -> Node | None:
+    """--since and --until as one date range, or None."""
+    start = end = None
+    relative = False
+    for flag, value in (("--since", request.since), ("--until", request.until)):
+        if value is None:
+            continue
+        span = date_span(value, now)
+        if span is None:
+            raise compiler.error(
+                f"unreadable {flag} date {show(value)} — write e.g. 2020, 2020-10, "
+                "Oct 2020, 6 October 2020, today or now-7d",
+                None,
+            )
+        relative = relative or is_relative(value)
+        if flag == "--since":
+            start = span[0]
+        else:
+            end = span[1]
+    if start is not None and end is not None and start > end:
+        raise compiler.error(
+            f"--since {show(str(request.since))} is after --until {show(str(request.until))} "
+            "— swap them",
+            None,
+        )
+    if start is None and end is None:
+        return None
+    return DateRange(start, end, True, True, relative, 0, 0)
+
+
+def _filter_tree(compiler: _Compiler, filters: tuple[tuple[str, str], ...]) -> Node | None:
+    """--filter pairs as facet values: values of one facet OR, different facets AND."""
+    by_facet: dict[str, list[Node]] = {}
+    for name, value in filters:
+        key = normalize_name(name)
+        if key not in compiler.facets:
+            raise compiler.error(unknown("facet", name, "in --filter", compiler.facets), None)
+        node = FacetValue(key, value, False, 0, 0, -1)
+        by_facet.setdefault(key, []).append(node)
+    per_facet: list[Node] = [
+        nodes[0] if len(nodes) == 1 else Boolean((), tuple(nodes), (), 0, 0)
+        for nodes in by_facet.values()
+    ]
+    if not per_facet:
+        return None
+    return per_facet[0] if len(per_facet) == 1 else Boolean(tuple(per_facet), (), (), 0, 0)
+
+
+# --- Whole-query adjustments ---------------------------------------------------------------------
+
+
+def _unwrapped(q: query.Query) -> query.Query:
+    """An Or of one clause as that clause."""
+    if isinstance(q, query.Or) and len(q.subqueries) == 1:
+        return q.subqueries[0]
+    return q
+
+
+def _add_compound_parts(compiler: _Compiler, q: query.Query) -> query.Query:
+    """Beside each compound word OR'd in `q`, its parts as words of their own, in place.
+
+    The index holds a compound (three-dimensional, COVID-19) whole and as its
+    parts, a query word only whole. In natural-language queries (match="any")
+    the parts also find articles that write the words apart ("three
+    dimensional"); the compound keeps `COMPOUND_WEIGHT` of its boost.
+    One-letter parts (the "g" of "e.g") carry no topic and are left out.
+    """
+    for child in q.children():
+        _add_compound_parts(compiler, child)
+    if not isinstance(q, query.Or):
+        return q
+    clauses: list[query.Query] = []
+    for sub in q.subqueries:
+        clauses.append(sub)
+        parts = _compound_parts(compiler, sub) if isinstance(sub, WordInFields) else []
+        if parts:
+            clauses.extend(part.with_boost(sub.boost) for part in parts)
+            sub.boost *= COMPOUND_WEIGHT
+    q.subqueries = clauses
+    return q
+
+
+def _compound_parts(compiler: _Compiler, word: WordInFields) -> list[WordInFields]:
+    """The parts of compound `word`, each searched in the word's fields; [] if none."""
+    per_field: list[list[query.Term]] = []
+    for term in word.subqueries:
+        if not isinstance(term, query.Term):
+            return []
+        # Index-mode analysis of the compound: the compound, then its parts.
+        terms = list(compiler.schema[term.fieldname].process_text(term.text))[1:]
+        per_field.append([query.Term(term.fieldname, t) for t in terms if len(t) > 1])
+    if not per_field or any(len(terms) != len(per_field[0]) for terms in per_field):
+        return []
+    return [WordInFields(list(terms)) for terms in zip(*per_field, strict=True)]
+
+
+def _merge_repeats(q: query.Query) -> None:
+    """Merge clauses repeated side by side into one whose boost is their sum, in place.
+
+    A word a long query repeats ("... information ... information ...")
+    counts as often as it was typed, as one clause boosted by the count
+    (the query-term frequency of BM25 and DFR models). The matches are the
+    same either way.
+    """
+    for child in q.children():
+        _merge_repeats(child)
+    if not isinstance(q, (query.And, query.Or)):
+        return
+    first: dict[query.Query, query.Query] = {}
+    kept: list[query.Query] = []
+    for sub in q.subqueries:
+        key = sub.with_boost(1.0)
+        if key in first:
+            first[key].boost += sub.boost
+        else:
+            first[key] = sub
+            kept.append(sub)
+    q.subqueries = kept
+
+
+def _nothing_to_search(compiler: _Compiler) -> QueryError:
+    words = [fold(w) for w in re.findall(WORD_PATTERN, compiler.text)]
+    if words and all(w in STOP_WORDS for w in words):
+        return compiler.error(
+            f"query {show(compiler.text)} has only stop words, which the index leaves out — "
+            "add a word that carries meaning",
+            None,
+        )
+    return compiler.error(
+        f'query {show(compiler.text)} has nothing to search for — type a word, a "phrase" '
+        "or field:value",
+        None,
+    )

@@ -1,0 +1,1 @@
+"""The query language: text → tree (`parse`), dates, explanation, the syntax reference."""
