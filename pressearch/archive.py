@@ -4,8 +4,9 @@ Model: an `Archive` names an index folder. Every method takes plain values
 and returns the public shapes of `pressearch.models`; none prints, none
 exits, and every failure is a `PressearchError`. The CLI, the web app, the
 benchmarks and the tests all call it, so each feature exists once. One open
-searcher serves every query until the archive is indexed again or closed;
-a search sees one committed state of the index.
+searcher serves every query until the archive is indexed again or closed
+(or `refresh` finds a newer commit); a search sees one committed state of
+the index.
 
     from pressearch import Archive
 
@@ -17,6 +18,7 @@ a search sees one committed state of the index.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from os import PathLike
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pressearch.errors import UsageError
+from pressearch.histogram import HISTOGRAM_UNITS, HistogramUnit, histogram
 from pressearch.locations import default_index_dir
 from pressearch.models import (
     Article,
@@ -36,6 +39,7 @@ from pressearch.models import (
     SearchRequest,
     SearchResult,
 )
+from pressearch.vocabulary import normalize_name
 
 if TYPE_CHECKING:
     from pressearch.search.engine import Engine
@@ -56,6 +60,7 @@ class Archive:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._engine: Engine | None = None
+        self._generation = -1  # of the commit the open searcher reads
 
     @classmethod
     def open(cls, path: PathArg | None = None) -> Archive:
@@ -131,6 +136,7 @@ class Archive:
         since: str | None = None,
         until: str | None = None,
         snippets: bool = True,
+        histogram: HistogramUnit | None = None,
     ) -> SearchResult:
         """One page of ranked hits for `query`, with facet counts over all matches.
 
@@ -138,8 +144,10 @@ class Archive:
         whole `SearchRequest`, in which case the other options are not used.
         `filters` keep only articles with these facet values: a mapping of
         facet name to value(s) or (name, value) pairs; values of one facet
-        OR, different facets AND. Raises QueryError for a query that cannot
-        be understood (with its position) and UsageError for bad options.
+        OR, different facets AND. `histogram="year"` or `"month"` adds the
+        timeline of all matches (`SearchResult.histogram`). Raises QueryError
+        for a query that cannot be understood (with its position) and
+        UsageError for bad options.
         """
         if isinstance(query, SearchRequest):
             request = query
@@ -155,7 +163,9 @@ class Archive:
                 since=since,
                 until=until,
             )
-        return self._searcher().search(request, snippets=snippets)
+        if histogram is None:
+            return self._searcher().search(request, snippets=snippets)
+        return _with_histogram(self._searcher(), request, histogram, snippets)
 
     def batch(
         self, queries: Iterable[str], template: SearchRequest, *, snippets: bool = True
@@ -200,10 +210,26 @@ class Archive:
 
         return check_index(self.path)
 
+    def refresh(self) -> bool:
+        """Let the next search see the newest commit, if another process committed since.
+
+        A long-lived archive (`pressearch serve`) calls this before each
+        request: when the index folder holds a newer table of contents than
+        the one the open searcher reads, the searcher is closed and the next
+        search opens the new state. Returns whether it was closed. Cheap: one
+        listing of the index folder.
+        """
+        if self._engine is None or _latest_generation(self.path) == self._generation:
+            return False
+        self.close()
+        return True
+
     def _searcher(self) -> Engine:
         if self._engine is None:
             from pressearch.search.engine import Engine
 
+            # Read before opening: a commit racing the open is seen by the next refresh.
+            self._generation = _latest_generation(self.path)
             self._engine = Engine(self.path)
         return self._engine
 
@@ -222,6 +248,33 @@ def filter_pairs(filters: Filters) -> tuple[tuple[str, str], ...]:
             raise UsageError(f"a filter is a (facet, value) pair, not {item!r}")
         out.append((item[0], item[1]))
     return tuple(out)
+
+
+def _with_histogram(
+    engine: Engine, request: SearchRequest, unit: HistogramUnit, snippets: bool
+) -> SearchResult:
+    """`engine.search(request)` with the timeline of `unit` buckets, from its facet counts."""
+    if unit not in HISTOGRAM_UNITS:
+        raise UsageError(f"histogram must be 'year' or 'month', not {unit!r}")
+    asked = {normalize_name(name) for name in request.facets}
+    counted = request.facets if unit in asked or "all" in asked else (*request.facets, unit)
+    result = engine.search(replace(request, facets=counted), snippets=snippets)
+    facets = result.facets
+    if counted is not request.facets:  # counted for the timeline only: not a facet asked for
+        facets = {name: counts for name, counts in facets.items() if name != unit}
+    return replace(result, facets=facets, histogram=histogram(result.facets.get(unit, ()), unit))
+
+
+def _latest_generation(index_dir: Path) -> int:
+    """The generation of the index's newest table of contents (-1 when there is none)."""
+    from pressearch.index.whoosh_internals import toc_generation
+
+    try:
+        names = os.listdir(index_dir)
+    except OSError:
+        return -1
+    found = (toc_generation(name) for name in names)
+    return max((generation for generation in found if generation is not None), default=-1)
 
 
 def _index_path(path: PathArg | None) -> Path:

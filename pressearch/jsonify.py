@@ -64,8 +64,12 @@ def facet_counts_json(counts: Sequence[FacetCount]) -> list[dict[str, Any]]:
 
 
 def search_json(result: SearchResult) -> dict[str, Any]:
-    """The JSON contract of `query --json` (and of each line of `batch`)."""
-    return {
+    """The JSON contract of `query --json` (and of each line of `batch`).
+
+    `histogram` is there only when the search asked for one, so the contract
+    is unchanged for every search that did not.
+    """
+    out: dict[str, Any] = {
         "query": result.query,
         "parsed": result.parsed,
         "total": result.total,
@@ -76,6 +80,9 @@ def search_json(result: SearchResult) -> dict[str, Any]:
         "facets": {name: facet_counts_json(counts) for name, counts in result.facets.items()},
         "suggestion": result.suggestion,
     }
+    if result.histogram is not None:
+        out["histogram"] = [{"bucket": b.value, "count": b.count} for b in result.histogram]
+    return out
 
 
 def article_json(article: Article) -> dict[str, Any]:

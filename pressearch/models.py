@@ -174,6 +174,9 @@ class SearchResult:
     """A page of hits, the facet counts over all matches, and how long it took.
 
     `about` is the article a `similar` search compares against (None otherwise).
+    `histogram` is the timeline asked for with `search(histogram=...)`: year
+    or month buckets in date order, zeros between the first and the last
+    (None when not asked; see `pressearch.histogram`).
     """
 
     query: str
@@ -186,6 +189,7 @@ class SearchResult:
     facets: dict[str, list[FacetCount]]
     suggestion: str | None
     about: Article | None = None
+    histogram: tuple[FacetCount, ...] | None = None
 
     @property
     def pages(self) -> int:

@@ -234,6 +234,11 @@ class Sort(str, Enum):
     oldest = "oldest"
 
 
+class HistogramUnit(str, Enum):
+    year = "year"
+    month = "month"
+
+
 class ExportFormat(str, Enum):
     csv = "csv"
     jsonl = "jsonl"
@@ -435,6 +440,15 @@ def query_command(
         bool, typer.Option("--explain", help="Show how the query was understood.")
     ] = False,
     snippets: SnippetsOpt = True,
+    histogram: Annotated[
+        HistogramUnit | None,
+        typer.Option(
+            "--histogram",
+            metavar="year|month",
+            help="Add a timeline of all matches by year or month.",
+            show_default=False,
+        ),
+    ] = None,
     json_: JsonOpt = False,
     open_: Annotated[
         int | None,
@@ -453,7 +467,9 @@ def query_command(
 
     request = _request(text, match, facet, filter_, sort, limit, page, since, until)
     with _archive(index) as archive:
-        result = archive.search(request, snippets=snippets)
+        result = archive.search(
+            request, snippets=snippets, histogram=histogram.value if histogram else None
+        )
     if json_:
         typer.echo(dumps(search_json(result)))
     else:

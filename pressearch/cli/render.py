@@ -150,6 +150,8 @@ def render_search(
         console.print(_hit_renderable(hit, plain, scores=scores))
     if result.facets:
         console.print(_facets_renderable(result.facets, plain))
+    if result.histogram:
+        console.print(_histogram_renderable(result.histogram, plain))
     page = min(result.page, result.pages)
     footer = f"{_count(result.total, 'article')} · page {page} of {result.pages}"
     if result.page < result.pages:
@@ -264,6 +266,29 @@ def _plain_facet(counts: Sequence[FacetCount]) -> list[RenderableType]:
         Text(f"{v}{' ' * (value_width - cell_len(v))}  {c.count:>{count_width}}", no_wrap=True)
         for v, c in zip(values, counts, strict=True)
     ]
+
+
+def _histogram_renderable(buckets: Sequence[FacetCount], plain: bool) -> RenderableType:
+    """The timeline: every bucket in date order, zeros included, a bar per count."""
+    if plain:
+        return Group(Text("Timeline"), *_plain_facet(buckets), Text(""))
+    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+    table.add_column("bucket", no_wrap=True)
+    table.add_column("count", justify="right")
+    table.add_column("bar", no_wrap=True)
+    top = max((b.count for b in buckets), default=0) or 1
+    for b in buckets:
+        # A zero is no bar at all, and any other count at least one block.
+        width = max(1, round(_BAR_WIDTH * b.count / top)) if b.count else 0
+        table.add_row(Text(b.value), Text(str(b.count)), Text("█" * width, style="cyan"))
+    return Panel(
+        table,
+        title=Text("Timeline", style="bold"),
+        title_align="left",
+        box=box.ROUNDED,
+        expand=False,
+        border_style="dim",
+    )
 
 
 # --- show -------------------------------------------------------------------
