@@ -23,8 +23,8 @@ from pressearch.index.ingest.names import (
     PARTICLES,
     SENTINEL,
     SURNAME_PARTICLES,
-    TITLE_WORDS,
     Person,
+    all_capitals,
     capitalised_runs,
     is_acronym,
     is_possessive,
@@ -33,6 +33,7 @@ from pressearch.index.ingest.names import (
     named_persons,
     role_words,
     stem,
+    title_parts,
     tokens,
     trim_name,
     wordset,
@@ -65,6 +66,7 @@ _ADVERBS = wordset(
 # Words that end a reference phrase: `said the prosecutor in Madrid`.
 _PHRASE_END = wordset("in on at to during after before with from by when while as")
 
+_DASHES = frozenset("-—–")
 _LEADERSHIP = wordset(
     """chief head director president chair chairman chairwoman chairperson leader boss
     commander commissioner governor ceo"""
@@ -125,33 +127,38 @@ class Attributor:
        of the investigation, X`), which is tried first.
     In the clause: `he`/`she` is the previous quote's speaker; a capitalised
     run holding a speaker-card name is that card (longest match); else the
-    run's trailing name words are the name: titles and organisation words
-    before it are dropped, a run right after `the` is no person, a lone
-    surname must match a card or a person named earlier, and a surname with
-    its particle (`De Bolle`, `Ó Briain`) is that person when one matches.
+    run's trailing name words are the name (see `names.trim_name`): a lone
+    surname, or a name all in capitals (`DUBOIS`, `DE BOLLE`), must end the
+    name of a card or of a person named earlier, and a surname with its
+    particle (`De Bolle`, `Ó Briain`) is that person when one matches.
     Before the verb the name ends the clause or is followed by an
     affiliation (`X of the Swedish Police said`). A phrase without a name
     (`the Director`) is a reference, resolved by `_resolve_reference`.
+    With no verb, a name alone, perhaps with a role or an organisation after
+    a comma (`“…” — Jane Doe`, `“…” (Jane Doe, Europol)`), is the speaker.
     Unknown: None.
     """
 
     def __init__(self, cards: Sequence[Speaker], history: list[str]) -> None:
         self.cards = [Person(s.name, name_key(tokens(s.name)), role_words(s.role)) for s in cards]
         self.history = history  # texts before the current quote, in order
-        self.previous: str | None = None
+        self.previous: str | None = None  # the last quote's speaker
+        self._quoted: list[str] = []  # the speakers of the quotes so far, in order
         self._persons: list[Person] = []
         self._scanned = 0
+
+    def record(self, speaker: str | None) -> None:
+        """Remember who said the quote just read: pronouns and references look back to it."""
+        self.previous = speaker
+        if speaker:
+            self._quoted.append(speaker)
 
     def speaker(self, attribution: str) -> str | None:
         toks = tokens(attribution)
         # Verbs are lower case (`According` aside), so names like Said or Will stay names.
         verbs = [i for i, t in enumerate(toks) if t in _VERBS or t == "According"]
         if not verbs:
-            # `“…” — Jane Doe`: a bare name is the speaker.
-            words = [t for t in toks if t not in BOUNDARIES and t not in ("-", "—", "–")]
-            if words and all(is_run_token(t) for t in words):
-                return self._resolve_run(words, 0, len(words))
-            return None
+            return self._bare_name(toks)
         for v in verbs:
             if toks[v].casefold() == "according":
                 if v + 1 < len(toks) and toks[v + 1] == "to":
@@ -166,6 +173,23 @@ class Attributor:
                 found = self._resolve(self._clauses_after(toks, v), left=False)
             if found:
                 return found
+        return None
+
+    def _bare_name(self, toks: Sequence[str]) -> str | None:
+        """`“…” — Jane Doe`, `“…” (Jane Doe, Europol)`: the name that opens the attribution.
+
+        What follows a comma (a role, an organisation) is not read; the
+        attribution holds no other words.
+        """
+        parts: list[list[str]] = [[]]
+        for tok in toks:
+            if tok == ",":
+                parts.append([])
+            elif tok not in BOUNDARIES and tok not in _DASHES:
+                parts[-1].append(tok)
+        words = next((part for part in parts if part), [])
+        if words and all(is_run_token(t) for t in words):
+            return self._resolve_run(words, 0, len(words))
         return None
 
     @staticmethod
@@ -258,23 +282,24 @@ class Attributor:
         if card:
             return card.name
         name = trim_name(toks, start, end)
+        if not name:
+            return None
         capitals = sum(1 for t in name if t not in PARTICLES)
-        if capitals == 2 and name[0].casefold() in SURNAME_PARTICLES:
-            # `De Bolle`, `Ó Briain`, `Van der Berg`: a surname with its particle,
-            # capitalised as at the start of a sentence. Like a lone surname it
-            # names a known person whose full name ends with it.
+        # `De Bolle`, `Ó Briain`, `Van der Berg`: a surname with its particle,
+        # capitalised as at the start of a sentence. A surname alone (`Stock`),
+        # and words all in capitals (`DUBOIS`, `DE BOLLE`, but also `DG HOME`),
+        # may be no full name either: each names a known person whose full
+        # name ends with it; only a surname with its particle in ordinary
+        # case stands for itself when nobody matches.
+        surname = capitals == 2 and name[0].casefold() in SURNAME_PARTICLES
+        if surname or capitals == 1 or all_capitals(name):
             key = name_key(name)
             for person in self._candidates():
-                if len(person.key) > len(key) and person.key[-len(key) :] == key:
+                if len(person.key) >= len(key) and person.key[-len(key) :] == key:
                     return person.name
-        if capitals >= 2:
-            return " ".join(name)
-        if capitals == 1:  # a surname alone: only a known person will do
-            surname = name[-1].casefold()
-            for person in self._candidates():
-                if person.key and person.key[-1] == surname:
-                    return person.name
-        return None
+            if capitals == 1 or all_capitals(name):
+                return None
+        return " ".join(name)
 
     def _resolve_reference(self, clause: Sequence[str]) -> str | None:
         """`the prosecutor`, `the INTERPOL Chief`: a card role or an earlier title.
@@ -298,12 +323,15 @@ class Attributor:
 
         The phrase splits into title words (`prosecutor`, `Secretary General`)
         and organisation words (acronyms, capitalised non-title words,
-        `Europol’s`). Candidates are speaker cards, then people named earlier
-        (latest first). First pass: a candidate whose role/title holds every
-        word, one without a further rank word preferred (see `_best_fit`).
-        Second pass: a leadership word (`Chief`, `Head`) matches any
-        leadership title (`Director`, `Secretary General`) when the
-        organisation words match.
+        `Europol’s`). First, the reference continues the last quote's speaker
+        when it fits them (see `_continues`): `“…,” the INTERPOL Chief added`
+        right after the Secretary General. Then candidates are speaker cards,
+        then people named earlier (latest first): a candidate whose
+        role/title holds every word, one without a further rank word
+        preferred (see `_best_fit`). Last, a leadership word (`Chief`, `Head`)
+        matches any leadership title (`Director`, `Secretary General`) when
+        the organisation words match, the speakers quoted so far (latest
+        first) before the other candidates.
         """
         title: set[str] = set()
         org: set[str] = set()
@@ -314,21 +342,40 @@ class Attributor:
             if is_possessive(tok):
                 if tok[0].isupper():
                     org.add(stem(tok))
-            elif is_acronym(tok) or (tok[0].isupper() and low.rstrip(".") not in TITLE_WORDS):
+            elif is_acronym(tok):
+                org.add(low)
+            elif (parts := title_parts(tok)) is not None:
+                title.update(parts)  # `Secretary-General` as `Secretary General`
+            elif tok[0].isupper():
                 org.add(low)
             else:
                 title.add(low)
         if not title:
             return None
         wanted = title | org
+        recent = self._recent_speakers()
+        if recent and _continues(recent[0], title, org):
+            return recent[0].name
         found = _best_fit(wanted, self.cards) or _best_fit(wanted, reversed(self.persons()))
         if found:
             return found.name
         if title & _LEADERSHIP:
-            for person in self._candidates():
+            for person in (*recent, *self._candidates()):
                 if org <= person.words and _has_leadership(person.words):
                     return person.name
         return None
+
+    def _recent_speakers(self) -> list[Person]:
+        """The speakers quoted so far, latest first, each with every title known for them.
+
+        A speaker's titles are those of their card and of every mention of
+        their name in the text (`INTERPOL Secretary General Mateus Ferreira`).
+        """
+        out: list[Person] = []
+        for name in dict.fromkeys(reversed(self._quoted)):
+            words = frozenset().union(*(p.words for p in self._candidates() if p.name == name))
+            out.append(Person(name, name_key(tokens(name)), words))
+        return out
 
     def _candidates(self) -> Iterator[Person]:
         """Speaker cards, then people named earlier, latest first (scanned only if reached)."""
@@ -360,6 +407,10 @@ def _starts_name(clause: Sequence[str]) -> bool:
     return is_run_token(clause[0]) and clause[0].casefold() not in OPENERS
 
 
+# Words for whoever is in charge, whatever their title.
+_IN_CHARGE = wordset("chief head boss leader")
+# Ranks below the one in charge.
+_SECOND_RANKS = wordset("deputy vice assistant adjunct associate")
 # Words that make a title a more specific rank of it: `the Director` is the
 # Director rather than the Executive or Deputy Director when both are there.
 _RANK_WORDS = wordset(
@@ -391,3 +442,23 @@ def _longest_match(key: Sequence[str], people: Sequence[Person]) -> Person | Non
 
 def _has_leadership(words: frozenset[str]) -> bool:
     return bool(words & _LEADERSHIP) or {"secretary", "general"} <= words
+
+
+def _continues(person: Person, title: set[str], org: set[str]) -> bool:
+    """Whether a reference fits the last quote's speaker, who it then continues.
+
+    It fits when their title holds all its words and no further rank (`the
+    Director` does not continue the Deputy Director), or when it is only a
+    word for the one in charge (`the agency’s chief`, `the INTERPOL Chief`)
+    and they lead (`Executive Director`, `Secretary General`), not as a
+    deputy, at the organisation it names.
+    """
+    wanted = title | org
+    if wanted <= person.words and not (person.words & _RANK_WORDS) - wanted:
+        return True
+    return (
+        title <= _IN_CHARGE
+        and org <= person.words
+        and _has_leadership(person.words)
+        and not person.words & _SECOND_RANKS
+    )

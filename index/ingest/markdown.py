@@ -349,7 +349,7 @@ def _quote(paragraphs: Sequence[str], attributor: Attributor, lead_in: str | Non
     if not any(ch.isalpha() for ch in clause) and lead_in and lead_in.endswith(":"):
         clause = lead_in
     speaker = attributor.speaker(clause)
-    attributor.previous = speaker
+    attributor.record(speaker)
     return Quote("\n\n".join(speech), speaker)
 
 

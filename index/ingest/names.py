@@ -63,6 +63,7 @@ OPENERS = wordset(
     its his her monday tuesday wednesday thursday friday saturday sunday"""
 )
 _NON_NAME = TITLE_WORDS | _ORGANISATIONS | OPENERS
+_HYPHEN_RE = re.compile("[-‐]")
 _ABBREVIATIONS = frozenset(
     {"Dr", "Mr", "Mrs", "Ms", "Prof", "St", "Gen", "Col", "Lt", "Sgt", "Det"}
 )
@@ -124,12 +125,38 @@ def is_run_token(tok: str) -> bool:
     return tok in PARTICLES or (("’" in tok or "'" in tok) and _elided_capital(tok))
 
 
+def _in_capitals(tok: str) -> bool:
+    """A word all in capitals that may be a surname (`DE`, `BOLLE`), not `EU2` or `INTERPOL`."""
+    return (
+        len(tok) >= 2
+        and tok.isupper()
+        and not any(ch.isdigit() for ch in tok)
+        and tok.casefold() not in _NON_NAME
+    )
+
+
+def title_parts(tok: str) -> list[str] | None:
+    """The case-folded parts of a title word (`Secretary-General`: secretary, general)."""
+    parts = _HYPHEN_RE.split(tok.casefold().rstrip("."))
+    return parts if all(p in TITLE_WORDS for p in parts) else None
+
+
+def _all_parts_in(tok: str, words: frozenset[str]) -> bool:
+    """`Director`, `Secretary-General`: the word, or each part of it, is one of `words`."""
+    return all(p in words for p in _HYPHEN_RE.split(tok.casefold().rstrip(".")))
+
+
+def all_capitals(name: Sequence[str]) -> bool:
+    """A name with no word in ordinary case: `DUBOIS`, `DE BOLLE`, but also `DG HOME`."""
+    return all(t.isupper() for t in name)
+
+
 def _is_name_word(tok: str) -> bool:
     return (
         capitalised(tok)
         and not is_possessive(tok)
         and not is_acronym(tok)
-        and tok.casefold().rstrip(".") not in _NON_NAME
+        and not _all_parts_in(tok, _NON_NAME)
     )
 
 
@@ -138,13 +165,24 @@ def trim_name(toks: Sequence[str], start: int, end: int) -> list[str]:
 
     Titles before it are dropped (`Deputy Minister John Roe`). A run right
     after an article is no person: `the Focal Point`, `the Czech Republic`.
+    A surname may be written in capitals (`Catherine DE BOLLE`): words in
+    capitals count as name words at the end of the run, before any word in
+    ordinary case; a name of nothing but such words (`DG HOME`) is for the
+    caller to judge (see `all_capitals`).
     """
     out: list[str] = []
     words = 0
+    surname_in_capitals = True  # no word in ordinary case read yet
     for tok in reversed(toks[start:end]):
         if tok in PARTICLES and out:
             out.append(tok)
-        elif _is_name_word(tok) and words < _MAX_NAME_WORDS:
+        elif words >= _MAX_NAME_WORDS:
+            break
+        elif _is_name_word(tok):
+            out.append(tok)
+            words += 1
+            surname_in_capitals = False
+        elif surname_in_capitals and _in_capitals(tok):
             out.append(tok)
             words += 1
         else:
@@ -156,9 +194,6 @@ def trim_name(toks: Sequence[str], start: int, end: int) -> list[str]:
         return []
     out.reverse()
     return out
-
-
-_HYPHEN_RE = re.compile("[-‐]")
 
 
 def fold_words(toks: Iterable[str]) -> frozenset[str]:
@@ -216,7 +251,7 @@ def named_persons(toks: Sequence[str]) -> list[Person]:
     found: list[Person] = []
     for start, end in capitalised_runs(toks):
         name = trim_name(toks, start, end)
-        if sum(1 for t in name if t not in PARTICLES) < 2:
+        if sum(1 for t in name if t not in PARTICLES) < 2 or all_capitals(name):
             continue
         title = list(toks[start : end - len(name)])
         j = start - 1  # walk back over `the Head of the ...`, `Europol’s ...`

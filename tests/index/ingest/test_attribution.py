@@ -106,6 +106,44 @@ def test_reference_prefers_the_title_without_a_further_rank() -> None:
     ]
 
 
+def test_reference_continues_the_most_recent_speaker_whose_title_fits() -> None:
+    assert quotes_of("attribution_recent_speaker.md") == [
+        ("No country can face ransomware alone", "Mateus Ferreira"),
+        # `the INTERPOL Chief` right after the Secretary General: not the card
+        # of the Executive Director of Police Services, also at INTERPOL
+        ("Today we agreed on how to share what we know within hours", "Mateus Ferreira"),
+        ("The first joint operation starts next month", "Rafael Monteiro"),
+        ("We expect arrests before the end of the year", "Rafael Monteiro"),  # the Director
+        ("Every hour counts", "Lena Brandt"),
+        # `the agency’s chief` continues the agency’s Executive Director
+        ("That is why we built this", "Lena Brandt"),
+    ]
+
+
+def test_names_in_capitals_and_in_parentheses() -> None:
+    assert quotes_of("attribution_names_in_capitals.md") == [
+        ("Fraud is the crime most people meet", "Pieter VAN DAMME"),  # the card, as written there
+        ("We will follow the money faster", "Marie-Claire DUBOIS"),  # after a title
+        ("Our analysts are ready", "Marie-Claire DUBOIS"),  # a surname in capitals, named before
+        ("Victims come first.", "Lena Brandt"),  # (name, organisation)
+        ("This is a good day for the agency.", "Tomasz NOWAK"),  # (name, role)
+        ("Welcome", "Ilse DE WAELE"),  # a particle in capitals
+        ("The FBI agrees", None),  # an acronym is no name
+    ]
+
+
+@pytest.mark.parametrize("reference", ["the Secretary-General", "the Secretary General"])
+def test_hyphenated_titles_are_their_words(reference: str) -> None:
+    text = (
+        "# H\n\nINTERPOL Secretary General Mateus Ferreira opened the meeting.\n\n"
+        f"“\n\n“Text,” {reference} said.\n\n”\n\n"
+        "Director-General Ana Lopes closed it.\n\n"
+        f"“\n\n“More text,” {reference} added.\n\n”\n"
+    )
+    quotes = parse_markdown(text, path="/a.md", rel_path="a.md").quotes
+    assert [q.speaker for q in quotes] == ["Mateus Ferreira", "Mateus Ferreira"]
+
+
 def test_names_with_particles_apostrophes_and_hyphens_come_out_whole() -> None:
     article = read_one("names_with_particles.md")
     assert article.speakers == (
@@ -174,6 +212,18 @@ def test_unclosed_quote_block_takes_one_paragraph() -> None:
         ("“Text,” said Europol.", None),
         ("“Text,” they said.", None),
         ("“Text” — Jane Doe", "Jane Doe"),
+        ("“Text” — Jane Doe, Europol", "Jane Doe"),
+        ("“Text” (Jane Doe, Europol)", "Jane Doe"),
+        ("“Text.” (Jane Doe, Executive Director, Europol)", "Jane Doe"),
+        ("“Text.” (Executive Director, Europol)", None),
+        ("“Text,” said Europol Executive Director Catherine DE BOLLE.", "Catherine DE BOLLE"),
+        ("Catherine DE BOLLE said: “Text.”", "Catherine DE BOLLE"),
+        ("“Text,” said Jean-Luc MOREAU, Head of Unit.", "Jean-Luc MOREAU"),
+        ("“Text,” said KOVAČ.", "Marta Kovač"),  # a card's surname in capitals
+        ("“Text,” DE BOLLE said.", None),  # a surname in capitals, nobody known by it
+        ("“Text,” said DG HOME.", None),
+        ("“Text,” said UN Secretary-General Jane Doe.", "Jane Doe"),
+        ("“Text,” the NCA said.", None),
         ("“Text,” Jane Doe said that the case was closed.", "Jane Doe"),
         ("Jane Doe said that “text.”", "Jane Doe"),
         ("“Text.”", None),
