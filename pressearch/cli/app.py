@@ -26,6 +26,8 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperCommand, TyperGroup
 
+from pressearch.cli.serve import serve_command
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -712,6 +714,9 @@ def syntax_command() -> None:
     from pressearch.search.query.syntax import SYNTAX
 
     render_syntax(SYNTAX, _stdout())
+
+
+app.command("serve", cls=_Command)(serve_command)
 
 
 def main() -> None:
