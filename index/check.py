@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pressearch.errors import UntrustedIndexError
-from pressearch.index.reader import INDEX_DAMAGE, close_leftovers, corrupt_error, open_index
+from pressearch.index.reader import INDEX_DAMAGE, close_leftovers, open_index, read_error
 from pressearch.index.whoosh_internals import segment_name, segment_of
 from pressearch.models import Article, CheckReport
 
@@ -53,7 +53,7 @@ def check_index(index_dir: Path) -> CheckReport:
                 segments += 1
                 problems += _check_segment(leaf, ids)
     except INDEX_DAMAGE as exc:
-        raise corrupt_error(index_dir, exc) from exc
+        raise read_error(index_dir, exc) from exc
     live = sum(ids.values())
     if not problems and live != documents:
         problems.append(f"the index counts {documents} articles but {live} were read — {_CURE}")

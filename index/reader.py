@@ -16,6 +16,7 @@ import gc
 import json
 import os
 import pickle
+import stat
 import struct
 import warnings
 import weakref
@@ -34,11 +35,13 @@ from pressearch.errors import (
     ArticleNotFoundError,
     IndexCorruptError,
     IndexNotFoundError,
+    PressearchError,
     SchemaVersionError,
     UntrustedIndexError,
 )
+from pressearch.index.faults import ENVIRONMENT, storage_error
 from pressearch.index.schema import FACET_PREFIX, SCHEMA_VERSION, split_values
-from pressearch.index.whoosh_internals import toc_generation
+from pressearch.index.whoosh_internals import is_segment_file, toc_generation
 from pressearch.models import Article, IndexStats
 from pressearch.vocabulary import BUILTIN_FACETS, STANDARD_FACETS
 
@@ -87,14 +90,40 @@ def has_index(index_dir: Path) -> bool:
         return False
 
 
-def _recorded_version(index_dir: Path) -> int | None:
-    """The schema version recorded in the index's metadata, None when unreadable."""
+# The largest `pressearch.json` read: it holds one small object.
+MAX_METADATA_BYTES = 64 * 1024
+
+
+def _recorded_version(index_dir: Path) -> int | str:
+    """The schema version recorded in the index's metadata, or why none can be read.
+
+    Only a regular file of at most `MAX_METADATA_BYTES` is read: a FIFO would
+    block and a device never end.
+    """
+    path = index_dir / METADATA_FILE
     try:
-        data = json.loads((index_dir / METADATA_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return f"has no readable {METADATA_FILE}"
+    except OSError as exc:
+        if exc.errno in ENVIRONMENT:
+            raise storage_error(index_dir, exc, writing=False) from exc
+        return f"has no readable {METADATA_FILE} ({exc.strerror})"
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return f"has no readable {METADATA_FILE} (not a regular file)"
+    with os.fdopen(fd, "rb") as f:
+        raw = f.read(MAX_METADATA_BYTES + 1)
+    if len(raw) > MAX_METADATA_BYTES:
+        return f"has no readable {METADATA_FILE} (larger than pressearch writes)"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
+        return f"has no readable {METADATA_FILE} (not the JSON pressearch writes)"
     version = data.get("schema_version") if isinstance(data, dict) else None
-    return version if isinstance(version, int) else None
+    if not isinstance(version, int) or isinstance(version, bool):
+        return f"has no readable {METADATA_FILE} (no schema version in it)"
+    return version
 
 
 def check_schema_version(index_dir: Path) -> None:
@@ -102,18 +131,35 @@ def check_schema_version(index_dir: Path) -> None:
     version = _recorded_version(index_dir)
     if version == SCHEMA_VERSION:
         return
-    if version is None:
-        found = f"has no readable {METADATA_FILE}"
+    if isinstance(version, str):
+        found = version
     else:
         found = f"was built with schema version {version}, this pressearch uses {SCHEMA_VERSION}"
     raise SchemaVersionError(f"the index at {index_dir} {found} — run `pressearch index --rebuild`")
 
 
 def check_index(index_dir: Path) -> None:
-    """Raise IndexNotFoundError or SchemaVersionError unless `index_dir` holds our index."""
+    """Raise unless `index_dir` holds our index: IndexNotFoundError when it holds none,
+    IndexCorruptError when its table of contents is gone, SchemaVersionError."""
     if not has_index(index_dir):
+        if lost_toc(index_dir):
+            raise IndexCorruptError(
+                f"the index at {index_dir} is damaged (its table of contents is missing)"
+                " — run `pressearch index --rebuild`"
+            )
         raise IndexNotFoundError(f"no index at {index_dir} — run `pressearch index` first")
     check_schema_version(index_dir)
+
+
+def lost_toc(index_dir: Path) -> bool:
+    """Whether `index_dir` holds segments but no table of contents to list them."""
+    try:
+        names = os.listdir(index_dir)
+    except OSError:
+        return False
+    return any(map(is_segment_file, names)) and not any(
+        toc_generation(name) is not None for name in names
+    )
 
 
 def open_index(index_dir: Path) -> Index:
@@ -129,7 +175,7 @@ def open_index(index_dir: Path) -> Index:
     try:
         return retry_racing_commits(index_dir, lambda: _CheckedIndex(FileStorage(str(index_dir))))
     except INDEX_DAMAGE as exc:
-        raise corrupt_error(index_dir, exc) from exc
+        raise read_error(index_dir, exc) from exc
     except UntrustedIndexError as exc:
         raise untrusted_error(index_dir, exc) from None
 
@@ -189,9 +235,12 @@ class _CheckedIndex(FileIndex):  # type: ignore[misc]
             self._checked = None
 
 
-def corrupt_error(index_dir: Path, exc: BaseException) -> IndexCorruptError:
-    """The error for an index Whoosh cannot read, naming the cure."""
+def read_error(index_dir: Path, exc: BaseException) -> PressearchError:
+    """The error for an index Whoosh cannot read: damage (rebuild it), or the
+    file system refusing (permissions and the like: `index.faults`)."""
     close_leftovers(exc)
+    if isinstance(exc, OSError) and exc.errno in ENVIRONMENT:
+        return storage_error(index_dir, exc, writing=False)
     reason = " ".join(str(exc).split()) or type(exc).__name__
     return IndexCorruptError(
         f"the index at {index_dir} is damaged ({reason}) — run `pressearch index --rebuild`"
@@ -271,7 +320,7 @@ def get_article(index_dir: Path, key: str) -> Article:
             if docnum is not None:
                 return stored_article(searcher, docnum)
     except INDEX_DAMAGE as exc:
-        raise corrupt_error(index_dir, exc) from exc
+        raise read_error(index_dir, exc) from exc
     raise not_found(key, index_dir)
 
 
@@ -314,7 +363,7 @@ def stats(index_dir: Path) -> IndexStats:
                 ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
                 facets[name] = dict(ordered)
     except INDEX_DAMAGE as exc:
-        raise corrupt_error(index_dir, exc) from exc
+        raise read_error(index_dir, exc) from exc
     return IndexStats(
         documents=documents,
         date_min=date_min,

@@ -26,14 +26,15 @@ from typing import Any
 import whoosh.index
 from whoosh.filedb.filestore import FileStorage
 
-from pressearch.errors import IndexLockedError, UntrustedIndexError, UsageError
+from pressearch.errors import IndexLockedError, IndexStorageError, UntrustedIndexError, UsageError
 from pressearch.index.reader import (
     INDEX_DAMAGE,
     METADATA_FILE,
     check_index,
     close_leftovers,
-    corrupt_error,
     has_index,
+    lost_toc,
+    read_error,
     retry_racing_commits,
     untrusted_error,
 )
@@ -77,6 +78,8 @@ def open_for_writing(index_dir: Path, *, rebuild: bool, wait: float) -> Any:
     empty index when its table of contents cannot be read (there is nothing
     left to protect); otherwise it must be sound and of this schema version.
     """
+    if not rebuild and lost_toc(index_dir):
+        check_index(index_dir)  # says it is damaged: a new index would lose its articles
     if not has_index(index_dir):
         _create(index_dir, wait, replace=False)
     if not rebuild:
@@ -84,7 +87,7 @@ def open_for_writing(index_dir: Path, *, rebuild: bool, wait: float) -> Any:
         try:
             return retry_racing_commits(index_dir, partial(whoosh.index.open_dir, str(index_dir)))
         except INDEX_DAMAGE as exc:
-            raise corrupt_error(index_dir, exc) from exc
+            raise read_error(index_dir, exc) from exc
         except UntrustedIndexError as exc:
             raise untrusted_error(index_dir, exc) from None
     try:
@@ -133,9 +136,14 @@ def locked_error(index_dir: Path, wait: float) -> IndexLockedError:
 
 def write_metadata(index_dir: Path) -> None:
     """Record this code's schema version in `index_dir` (atomically)."""
+    target = index_dir / METADATA_FILE
+    if target.is_dir() and not target.is_symlink():
+        raise IndexStorageError(
+            f"{target} is a folder where pressearch keeps a file: move it away and run again"
+        )
     temp = index_dir / f".{METADATA_FILE}.tmp"
     temp.write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n", encoding="utf-8")
-    os.replace(temp, index_dir / METADATA_FILE)
+    os.replace(temp, target)
 
 
 def remove_work_folders(folder: Path) -> None:

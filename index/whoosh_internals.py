@@ -91,6 +91,15 @@ def toc_generation(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+# A segment's files: `MAIN_<segment id>.<part>`.
+_SEGMENT_FILE = re.compile(r"^MAIN_[0-9a-z]+\.[A-Za-z0-9_.]+$")
+
+
+def is_segment_file(name: str) -> bool:
+    """Whether `name` is a file of a segment of the index (not its lock or TOC)."""
+    return _SEGMENT_FILE.match(name) is not None
+
+
 def is_whoosh_file(name: str) -> bool:
     """Whether `name` is a file Whoosh keeps in an index folder (lock, TOC, segment)."""
     return name.startswith(("MAIN", "_MAIN"))

@@ -51,7 +51,8 @@ from typing import Any
 
 import whoosh.index
 
-from pressearch.index.reader import INDEX_DAMAGE, corrupt_error
+from pressearch.index.faults import storage_error
+from pressearch.index.reader import INDEX_DAMAGE, close_leftovers, read_error
 from pressearch.index.schema import build_schema
 from pressearch.index.segments import Built
 from pressearch.index.store import (
@@ -98,21 +99,40 @@ def build(
     when missing; `rebuild=True` replaces it with one built from `paths` alone.
     Waits up to `wait` seconds for another run's lock (IndexLockedError).
     Raises UsageError for a missing path before touching the index,
-    SchemaVersionError / IndexCorruptError when the index must be rebuilt.
-    Files that fail are reported in the result, never raised.
+    SchemaVersionError / IndexCorruptError when the index must be rebuilt,
+    IndexStorageError when the file system refuses (a full disk, a read-only
+    folder). Files that fail are reported in the result, never raised.
     """
     started = time.perf_counter()
     roots = resolve_roots(paths)
     index_dir = Path(os.path.abspath(index_dir))
     found = walk(roots)
+    try:
+        run = _write(index_dir, wait, found, roots, progress, rebuild=rebuild)
+    except OSError as exc:
+        # Files that cannot be read are reported in the run's result: this is
+        # the index folder refusing a write (a full disk, a read-only mount).
+        close_leftovers(exc)  # the files Whoosh was writing, held by the run's frames
+        raise storage_error(index_dir, exc, writing=True) from exc
+    return run.report(time.perf_counter() - started, index_dir)
+
+
+def _write(
+    index_dir: Path,
+    wait: float,
+    found: Walk,
+    roots: list[Root],
+    progress: Callable[[Progress], None] | None,
+    *,
+    rebuild: bool,
+) -> _Run:
     prepare_index_dir(index_dir)
     ix = open_for_writing(index_dir, rebuild=rebuild, wait=wait)
     if rebuild:
-        run = _rebuild(ix, index_dir, wait, found, roots, progress)
-    else:
-        run = _Run(ix, index_dir, wait, found, roots, progress, main=True)
-        run.execute_and_commit()
-    return run.report(time.perf_counter() - started, index_dir)
+        return _rebuild(ix, index_dir, wait, found, roots, progress)
+    run = _Run(ix, index_dir, wait, found, roots, progress, main=True)
+    run.execute_and_commit()
+    return run
 
 
 def _rebuild(
@@ -216,7 +236,7 @@ class _Run:
             with self.writer.reader() as reader:
                 self.by_path, self.by_id = _read_indexed(reader)
         except INDEX_DAMAGE as exc:
-            raise corrupt_error(self.index_dir, exc) from exc
+            raise read_error(self.index_dir, exc) from exc
 
     def execute_and_commit(self) -> None:
         with held_lock(self.ix.lock("WRITELOCK"), self.index_dir, self.wait):

@@ -67,3 +67,10 @@ class WhooshVersionError(PressearchError):
 
 class UntrustedIndexError(PressearchError):
     """An index file holds a pickled object that no pressearch index holds; none of it was run."""
+
+
+class IndexStorageError(PressearchError):
+    """The file system refused to read or write the index (disk full, read-only, permissions).
+
+    Nothing committed is lost: the message says what happened and what to do.
+    """
