@@ -506,8 +506,8 @@ class _Parser:
                 bounds.append(self.text[self.at : end])
                 self.at = end
             if len(bounds) > 3 or (len(bounds) == 2 and bounds[1] != "TO"):
-                rest = re.match(r"\S*", self.text[self.at :])
-                typed = self.text[start : self.at + (len(rest.group()) if rest else 0)]
+                closed = re.compile(r"[^\]}]*[\]}]").match(self.text, start)
+                typed = closed.group() if closed else self.text[start : self.at]
                 raise self.error(
                     f"range {show(typed)} at position {start} must be [low TO high] — e.g. "
                     "date:[2019 TO 2021-06] (* leaves an end open)",

@@ -141,6 +141,40 @@ def test_operators(searcher: Searcher, text: str, match: str, expected: set[str]
     assert hits(searcher, text, match=match) == expected
 
 
+# --- Lucene's operators and escapes --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "match", "expected"),
+    [
+        ("police || zürich", "all", {"raid", "speech"}),
+        ("police && zürich", "all", {"raid"}),
+        ("police AND !zürich", "all", {"speech"}),
+        ("police !zürich", "all", {"speech"}),
+        ("!europol", "all", {"policy", "speech", "undated"}),
+        ("!headline:police police", "all", set()),
+        ("-headline:police police", "all", set()),
+        ("-body:europol police", "all", {"speech"}),
+        ("+body:europol police", "any", {"covid", "raid", "ransom"}),
+        ("-(europol OR police)", "all", {"policy", "undated"}),
+        ("!(europol || police)", "all", {"policy", "undated"}),
+        ("+(police OR fraud) -zürich", "any", {"speech", "policy"}),
+        ("police OR -zürich", "all", ALL),  # police, or anything without zürich
+        ("\\(police\\)", "all", {"raid", "speech"}),  # an escaped parenthesis is text
+        ('\\"police\\"', "all", {"raid", "speech"}),
+        ("europol\\*", "all", {"covid", "raid", "ransom"}),  # a plain word, not a pattern
+        ("covid\\-19", "all", {"covid"}),
+        ("europol^3~", "all", {"covid", "raid", "ransom"}),  # fuzzy, then boosted
+        ("europol~^3", "all", {"covid", "raid", "ransom"}),
+        ("(police zürich)^2", "all", {"raid"}),
+    ],
+)
+def test_lucene_operators_and_escapes(
+    searcher: Searcher, text: str, match: str, expected: set[str]
+) -> None:
+    assert hits(searcher, text, match=match) == expected
+
+
 # --- Phrases, wildcards, fuzzy words ---------------------------------------------
 
 
@@ -463,6 +497,50 @@ FIELDS = (
             "fuzzy matching at position 7 works on text fields only — write the entity value "
             "exactly, or use wildcards: entity:*part*",
             7,
+        ),
+        (
+            "police^-1",
+            "boost '^-1' at position 6 must be a positive number — e.g. fraud^2 or "
+            "(fraud OR scam)^1.5",
+            6,
+        ),
+        (
+            "police^abc",
+            "boost '^abc' at position 6 must be a positive number — e.g. fraud^2 or "
+            "(fraud OR scam)^1.5",
+            6,
+        ),
+        ("(a b)^5.0^2.0", "second boost at position 9 — give one boost: fraud^2", 9),
+        ("police~1.1", "fuzzy distance '~1.1' at position 6 is not allowed — use ~1 or ~2", 6),
+        (
+            '"police europol"~x',
+            "slop '~x' at position 16 must be a whole number of moves — e.g. \"cyber attack\"~3",
+            16,
+        ),
+        (
+            "year:[2019 OR 2020]",
+            "range '[2019 OR 2020]' at position 5 must be [low TO high] — e.g. "
+            "date:[2019 TO 2021-06] (* leaves an end open)",
+            5,
+        ),
+        ("+-police", "'+' at position 0 is followed by '-' — keep one of them", 0),
+        ("--body:police", "'-' at position 0 is followed by '-' — keep one of them", 0),
+        ("police AND !-x", "'!' at position 11 is followed by '-' — keep one of them", 11),
+        (
+            "police\\",
+            "'\\' at position 6 escapes nothing — remove it, or write \\\\ for a backslash",
+            6,
+        ),
+        (
+            "tag: taxes",
+            f"unknown field 'tag' at position 0 — did you mean 'target'? Fields: {FIELDS}",
+            0,
+        ),
+        (
+            "headline:body:police",
+            "field 'headline' at position 0 is followed by another field — give one field: "
+            "headline:word",
+            0,
         ),
         ("", 'empty query — type a word, a "phrase" or field:value', None),
         ("   ", 'empty query — type a word, a "phrase" or field:value', None),
