@@ -796,3 +796,50 @@ def test_a_boost_with_nothing_before_it_is_an_error(searcher: Searcher) -> None:
         "e.g. fraud^2 or (fraud OR scam)^2",
         2,
     )
+
+
+# --- Lucene's slop ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def slop_searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    bodies = {
+        "ordered": "The super federal fund grew.",
+        "reversed": "The federal super fund grew.",
+        "apart": "A super big federal fund.",
+        "far": "Super funds and one federal agency reported gains yesterday.",
+        "repeated": "Fund after fund failed.",
+        "once": "One fund failed.",
+    }
+    articles = [
+        Article(id=key, path=f"/archive/{key}.md", headline="Report", body=body)
+        for key, body in bodies.items()
+    ]
+    ix = index_in_segments(tmp_path_factory.mktemp("slop"), articles[:3], articles[3:])
+    with ix.searcher() as s:
+        yield s
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"super federal"', {"ordered"}),
+        ('"super federal"~1', {"ordered", "apart"}),  # one word between: one move
+        # Swapped: two moves; "far" has two words between (stop words hold no place).
+        ('"super federal"~2', {"ordered", "apart", "reversed", "far"}),
+        ('"federal super"~2', {"ordered", "reversed"}),
+        ('"federal super"~1', {"reversed"}),
+        ('"federal super"~4', {"ordered", "reversed", "apart", "far"}),
+        ('"super federal fund"~1', {"ordered", "apart"}),
+        ('"fund super"~3', {"ordered", "reversed", "far"}),
+        ('"fund fund"~2', {"repeated"}),  # a repeated word needs two places
+        ('headline:"super federal"~5', set()),
+        ('body:"federal super"~2 -"super federal"', {"reversed"}),
+    ],
+)
+def test_phrase_slop_is_lucenes(slop_searcher: Searcher, text: str, expected: set[str]) -> None:
+    assert hits(slop_searcher, text) == expected
+
+
+def test_the_reference_describes_slop_as_moves() -> None:
+    assert '"a b"~2 also finds "b a"' in SYNTAX
