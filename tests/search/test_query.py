@@ -17,6 +17,7 @@ Each test asserts the exact set of matching article ids.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -843,3 +844,49 @@ def test_phrase_slop_is_lucenes(slop_searcher: Searcher, text: str, expected: se
 
 def test_the_reference_describes_slop_as_moves() -> None:
     assert '"a b"~2 also finds "b a"' in SYNTAX
+
+
+# --- A space after the field's colon ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("headline: police", {"raid", "speech"}),
+        ("headline:  (ransomware OR police)", {"ransom", "raid", "speech"}),
+        ("crime_area: cybercrime", {"covid", "ransom"}),
+        ('type: "press release"', {"covid", "policy"}),
+        ("date: 2020", {"covid", "raid"}),
+        ("year: [2019 TO 2020]", {"covid", "raid", "ransom", "speech"}),
+        ("europol -headline: police", {"covid", "ransom"}),
+        ("body:\tcocaine", {"raid"}),
+    ],
+)
+def test_a_space_may_follow_the_colon(searcher: Searcher, text: str, expected: set[str]) -> None:
+    assert hits(searcher, text) == expected
+    assert hits(searcher, text) == hits(searcher, re.sub(r":\s+", ":", text))
+
+
+# --- Precedence -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "same_as"),
+    [
+        ("gang OR cocaine AND zürich", "gang OR (cocaine AND zürich)"),
+        ("ransomware OR -europol", "ransomware OR (NOT europol)"),
+        ("europol ransomware OR cocaine", "europol AND (ransomware OR cocaine)"),
+        ("NOT gang AND europol", "(NOT gang) AND europol"),
+        ("police OR fraud AND NOT zürich OR gang", "police OR (fraud AND NOT zürich) OR gang"),
+    ],
+)
+def test_precedence_not_and_or_then_side_by_side(
+    searcher: Searcher, text: str, same_as: str
+) -> None:
+    assert hits(searcher, text) == hits(searcher, same_as)
+
+
+def test_the_reference_shows_where_lucene_reads_differently() -> None:
+    # The two places Lucene's classic parser differs, each with its explicit form.
+    assert "a OR b AND c                here a OR (b AND c)" in SYNTAX
+    assert "a OR -b                     here a OR (NOT b); Lucene: a AND NOT b." in SYNTAX
