@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from pressearch.errors import IndexStorageError
+from pressearch.index.walk import shown
 
 _KEPT = " — nothing committed was lost"
 
@@ -27,7 +28,7 @@ ENVIRONMENT = frozenset(
 
 def storage_error(index_dir: Path, exc: OSError, *, writing: bool) -> IndexStorageError:
     """The error for `exc`, met reading (`writing=False`) or writing the index at `index_dir`."""
-    where = _shown(exc.filename) if exc.filename else str(index_dir)
+    where = _where(exc.filename) if exc.filename else str(index_dir)
     kept = _KEPT if writing else ""
     code = exc.errno
     if code == errno.ENOSPC:
@@ -54,8 +55,7 @@ def storage_error(index_dir: Path, exc: OSError, *, writing: bool) -> IndexStora
     return IndexStorageError(message)
 
 
-def _shown(filename: str | bytes | int) -> str:
-    """A file name as text, bytes that are not UTF-8 escaped."""
+def _where(filename: str | bytes | int) -> str:
     if isinstance(filename, int):
         return f"file descriptor {filename}"
-    return os.fsencode(filename).decode("utf-8", "backslashreplace")
+    return shown(os.fsdecode(filename))

@@ -1,12 +1,16 @@
 """Find the article files under the paths given to a run, and sign each one.
 
 Model: a run is given roots, files or folders. A folder is walked
-recursively in sorted order; hidden names are skipped; symlinked folders
-are followed once, so loops end. Every file with a supported suffix is
-stat'ed: its signature `"mtime_ns:size"` is what tells a changed file from
-an unchanged one. A file that cannot be stat'ed, or a folder that cannot be
-listed, is reported and remembered in `Walk.keep`: its articles stay in the
-index, since the walk could not tell whether it is gone.
+recursively; hidden names are skipped; symlinked folders are followed once,
+so loops end. A symbolic link whose target lies outside every root is not
+followed (unless `follow_links`): it is reported as a warning and skipped,
+so a link planted in an archive cannot index `/etc/shadow`. A name that is
+not valid UTF-8 cannot be stored: its file (or folder) is reported, the
+bad bytes escaped (`\xe9`), and skipped. Every other file with a supported
+suffix is stat'ed: its signature `"mtime_ns:size"` is what tells a changed
+file from an unchanged one. A file that cannot be stat'ed, or a folder that
+cannot be listed, is reported and remembered in `Walk.keep`: its articles
+stay in the index, since the walk could not tell whether it is gone.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class Walk:
 
     files: list[SourceFile] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    warnings: list[Failure] = field(default_factory=list)
     # Paths whose articles must stay although the walk did not list them:
     # files that could not be stat'ed and folders that could not be listed.
     keep: list[str] = field(default_factory=list)
@@ -57,6 +62,8 @@ def resolve_roots(paths: Sequence[Path]) -> list[Root]:
     roots: list[Root] = []
     for given in paths:
         path = os.path.abspath(os.path.expanduser(given))
+        if not _utf8(path):
+            raise UsageError(f"{shown(path)}: the path is not valid UTF-8 — rename it")
         if os.path.isdir(path):
             roots.append(Root(path, True))
         elif os.path.isfile(path):
@@ -80,11 +87,49 @@ def signature(st: os.stat_result) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}"
 
 
-def walk(roots: list[Root]) -> Walk:
-    """Every supported file under `roots`, sorted by path, signed."""
+def shown(path: str) -> str:
+    """`path` as text that encodes: bytes that are not UTF-8 escaped (`caf\xe9.md`)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _utf8(name: str) -> bool:
+    # Names that are not UTF-8 reach Python as lone surrogates, which no
+    # index (nor JSON, nor a terminal) can hold.
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def walk(roots: list[Root], *, follow_links: bool = False) -> Walk:
+    """Every supported file under `roots`, sorted by path, signed.
+
+    `follow_links`: follow symbolic links out of the roots too.
+    """
     found = Walk()
     seen: set[str] = set()
     visited: set[tuple[int, int]] = set()
+    # Where a link may lead: inside a root, as the file system resolves it.
+    inside = [os.path.realpath(root.path) for root in roots]
+
+    def leaves(path: str) -> bool:
+        """Whether `path`, a symbolic link, leads out of the roots (then: reported)."""
+        if follow_links or not os.path.exists(path):
+            return False  # a broken link leads nowhere: `add` reports it
+        target = os.path.realpath(path)
+        if any(
+            target == area or target.startswith(area.rstrip(os.sep) + os.sep) for area in inside
+        ):
+            return False
+        found.warnings.append(
+            Failure(
+                shown(path),
+                f"symbolic link to {shown(target)}, outside the folders being indexed:"
+                " not followed (--follow-links follows it)",
+            )
+        )
+        return True
 
     def add(path: str, root: str) -> None:
         if path in seen:
@@ -135,9 +180,19 @@ def walk(roots: list[Root]) -> Walk:
                     is_dir = entry.is_dir()  # follows symlinks; loops end at `visited`
                 except OSError:
                     is_dir = False
+                if not (is_dir or supported(entry.name)):
+                    continue
+                if not _utf8(entry.name):
+                    what = "folder" if is_dir else "file"
+                    found.failures.append(
+                        Failure(shown(path), f"{what} name is not valid UTF-8 — rename it")
+                    )
+                    continue
+                if entry.is_symlink() and leaves(path):
+                    continue
                 if is_dir:
                     stack.append(path)
-                elif supported(entry.name):
+                else:
                     add(path, root.path)
     found.files.sort(key=lambda f: f.path)
     return found

@@ -92,12 +92,15 @@ def build(
     rebuild: bool = False,
     wait: float = 10.0,
     progress: Callable[[Progress], None] | None = None,
+    follow_links: bool = False,
 ) -> IndexReport:
     """Index the articles under `paths` into `index_dir`, incrementally.
 
     `paths` are files or folders (walked recursively). The index is created
     when missing; `rebuild=True` replaces it with one built from `paths` alone.
     Waits up to `wait` seconds for another run's lock (IndexLockedError).
+    Symbolic links out of `paths` are reported and not followed, unless
+    `follow_links`.
     Raises UsageError for a missing path before touching the index,
     SchemaVersionError / IndexCorruptError when the index must be rebuilt,
     IndexStorageError when the file system refuses (a full disk, a read-only
@@ -106,7 +109,7 @@ def build(
     started = time.perf_counter()
     roots = resolve_roots(paths)
     index_dir = Path(os.path.abspath(index_dir))
-    found = walk(roots)
+    found = walk(roots, follow_links=follow_links)
     try:
         run = _write(index_dir, wait, found, roots, progress, rebuild=rebuild)
     except OSError as exc:
@@ -219,7 +222,7 @@ class _Run:
         self.unchanged_paths: set[str] = set()
         self.unchanged = 0
         self.failures: list[Failure] = list(walk.failures)
-        self.warnings: list[Failure] = []
+        self.warnings: list[Failure] = list(walk.warnings)
         self.done = 0
         self.merging: set[str] = set()  # ids of segments a worker is merging
         self.uncommitted = False  # the writer holds deletions

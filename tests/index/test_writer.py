@@ -512,9 +512,20 @@ def test_walk_skips_hidden_names_and_ends_symlink_loops(tmp_path: Path) -> None:
     (archive / "linked.md").symlink_to(tmp_path / "outside" / "real.md")
     (archive / "dangling.md").symlink_to(tmp_path / "missing.md")
     report = build([archive], index_dir)
-    assert counts(report) == (2, 0, 0, 0)
+    assert counts(report) == (1, 0, 0, 0)
     assert report.failed == (Failure(str(archive / "dangling.md"), "broken symbolic link"),)
-    assert report.files_seen == 3
+    assert report.warnings == (
+        Failure(
+            str(archive / "linked.md"),
+            f"symbolic link to {tmp_path / 'outside' / 'real.md'}, outside the folders being"
+            " indexed: not followed (--follow-links follows it)",
+        ),
+    )
+    assert report.files_seen == 2
+    assert indexed(index_dir) == {"a.md": str(archive / "a.md")}
+    report = build([archive], index_dir, follow_links=True)
+    assert counts(report) == (1, 0, 0, 1)
+    assert report.warnings == ()
     assert indexed(index_dir) == {
         "a.md": str(archive / "a.md"),
         "linked.md": str(archive / "linked.md"),
