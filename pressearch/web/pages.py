@@ -56,9 +56,8 @@ def search_page(request: Request) -> Response:
     try:
         if params.blank:
             stats = live.run(lambda archive: archive.stats())
-            return render(
-                request, "home.html", stats=stats, overview=view.stats_facets(stats.facets)
-            )
+            overview = view.stats_facets(stats.facets)
+            return render(request, "home.html", stats=stats, overview=overview, focus=True)
         result = live.run(
             lambda archive: archive.search(params.request(facets=("all",)), histogram="month")
         )
