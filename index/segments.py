@@ -8,7 +8,8 @@ articles, in file order, as one never-merged segment; `merge_segments`
 copies the live documents of some of the index's segments into one. Each
 returns a `Built`: the folder, the segment (None when it holds no
 document) and, for files, what became of each. A parser bug costs its
-file, never the batch. Spelling words are counted per segment and posted
+file, never the batch; a file that changes while it is read is read once
+more, and reported if it changes again. Spelling words are counted per segment and posted
 once with their document count (see `index.schema.PressText`).
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -30,6 +32,7 @@ from pressearch.errors import ArticleParseError
 from pressearch.index.ingest import read_file
 from pressearch.index.schema import PressText, build_schema, facet_field, join_values
 from pressearch.index.store import WORK_PREFIX
+from pressearch.index.walk import signature
 from pressearch.index.whoosh_internals import (
     post_word_counts,
     unmapped_segment_reader,
@@ -94,6 +97,32 @@ class Built:
     files: tuple[FileResult, ...] = ()
 
 
+# Why a file is not indexed when it kept changing while it was read.
+CHANGING = "changed while it was being read, twice: not indexed — run again once it is written"
+
+
+def _read_whole(path: str, root: str, sig: str) -> tuple[_Parsed, str]:
+    """Parse `path`, and the signature of what was read.
+
+    A file rewritten while it is read would be stored torn (half one
+    version, half the other): its size and modification time are compared
+    before and after reading, and a file that changed is read once more.
+    """
+    for _attempt in range(2):
+        before = _signature(path)
+        parsed = _parse_one(path, root)
+        if before is None or _signature(path) == before:
+            return parsed, before or sig  # None: gone, and the parse says so
+    return _Parsed((), (CHANGING,), ()), sig
+
+
+def _signature(path: str) -> str | None:
+    try:
+        return signature(os.stat(path))
+    except OSError:
+        return None
+
+
 def _parse_one(path: str, root: str) -> _Parsed:
     try:
         parsed = read_file(Path(path), Path(root))
@@ -135,7 +164,7 @@ def index_files(
         _count_spelling(writer)
         results: list[FileResult] = []
         for i, (path, root, sig) in enumerate(jobs):
-            parsed = _parse_one(path, root)
+            parsed, sig = _read_whole(path, root, sig)
             warnings = list(parsed.warnings)
             keep: dict[str, Article] = {}
             for article in reversed(parsed.articles):  # within a file, the last line wins
