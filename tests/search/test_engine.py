@@ -152,6 +152,22 @@ def test_did_you_mean(engine: Engine) -> None:
     assert result.suggestion == "smuggling migrants"
 
 
+@pytest.mark.parametrize(
+    ("text", "suggestion"),
+    [
+        ('"smugling networks"', '"smuggling networks"'),  # bare phrases too
+        ("(smugling OR academy) AND migrnts", "(smuggling OR academy) AND migrants"),
+        ("migrnts -smugling", "migrants -smugling"),  # not the words under NOT
+        ("migrnts OR crime_area:smugling", "migrants OR crime_area:smugling"),  # not values
+        ("smug* migrnts", "smug* migrants"),  # nor patterns
+    ],
+)
+def test_did_you_mean_respells_only_the_searched_words(
+    engine: Engine, text: str, suggestion: str
+) -> None:
+    assert engine.search(SearchRequest(text=text)).suggestion == suggestion
+
+
 def test_no_suggestion_when_the_query_finds_plenty(engine: Engine) -> None:
     assert engine.search(SearchRequest(text="smuggling")).suggestion is None
 
