@@ -246,16 +246,23 @@ def named_persons(toks: Sequence[str]) -> list[Person]:
     """People introduced in a text with a title before or after the name.
 
     `INTERPOL Secretary General Jürgen Stock`, `the Head of the Financial
-    Crime Unit Marta Kovač`, `Tomás Ruiz, Prosecutor at Eurojust,`.
+    Crime Unit Marta Kovač`, `Tomás Ruiz, Prosecutor at Eurojust,`. A
+    person's title stops where the one of the person before ends and where
+    the one of the person after begins (`X of Europol and INTERPOL Secretary
+    General Y`: X of Europol, Y of INTERPOL).
     """
-    found: list[Person] = []
+    names: list[tuple[int, int, list[str]]] = []  # (run start, run end, name)
     for start, end in capitalised_runs(toks):
         name = trim_name(toks, start, end)
-        if sum(1 for t in name if t not in PARTICLES) < 2 or all_capitals(name):
-            continue
+        if sum(1 for t in name if t not in PARTICLES) >= 2 and not all_capitals(name):
+            names.append((start, end, name))
+    found: list[Person] = []
+    floor = 0  # the end of the person before, their affiliation included
+    for i, (start, end, name) in enumerate(names):
+        ceiling = names[i + 1][0] if i + 1 < len(names) else len(toks)
         title = list(toks[start : end - len(name)])
         j = start - 1  # walk back over `the Head of the ...`, `Europol’s ...`
-        while j >= 0 and len(title) < 12:
+        while j >= floor and len(title) < 12:
             tok = toks[j]
             low = tok.casefold()
             if tok in BOUNDARIES or not (
@@ -265,11 +272,13 @@ def named_persons(toks: Sequence[str]) -> list[Person]:
             title.append(tok)
             j -= 1
         # After the name: an apposition `X, Director of Y,` or an affiliation `X of Y`.
+        floor = end
         if end < len(toks) and (toks[end] == "," or toks[end] in AFFILIATION):
             k = end + 1
-            while k < len(toks) and toks[k] not in BOUNDARIES and k - end <= 10:
+            while k < ceiling and toks[k] not in BOUNDARIES and k - end <= 10:
                 title.append(toks[k])
                 k += 1
+            floor = k
         found.append(Person(" ".join(name), name_key(name), fold_words(title)))
     return found
 

@@ -3,8 +3,9 @@
 The output follows the FORMAT.md example line for line: leading blank lines,
 `# headline`, `14 Mar 2023`, `[Type](#)`, speaker cards (`**Name**  ` + role)
 three blank lines apart, body paragraphs with quote blocks between them
-(quote i after paragraph i), taxonomy lines ending in two spaces, `---` and
-the source line. Text is escaped so that Markdown reads it back verbatim.
+(quote i after paragraph i), taxonomy lines ending in two spaces (a long
+label wrapped onto more lines on request), `---` and the source line.
+Text is escaped so that Markdown reads it back verbatim.
 The writer does not check that an article is representable; the round-trip
 test's strategy only generates ones that are (see ingest/test_round_trip.py).
 """
@@ -12,7 +13,7 @@ test's strategy only generates ones that are (see ingest/test_round_trip.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from pressearch.models import Article, Quote
@@ -23,7 +24,12 @@ from pressearch.vocabulary import STANDARD_LABELS
 # after       “…,” said Jane Doe.
 # name-after  “…,” Jane Doe added.
 # pronoun     “…,” she added.   (same speaker as the quote before, else as `after`)
-QuoteStyle = Literal["before", "after", "name-after", "pronoun"]
+# reference   “…,” the prosecutor added.   (the speaker's entry in `references`,
+#             else as `after`)
+QuoteStyle = Literal["before", "after", "name-after", "pronoun", "reference"]
+# Where a wrapped taxonomy label breaks its line: after a separator (the line
+# ends with ` •  `, as on the pages) or before one (the next line starts with `• `).
+WrapStyle = Literal["after", "before"]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _LABELS = {name: label for label, name in STANDARD_LABELS.items()}
@@ -57,13 +63,17 @@ def _split_stray(paragraph: str) -> list[str]:
     return [paragraph]
 
 
-def _quote(quote: Quote, style: QuoteStyle, previous: Quote | None) -> str:
+def _quote(
+    quote: Quote, style: QuoteStyle, previous: Quote | None, references: Mapping[str, str]
+) -> str:
     text, speaker = escape(quote.text), quote.speaker
     if speaker is None:
         return f"“{text}”"
     name = escape(speaker)
     if style == "pronoun" and previous is not None and previous.speaker == speaker:
         return f"“{text},” she added."
+    if style == "reference" and speaker in references:
+        return f"“{text},” {references[speaker]} added."
     if style == "before":
         return f"{name} said: “{text}”"
     if style == "name-after":
@@ -71,16 +81,36 @@ def _quote(quote: Quote, style: QuoteStyle, previous: Quote | None) -> str:
     return f"“{text},” said {name}."
 
 
+def _taxonomy_lines(label: str, values: Sequence[str], wrap: int, style: WrapStyle) -> list[str]:
+    """A taxonomy label's line, or lines when it wraps after every `wrap` values."""
+    links = [f"[{escape(v)}](#)" for v in values]
+    if not wrap:
+        return [f"{label} " + " • ".join(links)]
+    chunks = [" • ".join(links[i : i + wrap]) for i in range(0, len(links), wrap)]
+    if style == "after":
+        lines = [f"{chunk} •" for chunk in chunks[:-1]] + chunks[-1:]
+    else:
+        lines = chunks[:1] + [f"• {chunk}" for chunk in chunks[1:]]
+    lines[0] = f"{label} {lines[0]}"
+    return lines
+
+
 def write_markdown(
     article: Article,
     *,
     quote_styles: Sequence[QuoteStyle] = (),
+    references: Mapping[str, str] | None = None,
     stray_blank_lines: bool = False,
+    wrap_labels: int = 0,
+    wrap_style: WrapStyle = "after",
 ) -> str:
     """The article as FORMAT.md Markdown.
 
     `quote_styles[i]` is the attribution style of quote i (default `before`);
-    `stray_blank_lines` splits body paragraphs with the conversion artefact.
+    `references` maps a speaker to the phrase that refers to them (`the
+    prosecutor`); `stray_blank_lines` splits body paragraphs with the
+    conversion artefact; `wrap_labels` (if not 0) wraps every taxonomy label
+    after that many values, in the `wrap_style`.
     """
     out = ["", "", f"# {escape(article.headline)}", ""]
     if article.date:
@@ -103,11 +133,12 @@ def write_markdown(
         if i < len(article.quotes):
             quote = article.quotes[i]
             style = quote_styles[i] if i < len(quote_styles) else "before"
-            out += ["“", "", _quote(quote, style, previous), "", "”", ""]
+            out += ["“", "", _quote(quote, style, previous, references or {}), "", "”", ""]
             previous = quote
     lines = [
-        f"{label_for(name)} " + " • ".join(f"[{escape(v)}](#)" for v in values)
+        line
         for name, values in article.taxonomy.items()
+        for line in _taxonomy_lines(label_for(name), values, wrap_labels, wrap_style)
     ]
     if lines:
         out += ["  \n".join(lines), ""]

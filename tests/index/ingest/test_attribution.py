@@ -144,6 +144,17 @@ def test_hyphenated_titles_are_their_words(reference: str) -> None:
     assert [q.speaker for q in quotes] == ["Mateus Ferreira", "Mateus Ferreira"]
 
 
+def test_a_title_belongs_to_one_of_two_people_named_together() -> None:
+    text = (
+        "# H\n\nINTERPOL Secretary General Mateus Ferreira and Europol Executive Director"
+        " Lena Brandt signed the agreement.\n\n"
+        "“\n\n“Text,” said Lena Brandt.\n\n”\n\n"
+        "“\n\n“More text,” the INTERPOL Chief added.\n\n”\n"
+    )
+    quotes = parse_markdown(text, path="/a.md", rel_path="a.md").quotes
+    assert [q.speaker for q in quotes] == ["Lena Brandt", "Mateus Ferreira"]
+
+
 def test_names_with_particles_apostrophes_and_hyphens_come_out_whole() -> None:
     article = read_one("names_with_particles.md")
     assert article.speakers == (

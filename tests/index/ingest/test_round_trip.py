@@ -16,12 +16,13 @@ from pressearch.index.ingest import ParsedFile, read_file
 from pressearch.index.ingest.identity import article_id
 from pressearch.index.ingest.jsonl import parse_jsonl_line
 from pressearch.index.ingest.markdown import parse_markdown
+from pressearch.index.ingest.names import OPENERS, TITLE_WORDS
 from pressearch.models import Article, Quote, Speaker
 from pressearch.vocabulary import STANDARD_LABELS, facet_name
 from tests.index.ingest.articles import (
     read_one,
 )
-from tests.index.markdown_writer import QuoteStyle, label_for, write_markdown
+from tests.index.markdown_writer import QuoteStyle, WrapStyle, label_for, write_markdown
 
 # ---------------------------------------------------------------------------
 # Round trips
@@ -39,7 +40,8 @@ from tests.index.markdown_writer import QuoteStyle, label_for, write_markdown
 # - speakers have distinct, name-like names (capitalised words, optional
 #   particle), quotes are said by a card's speaker or by nobody;
 # - the type has at most five words; taxonomy facet names survive the trip
-#   through their label (`crime_area` ↔ `CRIME AREAS`), values are distinct;
+#   through their label (`crime_area` ↔ `CRIME AREAS`), values are distinct,
+#   and a long label may wrap onto more lines;
 # - the source is the URL's host (lower case), the id follows article_id.
 
 # The test writer's stray blank line may fall after `;`, `’`, `]`, `}` or `…`,
@@ -89,10 +91,6 @@ def articles(draw: st.DrawFn) -> tuple[Article, list[QuoteStyle]]:
         Quote(text, draw(st.sampled_from([None, *names])))
         for text in draw(st.lists(_QUOTE_TEXT, min_size=0 if paragraphs else 1, max_size=4))
     )
-    taxonomy = {
-        name: tuple(draw(st.lists(_PHRASE, min_size=1, max_size=3, unique=True)))
-        for name in draw(st.lists(_FACET, max_size=3, unique=True))
-    }
     url = draw(st.one_of(st.none(), _URL))
     article = Article(
         id=article_id(url, "a.md"),
@@ -105,17 +103,125 @@ def articles(draw: st.DrawFn) -> tuple[Article, list[QuoteStyle]]:
         type=draw(st.one_of(st.none(), st.lists(_WORD, min_size=1, max_size=5).map(" ".join))),
         speakers=speakers,
         quotes=quotes,
-        taxonomy=taxonomy,
+        taxonomy=draw(_TAXONOMY),
     )
     styles = draw(st.lists(st.sampled_from(_STYLES), min_size=len(quotes), max_size=len(quotes)))
     return article, styles
 
 
+_TAXONOMY = st.dictionaries(
+    _FACET, st.lists(_PHRASE, min_size=1, max_size=6, unique=True).map(tuple), max_size=3
+)
+# Wrapping: values per line (0: no wrap), and where the line breaks.
+_WRAP = st.tuples(st.integers(0, 3), st.sampled_from(["after", "before"]))
+
+
 @settings(max_examples=200, deadline=None)
-@given(articles(), st.booleans())
-def test_markdown_round_trip(case: tuple[Article, list[QuoteStyle]], stray: bool) -> None:
+@given(articles(), st.booleans(), _WRAP)
+def test_markdown_round_trip(
+    case: tuple[Article, list[QuoteStyle]], stray: bool, wrap: tuple[int, WrapStyle]
+) -> None:
     article, styles = case
-    text = write_markdown(article, quote_styles=styles, stray_blank_lines=stray)
+    text = write_markdown(
+        article,
+        quote_styles=styles,
+        stray_blank_lines=stray,
+        wrap_labels=wrap[0],
+        wrap_style=wrap[1],
+    )
+    assert parse_markdown(text, path="/archive/a.md", rel_path="a.md") == article
+
+
+# Referenced speakers. Speaker cards have a title that no other card shares
+# and that is no rank or leadership word (`Prosecutor, Eurojust`), referred
+# to as `the prosecutor`. Officials named in the first paragraph with the
+# leading title of an organisation (`INTERPOL Secretary General X Y and
+# Europol Executive Director Z W opened the meeting.`), one per
+# organisation, are referred to as `the INTERPOL Chief`. A person's name has
+# no title or opening word in it (`Ms`, `Head`, `The`), which the parser
+# would read as a title.
+_CARD_TITLES = (
+    "Prosecutor",
+    "Spokesperson",
+    "Inspector",
+    "Ambassador",
+    "Rapporteur",
+    "Envoy",
+    "Analyst",
+    "Investigator",
+)
+_ORGANISATIONS = ("INTERPOL", "Europol", "Eurojust", "Frontex")
+_LEAD_TITLES = ("Secretary General", "Executive Director", "President", "Director")
+_NOT_NAMES = TITLE_WORDS | OPENERS | {o.casefold() for o in _ORGANISATIONS}
+_PERSON = _NAME.filter(lambda name: not _NOT_NAMES.intersection(name.casefold().split()))
+
+
+@st.composite
+def articles_with_references(
+    draw: st.DrawFn,
+) -> tuple[Article, list[QuoteStyle], dict[str, str]]:
+    """A representable article whose quotes may refer to speakers by title."""
+    people = draw(st.lists(_PERSON, min_size=1, max_size=5, unique_by=str.casefold))
+    split = draw(st.integers(0, len(people)))
+    cards, officials = people[:split], people[split:][: len(_ORGANISATIONS)]
+    titles = draw(st.permutations(_CARD_TITLES))[: len(cards)]
+    card_orgs = [draw(st.sampled_from(["", *_ORGANISATIONS])) for _ in cards]
+    speakers = tuple(
+        Speaker(name, f"{title}, {org}" if org else title)
+        for name, title, org in zip(cards, titles, card_orgs, strict=True)
+    )
+    references = {name: f"the {title.lower()}" for name, title in zip(cards, titles, strict=True)}
+    paragraphs = draw(st.lists(_PARAGRAPH, min_size=1, max_size=3))
+    if officials:
+        orgs = draw(st.permutations(_ORGANISATIONS))[: len(officials)]
+        intros = [
+            f"{org} {draw(st.sampled_from(_LEAD_TITLES))} {name}"
+            for name, org in zip(officials, orgs, strict=True)
+        ]
+        paragraphs.insert(0, " and ".join(intros) + " opened the meeting.")
+        references |= {name: f"the {org} Chief" for name, org in zip(officials, orgs, strict=True)}
+    quotes = tuple(
+        Quote(text, draw(st.sampled_from([None, *cards, *officials])))
+        for text in draw(st.lists(_QUOTE_TEXT, min_size=1, max_size=6))
+    )
+    url = draw(st.one_of(st.none(), _URL))
+    article = Article(
+        id=article_id(url, "a.md"),
+        path="/archive/a.md",
+        headline=draw(_PHRASE),
+        body="\n\n".join(paragraphs),
+        url=url,
+        source=url.split("/")[2] if url else None,
+        speakers=speakers,
+        quotes=quotes,
+        taxonomy=draw(_TAXONOMY),
+    )
+    styles = draw(
+        st.lists(
+            st.sampled_from([*_STYLES, "reference", "reference"]),
+            min_size=len(quotes),
+            max_size=len(quotes),
+        )
+    )
+    return article, styles, references
+
+
+@settings(max_examples=300, deadline=None)
+@given(articles_with_references(), st.booleans(), _WRAP)
+def test_markdown_round_trip_with_references_and_wrapped_labels(
+    case: tuple[Article, list[QuoteStyle], dict[str, str]],
+    stray: bool,
+    wrap: tuple[int, WrapStyle],
+) -> None:
+    article, styles, references = case
+    text = write_markdown(
+        article,
+        quote_styles=styles,
+        references=references,
+        stray_blank_lines=stray,
+        wrap_labels=wrap[0],
+        wrap_style=wrap[1],
+    )
     assert parse_markdown(text, path="/archive/a.md", rel_path="a.md") == article
 
 
