@@ -96,17 +96,22 @@ def server(web_index: Path) -> Iterator[str]:
         yield base
 
 
+def chromium_path() -> str:
+    """Debian's chromium, or the browser `$PRESSEARCH_CHROMIUM` names."""
+    executable = os.environ.get("PRESSEARCH_CHROMIUM", "/usr/bin/chromium")
+    if not Path(executable).is_file():
+        raise FileNotFoundError(
+            f"no chromium at {executable}: `apt-get install chromium` or set PRESSEARCH_CHROMIUM"
+        )
+    return executable
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    executable = os.environ.get("PRESSEARCH_CHROMIUM", "/usr/bin/chromium")
-    if not Path(executable).is_file():
-        pytest.fail(
-            f"no chromium at {executable}: `apt-get install chromium` or set PRESSEARCH_CHROMIUM"
-        )
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:
