@@ -9,13 +9,16 @@ task's result when its turn comes, in submission order. Runs too small to
 spread (`PARALLEL_MIN_FILES`, `PARALLEL_MIN_BYTES`) run their tasks in this
 process. Workers start with forkserver (or spawn), never fork: a forked
 child would inherit the index's lock and keep holding it if this process
-were killed; a worker whose parent dies leaves at once. Workers count the
-files they finish in shared memory, and progress is reported from the count.
+were killed. A worker leaves at once, mid-task, when its parent dies or
+cancels the run (Ctrl-C, an error): nothing it was writing would be kept.
+Workers count the files they finish in shared memory, and progress is
+reported from the count.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import threading
@@ -25,6 +28,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
+from multiprocessing.connection import Connection
 from typing import Any
 
 from pressearch.errors import PressearchError
@@ -73,21 +77,22 @@ def _count_file(_index: int) -> None:
         _files_done.value += 1
 
 
-def _worker_init(files_done: Any) -> None:
+def _worker_init(files_done: Any, stop: Connection) -> None:
     global _files_done
     _files_done = files_done
-    # Ctrl-C is the parent's to handle (it cancels the run and stops us).
+    # Ctrl-C is the parent's to handle (it stops us through `stop`).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A worker whose parent was killed would wait for work forever (holding
-    # the forkserver alive too): leave as soon as the parent is gone.
+    # Leave at once, mid-task, when the parent closes its end of `stop` (a
+    # cancelled run: the task's work is thrown away anyway) or dies (a worker
+    # would wait for work forever, holding the forkserver alive too).
     parent = multiprocessing.parent_process()
-    if parent is not None:
+    waited: list[Any] = [stop] if parent is None else [stop, parent.sentinel]
 
-        def watch() -> None:
-            parent.join()
-            os._exit(1)
+    def watch() -> None:
+        multiprocessing.connection.wait(waited)
+        os._exit(1)
 
-        threading.Thread(target=watch, daemon=True).start()
+    threading.Thread(target=watch, daemon=True).start()
 
 
 class _Inline:
@@ -116,6 +121,7 @@ class Workers:
         # Pool runs only: the workers' shared count of files done, and the
         # files submitted whose progress is not yet reported.
         self.files_done: Any = None
+        self.stop: Connection | None = None
         self.unreported: deque[SourceFile] = deque()
         self.reported = 0
         self.window = 1
@@ -133,11 +139,13 @@ class Workers:
                 # without importing Whoosh each (about 0.4 s of CPU).
                 context.set_forkserver_preload([__name__])
             self.files_done = context.Value("q", 0)
+            # Workers hold the reading end; this process alone the writing end.
+            stop, self.stop = context.Pipe(duplex=False)
             self.executor = ProcessPoolExecutor(
                 workers,
                 mp_context=context,
                 initializer=_worker_init,
-                initargs=(self.files_done,),
+                initargs=(self.files_done, stop),
             )
             self.window = workers * TASKS_PER_WORKER
 
@@ -145,7 +153,13 @@ class Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None and self.stop is not None:
+            # Interrupted or failed: the tasks' work would be thrown away, so
+            # the workers stop now rather than finish it (Ctrl-C exits at once).
+            self.stop.close()
         self.executor.shutdown(wait=exc[0] is None, cancel_futures=True)
+        if self.stop is not None:
+            self.stop.close()
 
     def merge(self, task: Merge) -> None:
         self.pending.append(

@@ -51,6 +51,7 @@ from typing import Any
 
 import whoosh.index
 
+from pressearch.errors import Interrupted
 from pressearch.index.faults import storage_error
 from pressearch.index.reader import INDEX_DAMAGE, close_leftovers, read_error
 from pressearch.index.schema import build_schema
@@ -101,6 +102,8 @@ def build(
     Waits up to `wait` seconds for another run's lock (IndexLockedError).
     Symbolic links out of `paths` are reported and not followed, unless
     `follow_links`.
+    Ctrl-C raises `Interrupted` (a KeyboardInterrupt) once the workers are
+    stopped, saying how many articles were committed and are kept.
     Raises UsageError for a missing path before touching the index,
     SchemaVersionError / IndexCorruptError when the index must be rebuilt,
     IndexStorageError when the file system refuses (a full disk, a read-only
@@ -132,9 +135,21 @@ def _write(
     prepare_index_dir(index_dir)
     ix = open_for_writing(index_dir, rebuild=rebuild, wait=wait)
     if rebuild:
-        return _rebuild(ix, index_dir, wait, found, roots, progress)
+        try:
+            return _rebuild(ix, index_dir, wait, found, roots, progress)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"interrupted: the index at {index_dir} is as it was before the rebuild", 0
+            ) from None
     run = _Run(ix, index_dir, wait, found, roots, progress, main=True)
-    run.execute_and_commit()
+    try:
+        run.execute_and_commit()
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted: {run.committed} articles of this run were committed and are kept"
+            " — run it again to index the rest",
+            run.committed,
+        ) from None
     return run
 
 
@@ -225,6 +240,7 @@ class _Run:
         self.warnings: list[Failure] = list(walk.warnings)
         self.done = 0
         self.merging: set[str] = set()  # ids of segments a worker is merging
+        self.committed = 0  # articles this run added or updated, committed
         self.uncommitted = False  # the writer holds deletions
 
     # The writer and its view of the index
@@ -252,7 +268,7 @@ class _Run:
             except BaseException:
                 if self.writer is not None:
                     with contextlib.suppress(Exception):  # the error that got us here matters more
-                        self.writer.cancel()
+                        self._discard_writer()
                 raise
             finally:
                 remove_work_folders(self.folder)
@@ -267,6 +283,7 @@ class _Run:
         self.writer.commit(mergetype=segments)
         self.writer = None
         self.uncommitted = False
+        self.committed = len(self.added_ids)
 
     def _discard_writer(self) -> None:
         """Cancel a writer that holds no change, and remove the files it opened."""

@@ -74,3 +74,15 @@ class IndexStorageError(PressearchError):
 
     Nothing committed is lost: the message says what happened and what to do.
     """
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped an index run; `committed` articles it indexed were committed and are kept.
+
+    A KeyboardInterrupt (not a PressearchError), so that whatever stops on
+    Ctrl-C still stops; its message says what was kept.
+    """
+
+    def __init__(self, message: str, committed: int) -> None:
+        super().__init__(message)
+        self.committed = committed
