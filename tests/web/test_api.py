@@ -176,7 +176,7 @@ def test_eight_clients_at_once(server: str) -> None:
 
     def client(n: int) -> None:
         with httpx.Client(base_url=server) as http:
-            for i in range(24):
+            for i in range(12):
                 q = queries[(n + i) % len(queries)]
                 response = http.get("/api/search", params={"q": q, "facet": "all"})
                 if response.status_code != 200 or response.json()["total"] != expected[q]:
