@@ -516,8 +516,7 @@ def scored_items(
     stands, using it up; with `allowed`, only of the docnums + `offset` in it
     (the others are not scored)."""
     if isinstance(m, _ScoredList):
-        pairs = zip(m._docnums[m._i :], m._scores[m._i :], strict=True)
-        for docnum, score in pairs:
+        for docnum, score in m.remaining():
             docnum += offset
             if allowed is None or docnum in allowed:
                 yield docnum, score
@@ -558,6 +557,10 @@ class _ScoredList(matching.Matcher):  # type: ignore[misc]
 
     def all_ids(self) -> Iterator[int]:
         return iter(self._docnums[self._i :])
+
+    def remaining(self) -> Iterator[tuple[int, float]]:
+        """(docnum, score) of each match from where the matcher stands."""
+        return zip(self._docnums[self._i :], self._scores[self._i :], strict=True)
 
     def supports_block_quality(self) -> bool:
         return False

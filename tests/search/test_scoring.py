@@ -244,9 +244,9 @@ def test_dense_and_sparse_any_queries_rank_alike(
         art("d", "The weather was fine.", "2023-01-01"),
     )
     text = "europol arrested smugglers spain police"
-    monkeypatch.setattr("pressearch.search.query._DENSE", 0.0)
+    monkeypatch.setattr("pressearch.search.matchers.DENSE", 0.0)
     dense = scores(engine, text)
-    monkeypatch.setattr("pressearch.search.query._DENSE", float("inf"))
+    monkeypatch.setattr("pressearch.search.matchers.DENSE", float("inf"))
     sparse = scores(engine, text)
     assert list(dense) == list(sparse) == ["a", "c", "b"]
     assert dense == pytest.approx(sparse)
