@@ -15,6 +15,10 @@ its own child process so that peak RSS belongs to one task:
   a cold one-off query process.
 - ripgrep (or `grep -r` when `rg` is missing): files holding both words of a
   two-word query, as a pipeline of two searches.
+- `pressearch serve` (`measure_serve`): round-trip latency of the query mix
+  through `/api/search` once the server is warm, with one client and with 8
+  at once, printed beside the one-off `pressearch query` process and the
+  grep pipeline.
 
 Every pressearch figure is printed beside the baseline's with the ratio
 pressearch / baseline (above 1× means pressearch is slower, bigger or
@@ -49,6 +53,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -467,6 +472,7 @@ class Results:
     fts_build: dict[str, Any] | None = None
     fts_latency: dict[str, Any] | None = None
     e2e: dict[str, float | None] = field(default_factory=dict)
+    serve: dict[str, Any] | None = None  # measure_serve
     notes: list[str] = field(default_factory=list)
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
 
@@ -624,6 +630,8 @@ def measure_corpus(corpus: Corpus, opts: Options) -> Results:
                 res.notes.append(
                     f"{len(failures)} end-to-end runs failed (left out); first: {failures[0]}"
                 )
+            _say(f"{corpus.name}: pressearch serve, 1 and {SERVE_CLIENTS[-1]} clients ...")
+            res.serve = measure_serve(corpus, index_dir, specs, two_words, res)
 
     _say(f"{corpus.name}: FTS5 build ...")
     cmd = [sys.executable, "-m", "bench.fts5", "build", str(db), str(corpus.archive)]
@@ -695,6 +703,156 @@ def _profile_build(corpus: Corpus, run_dir: Path, res: Results) -> None:
     else:
         res.notes.append(f"profiling failed: {_tail(m.stderr)}")
     shutil.rmtree(target, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# pressearch serve: warm API latency, beside the one-off process and grep
+
+SERVE_CLIENTS = (1, 8)
+
+
+def measure_serve(
+    corpus: Corpus,
+    index_dir: Path,
+    specs: Sequence[QuerySpec],
+    two_words: Sequence[Sequence[str]],
+    res: Results,
+) -> dict[str, Any] | None:
+    """Round trips through `/api/search` of a running `pressearch serve`, once it is warm.
+
+    The server is the real command (`serve --port 0`), its address read from
+    what it prints. Each client keeps one HTTP connection open and runs the
+    whole query mix (the two facets and snippets, as the "full" variant),
+    starting at its own place in it; with 8 clients all run at once. The
+    two-word queries of the end-to-end rows are also timed alone, without
+    facets, as `pressearch query --limit 10` runs them.
+    """
+    from urllib.parse import urlsplit
+
+    process = subprocess.Popen(
+        [*pressearch_cmd(), "serve", "--index", str(index_dir), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_child_env(),
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if " at http://" not in line:
+            res.notes.append(f"pressearch serve did not start: {line.strip() or '(no output)'}")
+            return None
+        address = urlsplit(line.split(" at ", 1)[1].split()[0])
+        host, port = address.hostname or "127.0.0.1", address.port or 80
+        mix = [_api_path(spec, corpus.facets) for spec in specs]
+        plain = [
+            _api_path(QuerySpec("", " ".join(w), "all", (), None, None, ""), ()) for w in two_words
+        ]
+        _api_client(host, port, mix[: max(3, len(mix) // 10)], 0, [], [])  # warm-up, untimed
+        out: dict[str, Any] = {"queries": len(mix)}
+        for clients in SERVE_CLIENTS:
+            times: list[float] = []
+            errors: list[str] = []
+            started = time.perf_counter()
+            threads = [
+                threading.Thread(
+                    target=_api_client,
+                    args=(host, port, mix, n * len(mix) // clients, times, errors),
+                )
+                for n in range(clients)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            seconds = time.perf_counter() - started
+            out[f"{clients} clients"] = {"ms": times, "errors": errors, "seconds": seconds}
+        times, errors = [], []
+        for _ in range(3):
+            _api_client(host, port, plain, 0, times, errors)
+        out["two words"] = {"ms": times, "errors": errors}
+        return out
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def _api_path(spec: QuerySpec, facets: Sequence[str]) -> str:
+    from urllib.parse import urlencode
+
+    params: list[tuple[str, str]] = [("q", spec.text), ("limit", str(LIMIT))]
+    if spec.match != "all":
+        params.append(("match", spec.match))
+    params += [("filter", f"{name}:{value}") for name, value in spec.filters]
+    params += [
+        (key, value) for key, value in (("since", spec.since), ("until", spec.until)) if value
+    ]
+    params += [("facet", name) for name in facets]
+    return "/api/search?" + urlencode(params)
+
+
+def _api_client(
+    host: str, port: int, paths: Sequence[str], start: int, times: list[float], errors: list[str]
+) -> None:
+    """GET every path (from `start`, wrapping round) on one kept-alive connection, timed."""
+    import http.client
+
+    connection = http.client.HTTPConnection(host, port, timeout=60)
+    try:
+        for i in range(len(paths)):
+            path = paths[(start + i) % len(paths)]
+            t0 = time.perf_counter()
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+            elapsed = (time.perf_counter() - t0) * 1000
+            if response.status == 200:
+                times.append(elapsed)  # list.append is atomic: the clients share the lists
+            else:
+                errors.append(f"{response.status} {path}: {body[:120]!r}")
+    finally:
+        connection.close()
+
+
+def render_serve(res: Results, opts: Options) -> str:
+    """The serve table of one corpus: API latency beside the one-off process and grep."""
+    serve = res.serve or {}
+    e = res.e2e
+    grep = opts.grep[0]
+    one_off, grepped = e.get("pressearch query"), e.get(grep)
+    rows = [("metric", "serve API", "one-off query", "ratio", grep, "ratio")]
+    notes: list[str] = []
+    for key in (*(f"{n} clients" for n in SERVE_CLIENTS), "two words"):
+        data = serve.get(key)
+        if not data or not data["ms"]:
+            continue
+        p50, p95 = percentile(data["ms"], 50), percentile(data["ms"], 95)
+        label = f"ms p50 / p95, {key}"
+        if key == "two words":
+            label += ", 1 client, no facets"
+        else:
+            rate = len(data["ms"]) / data["seconds"]
+            label += f", +2 facets +snippets ({rate:,.0f} requests/s)"
+        rows.append(
+            (
+                label,
+                f"{p50:.1f} / {p95:.1f}",
+                _fmt(one_off),
+                f"{_ratio(p50, one_off)} / {_ratio(p95, one_off)}",
+                _fmt(grepped),
+                f"{_ratio(p50, grepped)} / {_ratio(p95, grepped)}",
+            )
+        )
+        if data["errors"]:
+            notes.append(f"serve, {key}: {len(data['errors'])} failed: {data['errors'][0]}")
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    queries = serve.get("queries", 0)
+    lines = [f"== {res.corpus.name}: pressearch serve, warm, {queries} queries per client"]
+    for r in rows:
+        lines.append(
+            "  ".join(r[i].ljust(widths[i]) if i == 0 else r[i].rjust(widths[i]) for i in range(6))
+        )
+    return "\n".join([*lines, *(f"note: {n}" for n in notes)])
 
 
 # --------------------------------------------------------------------------
@@ -1017,6 +1175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for corpus in corpora:
         res = measure_corpus(corpus, opts)
         print(render(res, opts), "\n", flush=True)
+        if res.serve:
+            print(render_serve(res, opts), "\n", flush=True)
         everything.append(dataclasses.asdict(res))
     if args.out:
         args.out.write_text(json.dumps(everything, indent=1, default=str))
