@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from importlib.metadata import version
-from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -101,4 +100,4 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
     return pages.render(request, "error.html", 500, title="Internal error", message=message)
 
 
-_REASONS: dict[int, Any] = {404: "not found", 405: "method not allowed"}
+_REASONS: dict[int, str] = {404: "not found", 405: "method not allowed"}

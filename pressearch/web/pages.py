@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from pressearch.errors import ArticleNotFoundError, PressearchError, QueryError, UsageError
-from pressearch.export import write_export
+from pressearch.export import ExportFormat, write_export
 from pressearch.web import view
 from pressearch.web.api import error_status
 from pressearch.web.live import LiveArchive
@@ -81,6 +81,7 @@ def search_page(request: Request) -> Response:
         chips=view.chips(params),
         timeline=view.timeline(result, params),
         pages=view.page_links(result, params),
+        first_page="/" + replace(params, page=1).query_string(),
         export=replace(params, page=1, limit=10).query_string(),
     )
 
@@ -115,7 +116,7 @@ def article_page(request: Request) -> Response:
 
 def export(request: Request) -> Response:
     """`/export.csv?q=…`, `/export.jsonl?q=…`: every article of the search, as `export` writes."""
-    fmt = request.path_params["fmt"]
+    fmt: ExportFormat = request.path_params["fmt"]
     if fmt not in _EXPORT_TYPES:
         return not_found_page(request)
     try:

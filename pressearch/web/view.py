@@ -241,11 +241,10 @@ def stats_facets(facets: Mapping[str, Mapping[str, int]], limit: int = 6) -> lis
     """The start page's overview: each facet's most frequent values, as links to their articles."""
     out = []
     for name, values in facets.items():
-        if name in ("month",) or not values:
+        if name == "month" or not values:
             continue
-        ordered = sorted(values.items(), key=lambda kv: kv[0], reverse=True)
-        if name != "year":
-            ordered = list(values.items())  # already most frequent first
+        # Years newest first; other values as stats gives them, most frequent first.
+        ordered = sorted(values.items(), reverse=True) if name == "year" else list(values.items())
         shown = [FacetValue(v, c, False, facet_link(name, v)) for v, c in ordered[:limit]]
         out.append(Facet(name, display_name(name), shown, []))
     return out

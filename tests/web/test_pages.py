@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 from typer.testing import CliRunner
 
+from pressearch import Archive
 from pressearch.cli.app import app
 from tests.web.conftest import HOSTILE_ID
 
@@ -70,3 +72,25 @@ def test_errors_are_pages_without_traceback(server: str) -> None:
         assert response.status_code == status
         assert response.headers["content-type"] == "text/html; charset=utf-8"
         assert "Traceback" not in response.text and 'id="q"' in response.text
+
+
+def test_a_page_past_the_last_says_so(server: str) -> None:
+    html = get(server, "/", q="COVID cybercrime", page="5").text
+    assert "Page 5 is past the last page." in html
+    assert '<a href="/?q=COVID+cybercrime" data-nav>Go to page 1</a>' in html
+
+
+def test_a_bug_is_answered_without_its_traceback(
+    server: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals at /home/someone")
+
+    monkeypatch.setattr(Archive, "search", broken)
+    api = get(server, "/api/search", q="fraud")
+    page = get(server, "/", q="fraud")
+    assert (api.status_code, page.status_code) == (500, 500)
+    assert api.json() == {"error": "internal error: this is a bug in pressearch, please report it"}
+    for text in (api.text, page.text):
+        assert "secret" not in text and "Traceback" not in text and "RuntimeError" not in text
+    assert "secret internals" in caplog.text  # logged on the server
