@@ -36,6 +36,7 @@ from pressearch.search.query import explain
 from pressearch.search.query.dates import date_span, is_relative
 from pressearch.search.query.messages import show, unknown
 from pressearch.search.query.parse import parse
+from pressearch.search.query.phrases import phrase_words
 from pressearch.search.query.tree import (
     Boolean,
     Boost,
@@ -241,9 +242,12 @@ class _Compiler:
     def fields(self, field: str | None) -> tuple[str, ...]:
         return DEFAULT_SEARCH_FIELDS if field is None else (index_field(field),)
 
-    def terms(self, fieldname: str, text: str) -> list[str]:
-        """`text` analysed as field `fieldname` analyses a query."""
-        return list(self.schema[fieldname].process_text(text, mode="query"))
+    def terms(self, fieldname: str, text: str, phrase: bool = False) -> list[str]:
+        """`text` analysed as field `fieldname` analyses a query (a phrase: `phrase_words`)."""
+        field = self.schema[fieldname]
+        if phrase:
+            return phrase_words(field.analyzer, text)
+        return list(field.process_text(text, mode="query"))
 
     # --- Words and phrases ----------------------------------------------------------------
 
@@ -272,7 +276,7 @@ class _Compiler:
         clauses: list[query.Query] = []
         shown: list[str] = []
         for f in self.fields(field):
-            words = self.terms(f, node.text)
+            words = self.terms(f, node.text, phrase=True)
             if not words:
                 continue
             shown = shown or words

@@ -33,6 +33,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from pressearch.index.schema import build_schema, fold
 from pressearch.models import Article, Snippet, Span
+from pressearch.search.query.phrases import phrase_words
 from pressearch.search.query.slop import matched_positions
 from pressearch.search.query.tree import Fuzzy, Node, Phrase, Wildcard, Word, positive_leaves
 from pressearch.vocabulary import DEFAULT_SEARCH_FIELDS, URL_FIELD, index_field
@@ -95,7 +96,7 @@ def query_terms(tree: Node) -> dict[str, FieldTerms]:
         names = DEFAULT_SEARCH_FIELDS if field_name is None else (index_field(field_name),)
         for name in names:
             if isinstance(leaf, (Word, Phrase)):
-                analysed = _query_words(name, leaf.text)
+                analysed = _query_words(name, leaf.text, isinstance(leaf, Phrase))
                 if isinstance(leaf, Phrase) and len(analysed) > 1:
                     phrases.setdefault(name, []).append(PhraseTerms(analysed, leaf.slop))
                 else:
@@ -150,9 +151,13 @@ def highlight_headline(article: Article, terms: Mapping[str, FieldTerms]) -> Sni
 # -- The query: which words highlight -----------------------------------------------------
 
 
-def _query_words(name: str, text: str) -> tuple[str, ...]:
-    """`text` as field `name` analyses a query (folded, stemmed, stop words out)."""
-    return tuple(_schema()[name].process_text(text, mode="query"))
+def _query_words(name: str, text: str, phrase: bool) -> tuple[str, ...]:
+    """`text` as field `name` analyses a query (folded, stemmed; stop words as
+    `phrase_words` keeps them)."""
+    field = _schema()[name]
+    if phrase:
+        return tuple(phrase_words(field.analyzer, text))
+    return tuple(field.process_text(text, mode="query"))
 
 
 def _wildcard_pattern(pattern: str) -> WordPattern:
