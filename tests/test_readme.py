@@ -121,3 +121,17 @@ def test_the_readme_picture_is_todays_output(tmp_path: Path) -> None:
     assert stable(drawn.read_text(encoding="utf-8")) == stable(committed), (
         "docs/query.svg is out of date: run `python scripts/screenshot.py`"
     )
+
+
+def test_the_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    block = re.search(r"## From Python\n.*?```python\n(.*?)```", README, re.DOTALL)
+    assert block
+    code = block[1].replace('"/tmp/press-index"', repr(str(tmp_path / "index")))
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])  # where `sample_docs` is
+    printed: list[tuple[object, ...]] = []
+    namespace: dict[str, object] = {"print": lambda *args: printed.append(args)}
+    exec(compile(code, "README.md", "exec"), namespace)
+    total, facets = printed[0]
+    assert isinstance(total, int) and total > 0
+    assert facets and all(isinstance(count, int) for _, count in facets)  # type: ignore[attr-defined]
+    assert len(printed) == 1 + min(total, 10)

@@ -1,0 +1,100 @@
+"""The commands that build and look after the index: index, stats, check.
+
+Model: as for searching, parse options, call `Archive` once, render.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pressearch.cli.command import RUNTIME_EXIT, error, one_line
+from pressearch.cli.options import IndexOpt, JsonOpt, open_archive, stderr_console, stdout_console
+
+
+def index_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="PATH",
+            help="Files or folders to index [default: the bundled sample archive].",
+            show_default=False,
+        ),
+    ] = None,
+    index: IndexOpt = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Start the index over.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")
+    ] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            min=0,
+            metavar="SECONDS",
+            help="Seconds to wait for another index run to finish.",
+        ),
+    ] = 10.0,
+    json_: JsonOpt = False,
+) -> None:
+    """Build or update the index (only new or changed files are read)."""
+    from pressearch.archive import Archive
+    from pressearch.cli.render import index_progress, render_index_report
+    from pressearch.jsonify import dumps, index_report_json
+    from pressearch.locations import default_index_dir, sample_archive_dir
+
+    archive = Archive(index if index is not None else default_index_dir())
+    roots = list(paths) if paths else [sample_archive_dir()]
+    errors = stderr_console()
+    show_progress = not quiet and not json_ and errors.is_terminal
+    if show_progress:
+        with index_progress(errors) as bar:
+            task = bar.add_task("index", total=None, rate="")
+
+            def on_progress(p: Any) -> None:
+                elapsed = bar.tasks[0].elapsed or 0.0
+                rate = f"{p.done / elapsed:,.0f} files/s" if elapsed > 0 else ""
+                bar.update(task, completed=p.done, total=p.total, rate=rate)
+
+            report = archive.index(roots, rebuild=rebuild, wait=wait, progress=on_progress)
+    else:
+        report = archive.index(roots, rebuild=rebuild, wait=wait)
+    if json_:
+        typer.echo(dumps(index_report_json(report)))
+    elif not quiet:
+        render_index_report(report, stdout_console(), errors)
+    if report.failed:
+        if json_ or quiet:
+            for failure in report.failed:
+                error(f"{failure.path}: {one_line(failure.error)}")
+        raise typer.Exit(RUNTIME_EXIT)
+
+
+def stats_command(index: IndexOpt = None, json_: JsonOpt = False) -> None:
+    """Article count, date range, facet values and index size."""
+    from pressearch.cli.render import render_stats
+    from pressearch.jsonify import dumps, stats_json
+
+    with open_archive(index) as archive:
+        result = archive.stats()
+    if json_:
+        typer.echo(dumps(stats_json(result)))
+    else:
+        render_stats(result, stdout_console())
+
+
+def check_command(index: IndexOpt = None, json_: JsonOpt = False) -> None:
+    """Verify the index: every segment opens, every stored article reads, counts agree."""
+    from pressearch.cli.render import render_check
+    from pressearch.jsonify import check_json, dumps
+
+    with open_archive(index) as archive:
+        report = archive.check()
+    if json_:
+        typer.echo(dumps(check_json(report)))
+    else:
+        render_check(report, stdout_console())
+    if report.problems:
+        raise typer.Exit(RUNTIME_EXIT)
