@@ -14,6 +14,7 @@ import contextlib
 import os
 import re
 import sys
+from collections.abc import Sequence
 from itertools import islice
 from typing import Any, NoReturn
 
@@ -53,11 +54,24 @@ class ExitCodeGroup(TyperGroup):
     a hint naming `--help`, instead of Click's usage block.
     """
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        def run() -> Any:
+            return super(ExitCodeGroup, self).main(
+                args, prog_name, complete_var, False, windows_expand_args, **extra
+            )
+
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return run()
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = run()
         except NoArgsIsHelpError as exc:
             exc.show()
             sys.exit(USAGE_EXIT)
@@ -121,7 +135,7 @@ class Command(TyperCommand):
     def format_options(self, ctx: Any, formatter: Any) -> None:
         params = self.get_params(ctx)
         arguments = [
-            (param.metavar or param.name.upper(), param.help or "")
+            (param.metavar or param.name.upper(), getattr(param, "help", None) or "")
             for param in params
             if param.param_type_name == "argument"
         ]

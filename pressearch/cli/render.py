@@ -220,7 +220,7 @@ def _facets_renderable(facets: Mapping[str, Sequence[FacetCount]], plain: bool) 
         if not all_counts:
             continue
         counts, hidden = facet_rows(name, all_counts)
-        body = _plain_facet(counts) if plain else [_facet_table(counts)]
+        body: list[RenderableType] = _plain_facet(counts) if plain else [_facet_table(counts)]
         if hidden:
             more = "earlier" if name in DATE_FACET_ROWS else "more"
             body.append(Text(f"+{hidden} {more}", style=META_STYLE))
