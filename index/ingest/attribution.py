@@ -323,7 +323,7 @@ class Attributor:
 
         The phrase splits into title words (`prosecutor`, `Secretary General`)
         and organisation words (acronyms, capitalised non-title words,
-        `Europol’s`). First, the reference continues the last quote's speaker
+        `Europol’s`). First, the reference continues the most recent speaker
         when it fits them (see `_continues`): `“…,” the INTERPOL Chief added`
         right after the Secretary General. Then candidates are speaker cards,
         then people named earlier (latest first): a candidate whose
@@ -445,7 +445,7 @@ def _has_leadership(words: frozenset[str]) -> bool:
 
 
 def _continues(person: Person, title: set[str], org: set[str]) -> bool:
-    """Whether a reference fits the last quote's speaker, who it then continues.
+    """Whether a reference fits the most recent speaker, who it then continues.
 
     It fits when their title holds all its words and no further rank (`the
     Director` does not continue the Deputy Director), or when it is only a

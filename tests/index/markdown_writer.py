@@ -26,7 +26,8 @@ from pressearch.vocabulary import STANDARD_LABELS
 # pronoun     “…,” she added.   (same speaker as the quote before, else as `after`)
 # reference   “…,” the prosecutor added.   (the speaker's entry in `references`,
 #             else as `after`)
-QuoteStyle = Literal["before", "after", "name-after", "pronoun", "reference"]
+# bracketed   “…” (Jane Doe, Head of Unit)   (the role of the speaker's card, if any)
+QuoteStyle = Literal["before", "after", "name-after", "pronoun", "reference", "bracketed"]
 # Where a wrapped taxonomy label breaks its line: after a separator (the line
 # ends with ` •  `, as on the pages) or before one (the next line starts with `• `).
 WrapStyle = Literal["after", "before"]
@@ -64,7 +65,11 @@ def _split_stray(paragraph: str) -> list[str]:
 
 
 def _quote(
-    quote: Quote, style: QuoteStyle, previous: Quote | None, references: Mapping[str, str]
+    quote: Quote,
+    style: QuoteStyle,
+    previous: Quote | None,
+    references: Mapping[str, str],
+    roles: Mapping[str, str],
 ) -> str:
     text, speaker = escape(quote.text), quote.speaker
     if speaker is None:
@@ -76,6 +81,9 @@ def _quote(
         return f"“{text},” {references[speaker]} added."
     if style == "before":
         return f"{name} said: “{text}”"
+    if style == "bracketed":
+        role = roles.get(speaker)
+        return f"“{text}” ({name}, {escape(role)})" if role else f"“{text}” ({name})"
     if style == "name-after":
         return f"“{text},” {name} added."
     return f"“{text},” said {name}."
@@ -123,6 +131,7 @@ def write_markdown(
         if speaker.role:
             out.append(escape(speaker.role))
         out += ["", "", ""]
+    roles = {s.name: s.role for s in article.speakers}
     paragraphs = article.body.split("\n\n") if article.body else []
     previous: Quote | None = None
     for i in range(max(len(paragraphs), len(article.quotes))):
@@ -133,7 +142,8 @@ def write_markdown(
         if i < len(article.quotes):
             quote = article.quotes[i]
             style = quote_styles[i] if i < len(quote_styles) else "before"
-            out += ["“", "", _quote(quote, style, previous, references or {}), "", "”", ""]
+            quote_md = _quote(quote, style, previous, references or {}, roles)
+            out += ["“", "", quote_md, "", "”", ""]
             previous = quote
     lines = [
         line

@@ -139,7 +139,7 @@ def test_markdown_round_trip(
 # Europol Executive Director Z W opened the meeting.`), one per
 # organisation, are referred to as `the INTERPOL Chief`. A person's name has
 # no title or opening word in it (`Ms`, `Head`, `The`), which the parser
-# would read as a title.
+# would read as a title; it may have its surname in capitals (`Aa VAN BBB`).
 _CARD_TITLES = (
     "Prosecutor",
     "Spokesperson",
@@ -153,7 +153,9 @@ _CARD_TITLES = (
 _ORGANISATIONS = ("INTERPOL", "Europol", "Eurojust", "Frontex")
 _LEAD_TITLES = ("Secretary General", "Executive Director", "President", "Director")
 _NOT_NAMES = TITLE_WORDS | OPENERS | {o.casefold() for o in _ORGANISATIONS}
-_PERSON = _NAME.filter(lambda name: not _NOT_NAMES.intersection(name.casefold().split()))
+_PERSON = st.one_of(
+    _NAME, _NAME.map(lambda name: " ".join([name.split()[0], *name.upper().split()[1:]]))
+).filter(lambda name: not _NOT_NAMES.intersection(name.casefold().split()))
 
 
 @st.composite
@@ -198,7 +200,7 @@ def articles_with_references(
     )
     styles = draw(
         st.lists(
-            st.sampled_from([*_STYLES, "reference", "reference"]),
+            st.sampled_from([*_STYLES, "reference", "reference", "bracketed"]),
             min_size=len(quotes),
             max_size=len(quotes),
         )
