@@ -766,7 +766,7 @@ def measure_serve(
             for thread in threads:
                 thread.join()
             seconds = time.perf_counter() - started
-            out[f"{clients} clients"] = {"ms": times, "errors": errors, "seconds": seconds}
+            out[_clients(clients)] = {"ms": times, "errors": errors, "seconds": seconds}
         times, errors = [], []
         for _ in range(3):
             _api_client(host, port, plain, 0, times, errors)
@@ -775,6 +775,10 @@ def measure_serve(
     finally:
         process.terminate()
         process.communicate(timeout=30)
+
+
+def _clients(n: int) -> str:
+    return f"{n} client" + ("" if n == 1 else "s")
 
 
 def _api_path(spec: QuerySpec, facets: Sequence[str]) -> str:
@@ -822,7 +826,7 @@ def render_serve(res: Results, opts: Options) -> str:
     one_off, grepped = e.get("pressearch query"), e.get(grep)
     rows = [("metric", "serve API", "one-off query", "ratio", grep, "ratio")]
     notes: list[str] = []
-    for key in (*(f"{n} clients" for n in SERVE_CLIENTS), "two words"):
+    for key in (*(_clients(n) for n in SERVE_CLIENTS), "two words"):
         data = serve.get(key)
         if not data or not data["ms"]:
             continue

@@ -43,8 +43,10 @@ def test_type_narrow_widen(page: Any, server: str) -> None:
     name = value.locator(".name").inner_text()
     narrowed = int(value.locator(".count").inner_text())
     assert 0 < narrowed < total
+    page.evaluate("window.sameDocument = true")
     value.click()
     expect(page.locator("#total")).to_have_text(articles(narrowed))
+    assert page.evaluate("window.sameDocument") is True  # no full reload
     assert state(page) == {"q": ["europol"], "filter": [f"crime_area:{name}"]}
     selected = page.locator('.facet[data-facet="crime_area"] a.value.on')
     expect(selected).to_have_attribute("aria-checked", "true")
