@@ -210,7 +210,9 @@ def safe_loads(data: bytes) -> Any:
     """`pickle.loads(data)`, admitting only the classes of `ADMITTED`."""
     if _MAY_NAME_GLOBALS.search(data) is None:
         return pickle.loads(data)
-    return _IndexUnpickler(io.BytesIO(data)).load()
+    # Through a BufferedReader, whose peek lets the C unpickler read as fast
+    # as from bytes (from a bare BytesIO it is twice as slow).
+    return _IndexUnpickler(io.BufferedReader(io.BytesIO(data))).load()
 
 
 def _read_pickle(self: StructFile) -> Any:
