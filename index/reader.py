@@ -194,17 +194,17 @@ def retry_racing_commits(index_dir: Path, open_: Callable[[], _T]) -> _T:
     """
     attempts = _OPEN_ATTEMPTS
     while True:
-        generation = _generation(index_dir)
+        generation = latest_generation(index_dir)
         try:
             return open_()
         except FileNotFoundError as exc:
             attempts -= 1
-            if not attempts or _generation(index_dir) == generation:
+            if not attempts or latest_generation(index_dir) == generation:
                 raise
             close_leftovers(exc)
 
 
-def _generation(index_dir: Path) -> int:
+def latest_generation(index_dir: Path) -> int:
     """The generation of the newest table of contents (-1 when there is none)."""
     try:
         names = os.listdir(index_dir)

@@ -69,7 +69,7 @@ import whoosh.codec.whoosh3
 import whoosh.columns
 import whoosh.formats
 import whoosh.index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3Segment, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3Segment, _lenfield
 from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
@@ -200,9 +200,9 @@ class _IndexUnpickler(pickle.Unpickler):
 
 
 # Bytes whose absence proves a pickle names no global (GLOBAL, INST,
-# STACK_GLOBAL, EXT1-4): without one it can build plain data only, so C's
-# pickle.loads reads it as safely and four times faster. Text inside a pickle
-# may contain them too; such pickles take the checked path.
+# STACK_GLOBAL, EXT1-4): without one it can build plain data only, so
+# pickle.loads reads it as safely, with no unpickler to build. Text inside a
+# pickle may contain them too; such pickles take the checked path.
 _MAY_NAME_GLOBALS = re.compile(rb"[ci\x82-\x84\x93]")
 
 
@@ -285,10 +285,20 @@ def _varint(stream: Any, name: str) -> int:
 _SEGMENT_STATE = frozenset(
     {"_codec", "_deleted", "_doccount", "_fieldlengths", "compound", "indexname", "segid"}
 )
+_SEGMENT_ID = re.compile(r"[0-9a-z]+")
 
 
 def _whole_segment(segment: Any) -> bool:
-    return isinstance(segment, W3Segment) and vars(segment).keys() >= _SEGMENT_STATE
+    # Its names make the names of the files opened: only MAIN_<id>.* in the
+    # index folder, never a path elsewhere.
+    return (
+        isinstance(segment, W3Segment)
+        and vars(segment).keys() >= _SEGMENT_STATE
+        and isinstance(segment._codec, W3Codec)
+        and segment.indexname == "MAIN"
+        and isinstance(segment.segid, str)
+        and _SEGMENT_ID.fullmatch(segment.segid) is not None
+    )
 
 
 def _guard_unpickling() -> None:

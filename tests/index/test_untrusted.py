@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
+from whoosh.index import TOC
 from whoosh.util.varints import varint
 
 from pressearch.cli.app import app
@@ -156,3 +158,17 @@ def test_a_fifo_or_a_device_as_table_of_contents_is_refused_at_once(
         )
     build([built_index.archive], index_dir, rebuild=True)
     assert open_index(index_dir).doc_count() == 4
+
+
+def test_a_segment_named_outside_the_index_folder_is_refused(built_index: BuiltIndex) -> None:
+    index_dir = built_index.index_dir
+    segments = TOC.read(FileStorage(str(index_dir)), "MAIN").segments
+    segments[0].segid = "x/../../../../etc/passwd"  # its files are named from it
+    plant(index_dir, pickle.dumps(segments, -1), into="segments")
+    with pytest.raises(IndexCorruptError) as caught:
+        open_index(index_dir)
+    (toc,) = index_dir.glob("_MAIN_*.toc")
+    assert str(caught.value) == (
+        f"the index at {index_dir} is damaged ({toc.name} holds a damaged list of segments)"
+        " — run `pressearch index --rebuild`"
+    )
