@@ -110,10 +110,13 @@ class FacetValue:
 
 @dataclass(frozen=True)
 class Facet:
+    """A facet in the sidebar: the values shown, those folded away, how many are not listed."""
+
     name: str
     title: str
     shown: list[FacetValue]
     more: list[FacetValue]
+    unlisted: int = 0
 
 
 def facets(result: SearchResult, params: SearchParams, skip: Sequence[str] = ()) -> list[Facet]:
@@ -132,9 +135,8 @@ def facets(result: SearchResult, params: SearchParams, skip: Sequence[str] = ())
             for c in counts
         ]
         values.sort(key=lambda v: not v.selected)  # stable: counts order kept otherwise
-        out.append(
-            Facet(name, display_name(name), values[:FACET_SHOWN], values[FACET_SHOWN:FACET_MORE])
-        )
+        shown, more = values[:FACET_SHOWN], values[FACET_SHOWN:FACET_MORE]
+        out.append(Facet(name, display_name(name), shown, more, max(0, len(values) - FACET_MORE)))
     return out
 
 

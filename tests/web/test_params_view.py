@@ -7,10 +7,10 @@ from urllib.parse import parse_qsl
 import pytest
 
 from pressearch.errors import UsageError
-from pressearch.models import Snippet
+from pressearch.models import FacetCount, SearchResult, Snippet
 from pressearch.web.params import SearchParams, parse_search
 from pressearch.web.security import host_name, is_loopback
-from pressearch.web.view import Piece, error_pieces, pieces, source_link
+from pressearch.web.view import Piece, error_pieces, facets, pieces, source_link
 
 
 def parsed(query_string: str, *, strict: bool = True) -> SearchParams:
@@ -123,3 +123,14 @@ def test_loopback_hosts() -> None:
         "127.0.0.1",
         "[::1",
     ]
+
+
+def test_the_sidebar_lists_selected_values_first_and_says_how_many_it_leaves_out() -> None:
+    counts = [FacetCount(f"value {i}", 300 - i) for i in range(250)]
+    result = SearchResult("x", "", 300, 1, 10, 1.0, (), {"entity": counts, "year": counts}, None)
+    params = SearchParams(q="x", filters=(("entity", "VALUE 9"),))
+    (entity,) = facets(result, params, skip=("year",))
+    assert [v.value for v in entity.shown[:2]] == ["value 9", "value 0"]
+    assert entity.shown[0].selected and entity.shown[0].href == "/?q=x"
+    assert entity.shown[1].href == "/?q=x&filter=entity%3AVALUE+9&filter=entity%3Avalue+0"
+    assert (len(entity.shown), len(entity.more), entity.unlisted) == (8, 192, 50)
