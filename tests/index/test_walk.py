@@ -12,9 +12,11 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from pressearch.cli.app import app
+from pressearch.errors import UsageError
 from pressearch.index.reader import open_index
 from pressearch.index.writer import build
 from pressearch.models import Failure
@@ -103,3 +105,12 @@ def test_a_root_given_through_a_link_is_followed(tmp_path: Path) -> None:
     given.symlink_to(real, target_is_directory=True)
     report = build([given], index_dir)
     assert (report.added, report.warnings, report.failed) == (2, (), ())
+
+
+def test_a_root_whose_name_is_not_utf8_is_a_usage_error(tmp_path: Path) -> None:
+    root = os.path.join(os.fsencode(tmp_path), BAD_FOLDER)
+    os.mkdir(root)
+    with pytest.raises(UsageError) as caught:
+        build([Path(os.fsdecode(root))], tmp_path / "index")
+    assert str(caught.value) == f"{tmp_path}/d\\xffossier: the path is not valid UTF-8 — rename it"
+    assert not (tmp_path / "index").exists()
