@@ -13,6 +13,7 @@ resolves to a speaker card or a person named earlier in the article. See
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 
 from pressearch.index.ingest.cleaning import tidy
 from pressearch.index.ingest.names import (
@@ -144,8 +145,9 @@ class Attributor:
         self.history = history  # texts before the current quote, in order
         self.previous: str | None = None  # the last quote's speaker
         self._quoted: list[str] = []  # the speakers of the quotes so far, in order
-        self._persons: list[Person] = []
+        self._persons: list[Person] = []  # the people of history[: self._scanned]
         self._scanned = 0
+        self._named: dict[int, list[Person]] = {}  # history index → the people it names
 
     def record(self, speaker: str | None) -> None:
         """Remember who said the quote just read: pronouns and references look back to it."""
@@ -353,29 +355,35 @@ class Attributor:
         if not title:
             return None
         wanted = title | org
-        recent = self._recent_speakers()
-        if recent and _continues(recent[0], title, org):
-            return recent[0].name
+        latest = self._titled(self._quoted[-1]) if self._quoted else None
+        if latest and _continues(latest, title, org):
+            return latest.name
         found = _best_fit(wanted, self.cards) or _best_fit(wanted, reversed(self.persons()))
         if found:
             return found.name
         if title & _LEADERSHIP:
-            for person in (*recent, *self._candidates()):
+            for person in chain(self._recent_speakers(), self._candidates()):
                 if org <= person.words and _has_leadership(person.words):
                     return person.name
         return None
 
-    def _recent_speakers(self) -> list[Person]:
-        """The speakers quoted so far, latest first, each with every title known for them.
-
-        A speaker's titles are those of their card and of every mention of
-        their name in the text (`INTERPOL Secretary General Mateus Ferreira`).
-        """
-        out: list[Person] = []
+    def _recent_speakers(self) -> Iterator[Person]:
+        """The speakers quoted so far, latest first (see `_titled`)."""
         for name in dict.fromkeys(reversed(self._quoted)):
-            words = frozenset().union(*(p.words for p in self._candidates() if p.name == name))
-            out.append(Person(name, name_key(tokens(name)), words))
-        return out
+            yield self._titled(name)
+
+    def _titled(self, name: str) -> Person:
+        """A speaker with every title known for them.
+
+        Those of their card and of every mention of their name in the text
+        (`INTERPOL Secretary General Mateus Ferreira`).
+        """
+        people = [p for p in self.cards if p.name == name]
+        for i, text in enumerate(self.history):
+            if name in text:  # only texts that mention them are read for names
+                people.extend(p for p in self._named_in(i) if p.name == name)
+        words = frozenset().union(*(p.words for p in people))
+        return Person(name, name_key(tokens(name)), words)
 
     def _candidates(self) -> Iterator[Person]:
         """Speaker cards, then people named earlier, latest first (scanned only if reached)."""
@@ -385,9 +393,16 @@ class Attributor:
     def persons(self) -> list[Person]:
         """People named in the text so far, with their titles; scanned lazily."""
         while self._scanned < len(self.history):
-            self._persons.extend(named_persons(tokens(self.history[self._scanned])))
+            self._persons.extend(self._named_in(self._scanned))
             self._scanned += 1
         return self._persons
+
+    def _named_in(self, i: int) -> list[Person]:
+        """The people named in `history[i]` (final by the time a quote is read), read once."""
+        found = self._named.get(i)
+        if found is None:
+            found = self._named[i] = named_persons(tokens(self.history[i]))
+        return found
 
 
 def _name_first(clause: list[str], apposition: list[str]) -> list[list[str]]:
