@@ -18,7 +18,6 @@ the index.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from os import PathLike
@@ -219,17 +218,20 @@ class Archive:
         search opens the new state. Returns whether it was closed. Cheap: one
         listing of the index folder.
         """
-        if self._engine is None or _latest_generation(self.path) == self._generation:
+        from pressearch.index.reader import latest_generation
+
+        if self._engine is None or latest_generation(self.path) == self._generation:
             return False
         self.close()
         return True
 
     def _searcher(self) -> Engine:
         if self._engine is None:
+            from pressearch.index.reader import latest_generation
             from pressearch.search.engine import Engine
 
             # Read before opening: a commit racing the open is seen by the next refresh.
-            self._generation = _latest_generation(self.path)
+            self._generation = latest_generation(self.path)
             self._engine = Engine(self.path)
         return self._engine
 
@@ -263,18 +265,6 @@ def _with_histogram(
     if counted is not request.facets:  # counted for the timeline only: not a facet asked for
         facets = {name: counts for name, counts in facets.items() if name != unit}
     return replace(result, facets=facets, histogram=histogram(result.facets.get(unit, ()), unit))
-
-
-def _latest_generation(index_dir: Path) -> int:
-    """The generation of the index's newest table of contents (-1 when there is none)."""
-    from pressearch.index.whoosh_internals import toc_generation
-
-    try:
-        names = os.listdir(index_dir)
-    except OSError:
-        return -1
-    found = (toc_generation(name) for name in names)
-    return max((generation for generation in found if generation is not None), default=-1)
 
 
 def _index_path(path: PathArg | None) -> Path:
