@@ -9,7 +9,7 @@ document; the `id` and `path` columns the writer relies on must agree with
 the records) and every term's postings (document numbers inside the segment).
 It compares each segment's live count with the documents found, the index's
 count with the records read, and checks that no id is stored twice.
-Whoosh's damage errors (`INDEX_DAMAGE`), a planted pickle and a
+Whoosh's damage errors and a planted pickle (`UNREADABLE`), and a
 contradiction found here, raised while reading an item, become one problem
 naming the cure (a bug's TypeError and the like propagate); the first
 failure of a kind in a segment stands for the rest of that kind, so a
@@ -25,8 +25,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pressearch.errors import UntrustedIndexError
-from pressearch.index.reader import INDEX_DAMAGE, close_leftovers, open_index, read_error
+from pressearch.index.reader import UNREADABLE, close_leftovers, open_index, read_error
 from pressearch.index.whoosh_internals import segment_name, segment_of
 from pressearch.models import Article, CheckReport
 
@@ -52,7 +51,7 @@ def check_index(index_dir: Path) -> CheckReport:
                     continue  # an index with no segment yet (nothing committed but the schema)
                 segments += 1
                 problems += _check_segment(leaf, ids)
-    except INDEX_DAMAGE as exc:
+    except UNREADABLE as exc:
         raise read_error(index_dir, exc) from exc
     live = sum(ids.values())
     if not problems and live != documents:
@@ -82,7 +81,7 @@ class _Segment:
             return None
         try:
             return action()
-        except (*INDEX_DAMAGE, UntrustedIndexError, _Mismatch) as exc:
+        except (*UNREADABLE, _Mismatch) as exc:
             close_leftovers(exc)
             self.failed.add(kind)
             self.report(f"cannot read {what} ({_reason(exc)})")

@@ -67,6 +67,10 @@ INDEX_DAMAGE = (
     whoosh.reading.TermNotFound,
 )
 
+# Everything that means the index cannot be read as it is: damage, or a
+# pickle no index holds.
+UNREADABLE = (*INDEX_DAMAGE, UntrustedIndexError)
+
 # Per segment reader: data read from it once, by key. A segment never changes
 # once written (a commit that deletes documents comes with new reader
 # objects), so the data stays valid for as long as the reader object lives.
@@ -165,8 +169,9 @@ def lost_toc(index_dir: Path) -> bool:
 def open_index(index_dir: Path) -> Index:
     """Open the index at `index_dir`, checked: present, right version, readable.
 
-    Raises IndexNotFoundError, SchemaVersionError or IndexCorruptError; never a
-    raw Whoosh or OS error. Every segment is opened here, so a missing or
+    Raises IndexNotFoundError, SchemaVersionError, IndexCorruptError,
+    UntrustedIndexError or IndexStorageError (see `read_error`); never a raw
+    Whoosh or OS error. Every segment is opened here, so a missing or
     truncated file is reported now rather than halfway through a search; the
     reader opened for that check is the one the first `reader()` or
     `searcher()` call gets, so the check costs nothing extra.
@@ -174,10 +179,8 @@ def open_index(index_dir: Path) -> Index:
     check_index(index_dir)
     try:
         return retry_racing_commits(index_dir, lambda: _CheckedIndex(FileStorage(str(index_dir))))
-    except INDEX_DAMAGE as exc:
+    except UNREADABLE as exc:
         raise read_error(index_dir, exc) from exc
-    except UntrustedIndexError as exc:
-        raise untrusted_error(index_dir, exc) from None
 
 
 # Opening attempts when commits keep replacing the files being opened.
@@ -236,9 +239,12 @@ class _CheckedIndex(FileIndex):  # type: ignore[misc]
 
 
 def read_error(index_dir: Path, exc: BaseException) -> PressearchError:
-    """The error for an index Whoosh cannot read: damage (rebuild it), or the
-    file system refusing (permissions and the like: `index.faults`)."""
+    """The error for an index that cannot be read: damage (rebuild it), a pickle
+    no index holds (`untrusted_error`), or the file system refusing (permissions
+    and the like: `index.faults`)."""
     close_leftovers(exc)
+    if isinstance(exc, UntrustedIndexError):
+        return untrusted_error(index_dir, exc)
     if isinstance(exc, OSError) and exc.errno in ENVIRONMENT:
         return storage_error(index_dir, exc, writing=False)
     reason = " ".join(str(exc).split()) or type(exc).__name__
@@ -250,6 +256,8 @@ def read_error(index_dir: Path, exc: BaseException) -> PressearchError:
 def untrusted_error(index_dir: Path, exc: UntrustedIndexError) -> UntrustedIndexError:
     """The error for an index holding a pickle no index holds, naming the index."""
     close_leftovers(exc)
+    if str(exc).startswith("the index at "):  # named already, by the read that found it
+        return exc
     return UntrustedIndexError(
         f"the index at {index_dir} was not opened: {exc} — if you did not put it there,"
         " run `pressearch index --rebuild` to build it anew from your articles"
@@ -319,7 +327,7 @@ def get_article(index_dir: Path, key: str) -> Article:
             docnum = find_docnum(searcher, key)
             if docnum is not None:
                 return stored_article(searcher, docnum)
-    except INDEX_DAMAGE as exc:
+    except UNREADABLE as exc:
         raise read_error(index_dir, exc) from exc
     raise not_found(key, index_dir)
 
@@ -362,7 +370,7 @@ def stats(index_dir: Path) -> IndexStats:
                     counts.update(set(split_values(joined)))
                 ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
                 facets[name] = dict(ordered)
-    except INDEX_DAMAGE as exc:
+    except UNREADABLE as exc:
         raise read_error(index_dir, exc) from exc
     return IndexStats(
         documents=documents,

@@ -26,17 +26,16 @@ from typing import Any
 import whoosh.index
 from whoosh.filedb.filestore import FileStorage
 
-from pressearch.errors import IndexLockedError, IndexStorageError, UntrustedIndexError, UsageError
+from pressearch.errors import IndexLockedError, IndexStorageError, UsageError
 from pressearch.index.reader import (
-    INDEX_DAMAGE,
     METADATA_FILE,
+    UNREADABLE,
     check_index,
     close_leftovers,
     has_index,
     lost_toc,
     read_error,
     retry_racing_commits,
-    untrusted_error,
 )
 from pressearch.index.schema import SCHEMA_VERSION, build_schema
 from pressearch.index.whoosh_internals import WRITELOCK, is_whoosh_file
@@ -86,10 +85,8 @@ def open_for_writing(index_dir: Path, *, rebuild: bool, wait: float) -> Any:
         check_index(index_dir)
         try:
             return retry_racing_commits(index_dir, partial(whoosh.index.open_dir, str(index_dir)))
-        except INDEX_DAMAGE as exc:
+        except UNREADABLE as exc:
             raise read_error(index_dir, exc) from exc
-        except UntrustedIndexError as exc:
-            raise untrusted_error(index_dir, exc) from None
     try:
         # Our schema, not the one pickled in the old table of contents: a
         # rebuild must work across schema versions.
@@ -97,7 +94,7 @@ def open_for_writing(index_dir: Path, *, rebuild: bool, wait: float) -> Any:
         return retry_racing_commits(
             index_dir, partial(whoosh.index.open_dir, str(index_dir), schema=schema)
         )
-    except (*INDEX_DAMAGE, UntrustedIndexError) as exc:
+    except UNREADABLE as exc:
         close_leftovers(exc)
         _create(index_dir, wait, replace=True)
         return whoosh.index.open_dir(str(index_dir), schema=build_schema())

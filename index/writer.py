@@ -53,7 +53,7 @@ import whoosh.index
 
 from pressearch.errors import Interrupted
 from pressearch.index.faults import storage_error
-from pressearch.index.reader import INDEX_DAMAGE, close_leftovers, read_error
+from pressearch.index.reader import UNREADABLE, close_leftovers, read_error
 from pressearch.index.schema import build_schema
 from pressearch.index.segments import Built
 from pressearch.index.store import (
@@ -254,7 +254,7 @@ class _Run:
         try:
             with self.writer.reader() as reader:
                 self.by_path, self.by_id = _read_indexed(reader)
-        except INDEX_DAMAGE as exc:
+        except UNREADABLE as exc:
             raise read_error(self.index_dir, exc) from exc
 
     def execute_and_commit(self) -> None:
