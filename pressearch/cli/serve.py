@@ -42,6 +42,7 @@ def serve_command(
 ) -> None:
     """Serve the archive as web pages and a JSON API (read-only) until Ctrl-C."""
     from pressearch.archive import Archive
+    from pressearch.escape import visible_line
     from pressearch.web.app import create_app
     from pressearch.web.security import is_loopback
     from pressearch.web.server import listen, server, url
@@ -51,7 +52,8 @@ def serve_command(
     sock = listen(host, port)
     try:
         address = url(sock)
-        typer.echo(f"Serving {archive.path} at {address} (Ctrl-C to stop)")
+        where = visible_line(str(archive.path))  # a folder name is shown, never acted on
+        typer.echo(f"Serving {where} at {address} (Ctrl-C to stop)")
         if not local:
             typer.echo(
                 f"Warning: listening on {host}: anyone who can reach this machine on port "
