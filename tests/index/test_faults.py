@@ -182,3 +182,19 @@ def test_a_really_full_disk(tmp_path: Path, tiny_disk: Path) -> None:
         " — nothing committed was lost\n"
     )
     assert check_index(index_dir).documents == 3
+
+
+def test_a_really_read_only_mount(tmp_path: Path, tiny_disk: Path) -> None:
+    archive, index_dir = tmp_path / "archive", tiny_disk / "index"
+    write_article(archive, "a.md", headline="A", body="Text.")
+    build([archive], index_dir)
+    write_article(archive, "b.md", headline="B", body="Text.")
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_disk)], check=True)
+    code, out, err = run("index", archive, "--index", index_dir)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: {index_dir} is on a read-only file system: make it writable or pass another"
+        " --index — nothing committed was lost\n"
+    )
+    assert run("query", "text", "--index", index_dir, "--json")[0] == 0
+    assert check_index(index_dir).documents == 1
