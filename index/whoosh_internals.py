@@ -15,8 +15,9 @@ What it holds, and why:
   table of contents, compound-file directories, posting blocks, positions and
   stored fields. Importing this module makes every one of those reads admit
   only the classes an index holds (`ADMITTED`), so a pickle planted in an
-  index folder cannot run code (`UntrustedIndexError`); a table of contents
-  is read only from a regular file of at most `MAX_TOC_BYTES`.
+  index folder cannot run code (`UntrustedIndexError`). Index files are
+  opened only when they are regular files (a FIFO would block, a device
+  never end), a table of contents only up to `MAX_TOC_BYTES`.
 - **Writer internals.** A writer that does not take Whoosh's lock (the run
   holds it), posting counted words into its pool, its new segment and its
   list of segments, a segment's files, and a segment reader built by hand
@@ -237,15 +238,10 @@ def _read_toc(
         if gen < 0:
             raise whoosh.index.EmptyIndexError(f"Index {indexname!r} does not exist in {storage!r}")
     name = cls._filename(indexname, gen)
-    if isinstance(storage, FileStorage):
-        # A FIFO would block and a device never end.
-        st = os.stat(os.path.join(storage.folder, name))
-        if not stat.S_ISREG(st.st_mode):
-            raise whoosh.index.IndexError(f"{name} is not a regular file")
-        if st.st_size > MAX_TOC_BYTES:
-            raise whoosh.index.IndexError(f"{name} is {st.st_size} bytes, more than a TOC holds")
     stream = storage.open_file(name)
     try:
+        if stream.is_real and (size := os.fstat(stream.fileno()).st_size) > MAX_TOC_BYTES:
+            raise whoosh.index.IndexError(f"{name} is {size} bytes, more than a TOC holds")
         for size in (_INT_SIZE, _LONG_SIZE, _FLOAT_SIZE):
             if _varint(stream, name) != size:
                 raise whoosh.index.IndexError(f"{name} was written on another architecture")
@@ -301,8 +297,24 @@ def _whole_segment(segment: Any) -> bool:
     )
 
 
+def _open_regular_file(self: FileStorage, name: str, **kwargs: Any) -> StructFile:
+    """`FileStorage.open_file`, for regular files only: a FIFO would block, a device never end."""
+    fd = os.open(self._fpath(name), os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    if not regular:
+        os.close(fd)
+        raise whoosh.index.IndexError(f"{name} is not a regular file")
+    return StructFile(os.fdopen(fd, "rb"), name=name, **kwargs)
+
+
 def _guard_unpickling() -> None:
-    """Route every unpickling Whoosh does from an index folder through `_IndexUnpickler`."""
+    """Route every unpickling Whoosh does from an index folder through `_IndexUnpickler`,
+    from regular files only."""
+    FileStorage.open_file = _open_regular_file
     whoosh.index.TOC.read = classmethod(_read_toc)
     StructFile.read_pickle = _read_pickle
     for module in (whoosh.codec.whoosh3, whoosh.formats, whoosh.columns):

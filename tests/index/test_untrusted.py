@@ -172,3 +172,18 @@ def test_a_segment_named_outside_the_index_folder_is_refused(built_index: BuiltI
         f"the index at {index_dir} is damaged ({toc.name} holds a damaged list of segments)"
         " — run `pressearch index --rebuild`"
     )
+
+
+def test_a_fifo_as_a_segment_file_is_refused_at_once(built_index: BuiltIndex) -> None:
+    index_dir = built_index.index_dir
+    (segment,) = index_dir.glob("*.seg")
+    segment.unlink()
+    os.mkfifo(segment)
+    raised = finishes(lambda: open_index(index_dir))
+    assert isinstance(raised, IndexCorruptError)
+    assert str(raised) == (
+        f"the index at {index_dir} is damaged ({segment.name} is not a regular file)"
+        " — run `pressearch index --rebuild`"
+    )
+    build([built_index.archive], index_dir, rebuild=True)
+    assert open_index(index_dir).doc_count() == 4
