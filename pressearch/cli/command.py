@@ -88,14 +88,15 @@ class ExitCodeGroup(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
-        from pressearch.errors import PressearchError
+        from pressearch.errors import Interrupted, PressearchError
 
         try:
             return super().invoke(ctx)
         except PressearchError as exc:
             fail(one_line(str(exc)), exit_code(exc))
-        except KeyboardInterrupt:
-            fail("interrupted", 130)
+        except KeyboardInterrupt as exc:
+            # An index run says what it kept; anything else was only reading.
+            fail(one_line(str(exc)) if isinstance(exc, Interrupted) else "interrupted", 130)
         except BrokenPipeError:
             # The reader went away (`| head`): not an error worth a message.
             # Point stdout at /dev/null so the flush at exit cannot fail again.

@@ -525,3 +525,27 @@ def test_similar_says_which_article_it_compares_against(
     assert out.startswith(
         "Articles like: JOINT ACTION DAY TAKES DOWN PHISHING-AS-A-SERVICE PLATFORM (id "
     )
+
+
+def test_ctrl_c_says_what_an_index_run_kept(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pressearch.archive import Archive
+    from pressearch.errors import Interrupted
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise Interrupted("interrupted: 40 articles of this run were committed and are kept", 40)
+
+    monkeypatch.setattr(Archive, "index", stopped)
+    code, out, err = run(runner, "index", tmp_path, "--index", tmp_path / "ix")
+    assert (code, out, err) == (
+        130,
+        "",
+        "Error: interrupted: 40 articles of this run were committed and are kept\n",
+    )
+
+    def reading(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Archive, "open", reading)
+    assert run(runner, "stats") == (130, "", "Error: interrupted\n")
