@@ -1,1 +1,2 @@
-"""The query language: text → tree (`parse`), dates, explanation, the syntax reference."""
+"""The query language, engine-neutral: text → tree (`parse`, with `values` and `dates`), the
+tree (`tree`), how phrases are read (`slop`, `phrases`), `explain`, and the `syntax` reference."""
