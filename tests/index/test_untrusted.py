@@ -19,6 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import whoosh.codec.whoosh3
+import whoosh.columns
+import whoosh.formats
 from typer.testing import CliRunner
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
@@ -105,6 +108,11 @@ def test_every_pickle_whoosh_reads_admits_only_what_an_index_holds(tmp_path: Pat
             safe_loads(payload)
         with pytest.raises(UntrustedIndexError):
             StructFile(io.BytesIO(payload)).read_pickle()  # segment directories, block headers
+        # What Whoosh's codec, formats and columns call to read posting blocks,
+        # positions and stored fields.
+        for module in (whoosh.codec.whoosh3, whoosh.formats, whoosh.columns):
+            with pytest.raises(UntrustedIndexError):
+                module.loads(payload)
     assert not marker.exists()
     assert safe_loads(pickle.dumps(([1, 2], {"a": b"b"}, {3}), 2)) == ([1, 2], {"a": b"b"}, {3})
 
