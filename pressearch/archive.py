@@ -103,11 +103,14 @@ class Archive:
         rebuild: bool = False,
         wait: float = 10.0,
         progress: Callable[[Progress], None] | None = None,
+        follow_links: bool = False,
     ) -> IndexReport:
         """Index the files and folders `paths` (only new or changed files are read).
 
-        `rebuild=True` starts the index over from `paths` alone. Files that
-        cannot be read are in the report's `failed`, never raised.
+        `rebuild=True` starts the index over from `paths` alone. A symbolic
+        link that leads out of `paths` is skipped (and reported) unless
+        `follow_links=True`. Files that cannot be read are in the report's
+        `failed`, never raised; Ctrl-C raises `Interrupted`, saying what was kept.
         """
         from pressearch.index.writer import build
 
@@ -118,6 +121,7 @@ class Archive:
             rebuild=rebuild,
             wait=wait,
             progress=progress,
+            follow_links=follow_links,
         )
 
     # --- searching ---------------------------------------------------------

@@ -37,11 +37,20 @@ def index_command(
             help="Seconds to wait for another index run to finish.",
         ),
     ] = 10.0,
+    follow_links: Annotated[
+        bool,
+        typer.Option(
+            "--follow-links",
+            "-L",
+            help="Follow symbolic links that lead out of the folders indexed.",
+        ),
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Build or update the index (only new or changed files are read)."""
     from pressearch.archive import Archive
     from pressearch.cli.render import index_progress, render_index_report
+    from pressearch.escape import visible_line
     from pressearch.jsonify import dumps, index_report_json
     from pressearch.locations import default_index_dir, sample_archive_dir
 
@@ -58,13 +67,21 @@ def index_command(
                 rate = f"{p.done / elapsed:,.0f} files/s" if elapsed > 0 else ""
                 bar.update(task, completed=p.done, total=p.total, rate=rate)
 
-            report = archive.index(roots, rebuild=rebuild, wait=wait, progress=on_progress)
+            report = archive.index(
+                roots, rebuild=rebuild, wait=wait, progress=on_progress, follow_links=follow_links
+            )
     else:
-        report = archive.index(roots, rebuild=rebuild, wait=wait)
+        report = archive.index(roots, rebuild=rebuild, wait=wait, follow_links=follow_links)
     if json_:
         typer.echo(dumps(index_report_json(report)))
     elif not quiet:
         render_index_report(report, stdout_console(), errors)
+    if json_:
+        # stdout holds the JSON; what was skipped or failed goes to stderr as text.
+        for warning in report.warnings:
+            typer.echo(
+                f"Warning: {visible_line(warning.path)}: {one_line(warning.error)}", err=True
+            )
     if report.failed:
         if json_ or quiet:
             for failure in report.failed:

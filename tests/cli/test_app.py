@@ -549,3 +549,21 @@ def test_ctrl_c_says_what_an_index_run_kept(
 
     monkeypatch.setattr(Archive, "open", reading)
     assert run(runner, "stats") == (130, "", "Error: interrupted\n")
+
+
+def test_index_follows_links_out_of_the_roots_only_when_asked(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    archive, outside = tmp_path / "archive", tmp_path / "private"
+    write_article(archive, "public.md", headline="PUBLIC", body="Text.")
+    write_article(outside, "secret.md", headline="SECRET", body="Text.")
+    (archive / "shadow.md").symlink_to(outside / "secret.md")
+    index_dir = tmp_path / "ix"
+    code, out, err = run(runner, "index", archive, "--index", index_dir, "--json")
+    assert (code, json.loads(out)["added"]) == (0, 1)
+    assert err == (
+        f"Warning: {archive / 'shadow.md'}: symbolic link to {outside / 'secret.md'}, outside "
+        "the folders being indexed: not followed (--follow-links follows it)\n"
+    )
+    code, out, err = run(runner, "index", archive, "--index", index_dir, "--json", "-L")
+    assert (code, json.loads(out)["added"], err) == (0, 1, "")
