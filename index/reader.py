@@ -259,7 +259,7 @@ def untrusted_error(index_dir: Path, exc: UntrustedIndexError) -> UntrustedIndex
     if str(exc).startswith("the index at "):  # named already, by the read that found it
         return exc
     return UntrustedIndexError(
-        f"the index at {index_dir} was not opened: {exc} — if you did not put it there,"
+        f"the index at {index_dir} was refused: {exc} — if you did not put it there,"
         " run `pressearch index --rebuild` to build it anew from your articles"
     )
 

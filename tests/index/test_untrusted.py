@@ -22,6 +22,7 @@ import pytest
 import whoosh.codec.whoosh3
 import whoosh.columns
 import whoosh.formats
+import whoosh.index
 from typer.testing import CliRunner
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
@@ -84,7 +85,7 @@ def test_a_planted_pickle_runs_nothing_and_is_named(
     index_dir = built_index.index_dir
     plant(index_dir, pickle.dumps(Planted(marker), 2), into=into)
     refused = (
-        f"Error: the index at {index_dir} was not opened: an index file holds a pickled"
+        f"Error: the index at {index_dir} was refused: an index file holds a pickled"
         " posix.system, which no pressearch index holds: it may have been planted to run"
         " code, so nothing of it was run — if you did not put it there, run `pressearch"
         " index --rebuild` to build it anew from your articles\n"
@@ -195,3 +196,28 @@ def test_a_fifo_as_a_segment_file_is_refused_at_once(built_index: BuiltIndex) ->
     )
     build([built_index.archive], index_dir, rebuild=True)
     assert open_index(index_dir).doc_count() == 4
+
+
+def test_a_planted_stored_article_runs_nothing(built_index: BuiltIndex, tmp_path: Path) -> None:
+    # Whoosh pickles stored fields: a document added by someone else's tool
+    # carries the payload into a segment, where every search may read it.
+    marker, index_dir = tmp_path / "ran", built_index.index_dir
+    writer = whoosh.index.open_dir(str(index_dir)).writer()
+    writer.add_document(id="planted", path="/planted.md", headline="fraud", record=Planted(marker))
+    writer.commit()
+    planted = (
+        "an index file holds a pickled posix.system, which no pressearch index holds:"
+        " it may have been planted to run code, so nothing of it was run"
+    )
+    code, out, err = run("show", "planted", "--index", index_dir)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: the index at {index_dir} was refused: {planted} — if you did not put it"
+        " there, run `pressearch index --rebuild` to build it anew from your articles\n"
+    )
+    code, out, err = run("query", "fraud", "--index", index_dir)
+    assert (code, out) == (1, "")
+    assert planted in err
+    report = check_index(index_dir)
+    assert [p for p in report.problems if planted in p] != []
+    assert not marker.exists()
