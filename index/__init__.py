@@ -7,6 +7,6 @@ that writes them), `store` (the index folder: open, lock, schema version),
 `writer` (`build`: one run), `reader` (`open_index`, `get_article`,
 `stats`), `check` (`check_index`), `faults` (the file system's refusals,
 said plainly), and `whoosh_internals`, the one module that touches Whoosh's
-private internals. Import from those modules: this
-package stays empty so that importing one stage never pulls in the others.
+private internals. Import from those modules: this package stays empty so
+that importing one stage never pulls in the others.
 """
