@@ -63,11 +63,14 @@ _NAME_WORD = st.builds(
     st.sampled_from("ABCDEFGHIJKLMNOPRSTUVZÁÉÓÖÜŠŽČĆŁ"),
     st.text("abcdefghijklmnopqrstuvwxyzáéíóöüšžčćłñ", min_size=1, max_size=8),
 )
+# Not a surname: `St`, `Gen`, `Col`... before a full stop (`said Aa St.`) is
+# read as an abbreviation (`St.`), as in `Dr. John F. Kennedy`.
+_ABBREVIATED = frozenset({"St", "Gen", "Col", "Lt", "Sgt", "Det", "Dr", "Mr", "Mrs", "Ms", "Prof"})
 _NAME = st.builds(
     lambda first, particle, last: f"{first} {particle}{last}",
     _NAME_WORD,
     st.sampled_from(["", "van der ", "de ", "von "]),
-    _NAME_WORD,
+    _NAME_WORD.filter(lambda word: word not in _ABBREVIATED),
 )
 _FACET = st.one_of(
     st.sampled_from(sorted(STANDARD_LABELS.values())),
