@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from pressearch.index.ingest import SUPPORTED_SUFFIXES, decoding, read_file
+from pressearch.index.ingest import (
+    READERS,
+    SUPPORTED_SUFFIXES,
+    ParsedFile,
+    Reader,
+    decoding,
+    read_file,
+)
+from pressearch.models import Article
 from tests.index.ingest.articles import (
     FIXTURES,
     error_of,
@@ -105,6 +113,21 @@ def test_unsupported_suffix(tmp_path: Path) -> None:
         "unsupported file type '.pdf' (supported: .md, .markdown, .jsonl, .txt)"
     )
     assert SUPPORTED_SUFFIXES == (".md", ".markdown", ".jsonl", ".txt")
+
+
+def test_a_format_is_one_row_of_the_reader_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def read_lines(text: str, *, path: str, rel_path: str) -> ParsedFile:
+        lines = text.split()
+        return ParsedFile((Article(id=rel_path, path=path, headline=lines[0], body=lines[1]),))
+
+    monkeypatch.setitem(READERS, ".lines", Reader(read_lines))
+    path = tmp_path / "two.LINES"
+    path.write_bytes(b"\xef\xbb\xbfHEADLINE\nBody\n")  # decoded like any other format
+    assert read_file(path, tmp_path) == ParsedFile(
+        (Article(id="two.LINES", path=str(path), headline="HEADLINE", body="Body"),)
+    )
 
 
 def test_markdown_suffix_and_upper_case_suffix(tmp_path: Path) -> None:
