@@ -101,12 +101,18 @@ def sample_pairs(source: Path, count: int, seed: int) -> tuple[tuple[str, str], 
     return pairs  # type: ignore[return-value]
 
 
-def total(engine: Engine, text: str, template: SearchRequest = VARIANTS["plain"]) -> int:
-    return engine.search(replace(template, text=text), snippets=False).total
+def total(engine: Engine, text: str, template: SearchRequest = VARIANTS["plain"]) -> int | str:
+    """The engine's total for `text`, or the name of the exception it raised instead
+    (a crash is a wrong answer too)."""
+    try:
+        return engine.search(replace(template, text=text), snippets=False).total
+    except Exception as exc:
+        return type(exc).__name__
 
 
 def check(engine: Engine, pairs: tuple[tuple[str, str], ...]) -> int:
     tallies = {name: Tally() for name in VARIANTS}
+    wrong_shapes: Counter[str] = Counter()
     failures: list[str] = []
     started = time.perf_counter()
     for a, b in pairs:
@@ -115,6 +121,10 @@ def check(engine: Engine, pairs: tuple[tuple[str, str], ...]) -> int:
             count_a = total(engine, a, template)
             count_b = total(engine, b, template)
             both = total(engine, f"{a} AND {b}", template)
+            if not all(isinstance(n, int) for n in (count_a, count_b, both)):
+                failures.append(f"{name}: {a}, {b}, {a} AND {b} = {count_a}, {count_b}, {both}")
+                continue
+            assert isinstance(count_a, int) and isinstance(count_b, int) and isinstance(both, int)
             found = [
                 (shape, total(engine, shape.format(a=a, b=b), template)) for shape in EXCLUSIONS
             ]
@@ -129,11 +139,14 @@ def check(engine: Engine, pairs: tuple[tuple[str, str], ...]) -> int:
                 tally.checked += 1
                 if got != want:
                     tally.wrong += 1
+                    wrong_shapes[shape] += 1
                     failures.append(f"{name}: {shape.format(a=a, b=b)} = {got}, expected {want}")
     seconds = time.perf_counter() - started
     print(f"{len(pairs)} pairs, {seconds:.0f} s")
     for name, tally in tallies.items():
         print(f"  {name:<20} {tally.checked:>6} identities checked, {tally.wrong} wrong")
+    for shape, count in wrong_shapes.most_common():
+        print(f"  {shape:<20} wrong {count} times")
     for line in failures[:20]:
         print("  WRONG", line)
     return 1 if failures else 0
