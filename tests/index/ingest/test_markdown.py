@@ -306,6 +306,37 @@ def test_wrapped_taxonomy_labels_keep_every_value_and_leave_the_body_alone() -> 
     assert article.url == "https://newsroom.example.org/news/counterfeit-medicines-week-of-action"
 
 
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "CRIME AREAS [A](#) • [B](#) •  \n[C](#)  ",  # as on the pages
+        "CRIME AREAS [A](#) • [B](#) •\n[C](#)",  # no line break spaces
+        "CRIME AREAS [A](#) • [B](#)•\\\n[C](#)\\",  # backslash line breaks
+        "CRIME AREAS [A](#)\t•\t[B](#)\t•\n\t[C](#)",  # tabs
+        "CRIME AREAS [A](#) •\n[B](#) •\n[C](#)",  # wrapped twice
+        "CRIME AREAS [A](#) • [B](#)\n• [C](#)",  # the wrap before the separator
+        "CRIME AREAS [A](#) • [B](#) •\n\n[C](#)",  # a blank line after a dangling •
+        "CRIME AREAS [A](#) • [B](#) •\n• [C](#)",  # a • at both ends
+    ],
+)
+def test_wrapped_label_shapes(footer: str) -> None:
+    article = parse_markdown(f"# H\n\nBody.\n\n{footer}\n", path="/a.md", rel_path="a.md")
+    assert (article.body, dict(article.taxonomy)) == ("Body.", {"crime_area": ("A", "B", "C")})
+
+
+@pytest.mark.parametrize(
+    ("footer", "body"),
+    [
+        # no dangling • and no leading •: a new paragraph, not more values
+        ("CRIME AREAS [A](#) • [B](#)\n\n[C](#) • [D](#)", "Body.\n\nC • D"),
+        ("[C](#) • [D](#)", "Body.\n\nC • D"),  # values with no label before them
+    ],
+)
+def test_values_that_continue_no_label_are_body_text(footer: str, body: str) -> None:
+    article = parse_markdown(f"# H\n\nBody.\n\n{footer}\n", path="/a.md", rel_path="a.md")
+    assert article.body == body
+
+
 def test_source_is_the_lower_case_host_and_id_ignores_trailing_slash() -> None:
     article = read_one("taxonomy.md")
     assert article.url == "https://WWW.Example.EU/newsroom/platform-launched/"
