@@ -1,4 +1,9 @@
-"""pressearch's query layer: `query` (strings → Whoosh queries), `scoring`,
-`engine` (`Engine`, `search`), `facets`, `highlight`, `suggest`, `render`
-(the only module that imports Rich) and `cli` (the `pressearch` command).
+"""pressearch's query layer: a query's text becomes a tree, the tree becomes Whoosh queries.
+
+`query` (the language, engine-neutral: parse, tree, dates, explain, syntax),
+`compile` (tree → Whoosh queries, reading the index's lexicons), `expand`
+(wildcard and fuzzy expansion), `matchers` and `scoring` (matching and
+ranking), `engine` (`Engine`: one open searcher, matches, hits, facets,
+snippets), `facets`, `highlight`, `suggest` (did you mean). Rendering and
+the command line live in `pressearch.cli`; this package never prints.
 """
