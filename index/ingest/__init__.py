@@ -21,6 +21,7 @@ from typing import Protocol
 
 from pressearch.errors import ArticleParseError
 from pressearch.index.ingest.decoding import load
+from pressearch.index.ingest.html import read_html
 from pressearch.index.ingest.jsonl import read_jsonl
 from pressearch.index.ingest.markdown import read_markdown
 from pressearch.index.ingest.parsed import ParsedFile
@@ -48,6 +49,7 @@ READERS: dict[str, Reader] = {
     ".markdown": Reader(read_markdown),
     ".jsonl": Reader(read_jsonl, per_line_limit=True),
     ".txt": Reader(read_text),
+    **dict.fromkeys((".html", ".htm"), Reader(read_html)),
 }
 SUPPORTED_SUFFIXES = tuple(READERS)
 

@@ -498,7 +498,9 @@ def test_unsupported_file_argument_is_a_usage_error(tmp_path: Path) -> None:
     pdf.write_bytes(b"%PDF")
     with pytest.raises(UsageError) as caught:
         build([pdf], tmp_path / "index")
-    assert str(caught.value) == f"{pdf}: not an article file (use .md, .markdown, .jsonl, .txt)"
+    assert str(caught.value) == (
+        f"{pdf}: not an article file (use .md, .markdown, .jsonl, .txt, .html, .htm)"
+    )
 
 
 def test_walk_skips_hidden_names_and_ends_symlink_loops(tmp_path: Path) -> None:
