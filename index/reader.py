@@ -38,10 +38,11 @@ from pressearch.errors import (
     PressearchError,
     SchemaVersionError,
     UntrustedIndexError,
+    UsageError,
 )
 from pressearch.index.faults import ENVIRONMENT, storage_error
 from pressearch.index.schema import FACET_PREFIX, SCHEMA_VERSION, split_values
-from pressearch.index.whoosh_internals import is_segment_file, toc_generation
+from pressearch.index.whoosh_internals import is_segment_file, is_whoosh_file, toc_generation
 from pressearch.models import Article, IndexStats
 from pressearch.vocabulary import BUILTIN_FACETS, STANDARD_FACETS
 
@@ -98,8 +99,8 @@ def has_index(index_dir: Path) -> bool:
 MAX_METADATA_BYTES = 64 * 1024
 
 
-def _recorded_version(index_dir: Path) -> int | str:
-    """The schema version recorded in the index's metadata, or why none can be read.
+def _read_metadata(index_dir: Path) -> dict[str, Any] | str:
+    """The index's metadata object, or why none can be read.
 
     Only a regular file of at most `MAX_METADATA_BYTES` is read: a FIFO would
     block and a device never end.
@@ -124,10 +125,33 @@ def _recorded_version(index_dir: Path) -> int | str:
         data = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError):  # RecursionError: nested too deep
         return f"has no readable {METADATA_FILE} (not the JSON pressearch writes)"
-    version = data.get("schema_version") if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+def _recorded_version(index_dir: Path) -> int | str:
+    """The schema version recorded in the index's metadata, or why none can be read."""
+    data = _read_metadata(index_dir)
+    if isinstance(data, str):
+        return data
+    version = data.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool):
         return f"has no readable {METADATA_FILE} (no schema version in it)"
     return version
+
+
+def recorded_roots(index_dir: Path) -> tuple[str, ...] | None:
+    """The roots (absolute paths) the index covers, as its runs recorded them.
+
+    Empty for a new index or none; None when the metadata records no roots
+    (an index written before they were recorded, or damaged metadata).
+    """
+    if not has_index(index_dir):
+        return ()
+    data = _read_metadata(index_dir)
+    roots = data.get("roots") if isinstance(data, dict) else None
+    if not isinstance(roots, list) or not all(isinstance(root, str) for root in roots):
+        return None
+    return tuple(roots)
 
 
 def check_schema_version(index_dir: Path) -> None:
@@ -143,7 +167,8 @@ def check_schema_version(index_dir: Path) -> None:
 
 
 def check_index(index_dir: Path) -> None:
-    """Raise unless `index_dir` holds our index: IndexNotFoundError when it holds none,
+    """Raise unless `index_dir` holds our index: UsageError for a folder of other
+    files (`refuse_foreign`), IndexNotFoundError when it holds none,
     IndexCorruptError when its table of contents is gone, SchemaVersionError."""
     if not has_index(index_dir):
         if lost_toc(index_dir):
@@ -151,8 +176,33 @@ def check_index(index_dir: Path) -> None:
                 f"the index at {index_dir} is damaged (its table of contents is missing)"
                 " — run `pressearch index --rebuild`"
             )
+        refuse_foreign(index_dir)
         raise IndexNotFoundError(f"no index at {index_dir} — run `pressearch index` first")
     check_schema_version(index_dir)
+
+
+def refuse_foreign(index_dir: Path) -> None:
+    """UsageError when `index_dir` is a folder of other files and no index.
+
+    Checked before anything else a command does with the index, so that a
+    mistyped `--index` is named as such, and never written into.
+    """
+    if has_index(index_dir) or lost_toc(index_dir):
+        return
+    try:
+        names = os.listdir(index_dir)
+    except OSError:
+        return  # missing, or not a folder: said by whoever uses it
+    if any(not _index_file(name) for name in names):
+        raise UsageError(
+            f"{index_dir} is not a pressearch index (it holds other files):"
+            " give an empty or new folder to --index"
+        )
+
+
+def _index_file(name: str) -> bool:
+    """Whether `name` is one an index folder holds (its metadata, work folders, Whoosh's)."""
+    return name == METADATA_FILE or name.startswith(".") or is_whoosh_file(name)
 
 
 def lost_toc(index_dir: Path) -> bool:

@@ -1,7 +1,8 @@
 """The index folder: open it for writing, lock it, record its schema version.
 
 Model: an index folder holds a Whoosh index and `pressearch.json` (the
-schema version, written beside every new table of contents), nothing else
+schema version, written beside every new table of contents, and the roots
+the index covers, so that a run given no paths re-scans them), nothing else
 but hidden work folders: a rebuild's new index (`REBUILD_PREFIX`) and the
 segments workers write (`WORK_PREFIX`), both removed by the next run that
 holds the lock. The lock is Whoosh's `MAIN_WRITELOCK`, an flock the kernel
@@ -18,7 +19,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,12 @@ from pressearch.index.reader import (
     has_index,
     lost_toc,
     read_error,
+    recorded_roots,
+    refuse_foreign,
     retry_racing_commits,
 )
 from pressearch.index.schema import SCHEMA_VERSION, build_schema
-from pressearch.index.whoosh_internals import WRITELOCK, is_whoosh_file
+from pressearch.index.whoosh_internals import WRITELOCK
 
 # Hidden folders inside the index folder: where a rebuild builds the new
 # index, and where workers write segments.
@@ -56,18 +59,7 @@ def prepare_index_dir(index_dir: Path) -> None:
         raise UsageError(
             f"cannot create the index folder {index_dir}: {exc.strerror} — pass another --index"
         ) from exc
-    if has_index(index_dir):
-        return
-    foreign = [name for name in os.listdir(index_dir) if not _index_file(name)]
-    if foreign:
-        raise UsageError(
-            f"{index_dir} is not empty and holds no pressearch index"
-            " — pass a new or empty folder with --index"
-        )
-
-
-def _index_file(name: str) -> bool:
-    return name == METADATA_FILE or name.startswith(".") or is_whoosh_file(name)
+    refuse_foreign(index_dir)
 
 
 def open_for_writing(index_dir: Path, *, rebuild: bool, wait: float) -> Any:
@@ -131,16 +123,28 @@ def locked_error(index_dir: Path, wait: float) -> IndexLockedError:
     )
 
 
-def write_metadata(index_dir: Path) -> None:
-    """Record this code's schema version in `index_dir` (atomically)."""
+def write_metadata(index_dir: Path, roots: Sequence[str] = ()) -> None:
+    """Record this code's schema version and the `roots` covered in `index_dir` (atomically).
+
+    `roots` are absolute paths, in the order first indexed.
+    """
     target = index_dir / METADATA_FILE
     if target.is_dir() and not target.is_symlink():
         raise IndexStorageError(
             f"{target} is a folder where pressearch keeps a file: move it away and run again"
         )
     temp = index_dir / f".{METADATA_FILE}.tmp"
-    temp.write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n", encoding="utf-8")
+    metadata = {"schema_version": SCHEMA_VERSION, "roots": list(roots)}
+    temp.write_text(json.dumps(metadata, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(temp, target)
+
+
+def add_roots(index_dir: Path, roots: Sequence[str]) -> None:
+    """Record that the index also covers `roots`; call it with the lock held."""
+    known = recorded_roots(index_dir) or ()
+    new = [root for root in roots if root not in known]
+    if new:
+        write_metadata(index_dir, [*known, *new])
 
 
 def remove_work_folders(folder: Path) -> None:

@@ -3,7 +3,8 @@
 Model: one Whoosh document per article, carrying the absolute `path` of its
 file and the file's signature `filesig` (see `index.walk`). A run
 
-1. walks the given paths (`index.walk`);
+1. walks the given paths (`index.walk`), or, given none, the roots the
+   index records (`index.store`), or for a new index the sample archive;
 2. takes the index's lock for the whole run (`index.store`), and reads
    every live document's path, signature and id from the columns;
 3. leaves unchanged files alone (stat only), indexes new and changed files,
@@ -45,19 +46,26 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import whoosh.index
 
-from pressearch.errors import Interrupted
+from pressearch.errors import Interrupted, UsageError
 from pressearch.index.faults import storage_error
-from pressearch.index.reader import UNREADABLE, close_leftovers, read_error
+from pressearch.index.reader import (
+    UNREADABLE,
+    close_leftovers,
+    read_error,
+    recorded_roots,
+    refuse_foreign,
+)
 from pressearch.index.schema import build_schema
 from pressearch.index.segments import Built
 from pressearch.index.store import (
     REBUILD_PREFIX,
+    add_roots,
     held_lock,
     locked_error,
     open_for_writing,
@@ -78,6 +86,7 @@ from pressearch.index.whoosh_internals import (
     writer_segments,
 )
 from pressearch.index.workers import Merge, Workers
+from pressearch.locations import sample_archive_dir
 from pressearch.models import Failure, IndexReport, Progress
 
 # Segments an index keeps, at most: queries visit every segment. Beyond
@@ -87,7 +96,7 @@ MAX_SEGMENTS = 16
 
 
 def build(
-    paths: Sequence[Path],
+    paths: Sequence[Path] | None,
     index_dir: Path,
     *,
     rebuild: bool = False,
@@ -97,22 +106,31 @@ def build(
 ) -> IndexReport:
     """Index the articles under `paths` into `index_dir`, incrementally.
 
-    `paths` are files or folders (walked recursively). The index is created
+    `paths` are files or folders (walked recursively); None re-scans the
+    roots the index covers, or, for a new or empty index, indexes the
+    bundled sample archive (the report says so). The index is created
     when missing; `rebuild=True` replaces it with one built from `paths` alone.
     Waits up to `wait` seconds for another run's lock (IndexLockedError).
     Symbolic links out of `paths` are reported and not followed, unless
     `follow_links`.
     Ctrl-C raises `Interrupted` (a KeyboardInterrupt) once the workers are
     stopped, saying how many articles were committed and are kept.
-    Raises UsageError for a missing path before touching the index,
+    Raises UsageError for a folder of other files as `index_dir`, then for a
+    missing path, before touching the index;
     SchemaVersionError / IndexCorruptError when the index must be rebuilt,
     IndexStorageError when the file system refuses (a full disk, a read-only
     folder). Files that fail are reported in the result, never raised.
     """
     started = time.perf_counter()
-    roots = resolve_roots(paths)
     index_dir = Path(os.path.abspath(index_dir))
+    refuse_foreign(index_dir)
+    gone: list[Failure] = []
+    sample = False
+    if paths is None:
+        paths, gone, sample = _default_paths(index_dir)
+    roots = resolve_roots(paths)
     found = walk(roots, follow_links=follow_links)
+    found.warnings.extend(gone)
     try:
         run = _write(index_dir, wait, found, roots, progress, rebuild=rebuild)
     except OSError as exc:
@@ -120,7 +138,32 @@ def build(
         # the index folder refusing a write (a full disk, a read-only mount).
         close_leftovers(exc)  # the files Whoosh was writing, held by the run's frames
         raise storage_error(index_dir, exc, writing=True) from exc
-    return run.report(time.perf_counter() - started, index_dir)
+    report = run.report(time.perf_counter() - started, index_dir)
+    return replace(report, roots=tuple(root.path for root in roots), sample=sample)
+
+
+def _default_paths(index_dir: Path) -> tuple[list[Path], list[Failure], bool]:
+    """What a run given no paths scans: the index's roots, else the sample archive.
+
+    Returns the paths, a warning for each root that is gone (its articles
+    stay: a folder on an unplugged drive is not a deleted one), and whether
+    it is the sample.
+    """
+    known = recorded_roots(index_dir)
+    if known is None:
+        raise UsageError(
+            f"the index at {index_dir} does not record which files and folders it covers"
+            " (an older pressearch built it) — give them: `pressearch index --rebuild PATH...`"
+        )
+    if not known:
+        return [sample_archive_dir()], [], True
+    present = [Path(root) for root in known if os.path.lexists(root)]
+    gone = [
+        Failure(root, "indexed before but gone: its articles stay in the index")
+        for root in known
+        if not os.path.lexists(root)
+    ]
+    return present, gone, False
 
 
 def _write(
@@ -189,7 +232,7 @@ def _rebuild(
             if not main.is_closed:
                 main.cancel()
         raise
-    write_metadata(index_dir)
+    write_metadata(index_dir, [root.path for root in roots])
     return run
 
 
@@ -311,6 +354,9 @@ class _Run:
         self._open_writer()
         if self.main:
             remove_work_folders(self.index_dir)
+            # Before the first commit: every committed article is under a
+            # recorded root, even if the run is interrupted.
+            add_roots(self.index_dir, [root.path for root in self.roots])
         self.old_ids = set(self.by_id)
         total = len(self.walk.files)
         to_parse = self._plan(total)

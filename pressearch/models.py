@@ -231,6 +231,10 @@ class IndexReport:
     - `warnings`: problems that did not stop a file (a duplicate id, a guessed
       encoding), sorted by path.
     - `files_seen`: supported files found by the walk.
+    - `roots`: the files and folders the run scanned (absolute): those given,
+      else the ones the index covers.
+    - `sample`: the run indexed the bundled sample archive (invented
+      articles), because it was given no paths and the index covered none.
 
     After a run, the index holds `added + updated + unchanged` articles from
     the paths indexed, plus whatever it holds from other roots. A rebuild
@@ -246,6 +250,8 @@ class IndexReport:
     files_seen: int
     seconds: float
     index_dir: str
+    roots: tuple[str, ...] = ()
+    sample: bool = False
 
 
 @dataclass(frozen=True)

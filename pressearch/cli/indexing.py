@@ -19,7 +19,8 @@ def index_command(
         list[Path] | None,
         typer.Argument(
             metavar="PATH",
-            help="Files or folders to index [default: the bundled sample archive].",
+            help="Files or folders to index [default: those the index covers;"
+            " for a new index, the bundled sample archive].",
             show_default=False,
         ),
     ] = None,
@@ -52,10 +53,10 @@ def index_command(
     from pressearch.cli.render import index_progress, render_index_report
     from pressearch.escape import visible_line
     from pressearch.jsonify import dumps, index_report_json
-    from pressearch.locations import default_index_dir, sample_archive_dir
+    from pressearch.locations import default_index_dir
 
     archive = Archive(index if index is not None else default_index_dir())
-    roots = list(paths) if paths else [sample_archive_dir()]
+    roots = list(paths) if paths else None
     errors = stderr_console()
     show_progress = not quiet and not json_ and errors.is_terminal
     if show_progress:

@@ -374,6 +374,10 @@ def render_index_report(report: IndexReport, console: Console, errors: Console) 
         errors.print(Text(f"Warning: {visible_line(warning.path)}: {visible_line(warning.error)}"))
     for failure in report.failed:
         errors.print(Text(f"Error: {visible_line(failure.path)}: {visible_line(failure.error)}"))
+    if report.sample:
+        console.print(
+            Text("Indexed the bundled sample archive (invented articles, for trying pressearch)")
+        )
     console.print(
         Text(
             f"{report.added} added, {report.updated} updated, {report.removed} removed, "

@@ -16,6 +16,7 @@ from pressearch.errors import (
     IndexCorruptError,
     IndexNotFoundError,
     SchemaVersionError,
+    UsageError,
 )
 from pressearch.index.ingest import read_file
 from pressearch.index.ingest.identity import article_id
@@ -36,6 +37,17 @@ def test_no_index_at_a_missing_or_empty_folder(tmp_path: Path) -> None:
         with pytest.raises(IndexNotFoundError) as caught:
             open_index(folder)
         assert str(caught.value) == f"no index at {folder} — run `pressearch index` first"
+
+
+def test_a_folder_of_other_files_is_named_as_not_an_index(tmp_path: Path) -> None:
+    (tmp_path / "letter.txt").write_text("Dear ...", encoding="utf-8")
+    for read in (open_index, stats, lambda folder: get_article(folder, "x")):
+        with pytest.raises(UsageError) as caught:
+            read(tmp_path)
+        assert str(caught.value) == (
+            f"{tmp_path} is not a pressearch index (it holds other files):"
+            " give an empty or new folder to --index"
+        )
 
 
 def test_other_schema_version_must_be_rebuilt(built_index: BuiltIndex) -> None:

@@ -90,7 +90,7 @@ def test_first_run_adds_every_article(built_index: BuiltIndex) -> None:
     assert report.index_dir == str(built_index.index_dir)
     assert indexed(built_index.index_dir) == small_ids(built_index.archive)
     metadata = json.loads((built_index.index_dir / "pressearch.json").read_text("utf-8"))
-    assert metadata == {"schema_version": SCHEMA_VERSION}
+    assert metadata == {"schema_version": SCHEMA_VERSION, "roots": [str(built_index.archive)]}
 
 
 def test_second_run_reads_no_file(built_index: BuiltIndex, reads: list[str]) -> None:
@@ -318,7 +318,10 @@ def test_schema_change_requires_rebuild(built_index: BuiltIndex) -> None:
     )
     report = build([built_index.archive], built_index.index_dir, rebuild=True)
     assert counts(report) == (4, 0, 0, 0)
-    assert json.loads(metadata.read_text("utf-8")) == {"schema_version": SCHEMA_VERSION}
+    assert json.loads(metadata.read_text("utf-8")) == {
+        "schema_version": SCHEMA_VERSION,
+        "roots": [str(built_index.archive)],
+    }
     assert indexed(built_index.index_dir) == small_ids(built_index.archive)
 
 
@@ -551,9 +554,15 @@ def test_refuses_a_folder_of_other_files(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as caught:
         build([tmp_path / "archive"], folder)
     assert str(caught.value) == (
-        f"{folder} is not empty and holds no pressearch index"
-        " — pass a new or empty folder with --index"
+        f"{folder} is not a pressearch index (it holds other files):"
+        " give an empty or new folder to --index"
     )
+    assert os.listdir(folder) == ["letter.txt"]
+    # Said first: before a missing path, and before a run given no paths
+    # reads anything there.
+    for paths in ([tmp_path / "nowhere"], None):
+        with pytest.raises(UsageError, match="is not a pressearch index"):
+            build(paths, folder)
     assert os.listdir(folder) == ["letter.txt"]
 
 
