@@ -31,6 +31,7 @@ from pressearch.models import (
     Article,
     CheckReport,
     FacetCount,
+    Failure,
     Hit,
     IndexReport,
     IndexStats,
@@ -98,34 +99,48 @@ class Archive:
 
     def index(
         self,
-        paths: Iterable[PathArg] | None = None,
+        paths: Iterable[PathArg],
         *,
         rebuild: bool = False,
         wait: float = 10.0,
         progress: Callable[[Progress], None] | None = None,
         follow_links: bool = False,
+        fetch_pages: bool = False,
     ) -> IndexReport:
         """Index the files and folders `paths` (only new or changed files are read).
 
-        Without `paths`, the files and folders the index already covers are
-        scanned again; a new or empty index gets the bundled sample archive
-        of invented articles instead (the report's `sample` says so).
         `rebuild=True` starts the index over from `paths` alone. A symbolic
         link that leads out of `paths` is skipped (and reported) unless
         `follow_links=True`. Files that cannot be read are in the report's
         `failed`, never raised; Ctrl-C raises `Interrupted`, saying what was kept.
+
+        A path that is an http(s) address is a feed: it is fetched into this
+        index's cache folder (`index.ingest.fetch`) and that file is indexed,
+        so a re-run reads only a feed that changed, and entries keep their
+        ids. `fetch_pages=True` indexes the page each entry links to instead
+        of the entry. An address that cannot be fetched is in `failed`.
         """
+        from pressearch.index.ingest.fetch import fetch_roots, fetched_folder
         from pressearch.index.writer import build
 
+        fetch_failures: list[Failure] = []
+        if paths is not None:
+            paths, fetch_failures = fetch_roots(
+                paths, fetched_folder(self.path), fetch_pages=fetch_pages
+            )
         self.close()  # the next search must see this run's commits
-        return build(
-            None if paths is None else [Path(p).expanduser() for p in paths],
+        report = build(
+            [Path(p).expanduser() for p in paths],
             self.path,
             rebuild=rebuild,
             wait=wait,
             progress=progress,
             follow_links=follow_links,
         )
+        if not fetch_failures:
+            return report
+        failed = sorted((*report.failed, *fetch_failures), key=lambda f: f.path)
+        return replace(report, failed=tuple(failed))
 
     # --- searching ---------------------------------------------------------
 

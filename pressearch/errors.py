@@ -86,3 +86,11 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, message: str, committed: int) -> None:
         super().__init__(message)
         self.committed = committed
+
+
+class FetchError(PressearchError):
+    """A feed or page could not be fetched: the network failed, the server refused, too large."""
+
+
+class WatchError(PressearchError):
+    """The saved searches cannot be read or written (a damaged file, a lock held too long)."""

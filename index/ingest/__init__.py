@@ -21,6 +21,7 @@ from typing import Protocol
 
 from pressearch.errors import ArticleParseError
 from pressearch.index.ingest.decoding import load
+from pressearch.index.ingest.feed import read_feed, read_xml_feed
 from pressearch.index.ingest.html import read_html
 from pressearch.index.ingest.jsonl import read_jsonl
 from pressearch.index.ingest.markdown import read_markdown
@@ -50,6 +51,8 @@ READERS: dict[str, Reader] = {
     ".jsonl": Reader(read_jsonl, per_line_limit=True),
     ".txt": Reader(read_text),
     **dict.fromkeys((".html", ".htm"), Reader(read_html)),
+    **dict.fromkeys((".rss", ".atom"), Reader(read_feed)),
+    ".xml": Reader(read_xml_feed),
 }
 SUPPORTED_SUFFIXES = tuple(READERS)
 

@@ -502,7 +502,8 @@ def test_unsupported_file_argument_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as caught:
         build([pdf], tmp_path / "index")
     assert str(caught.value) == (
-        f"{pdf}: not an article file (use .md, .markdown, .jsonl, .txt, .html, .htm)"
+        f"{pdf}: not an article file"
+        " (use .md, .markdown, .jsonl, .txt, .html, .htm, .rss, .atom, .xml)"
     )
 
 

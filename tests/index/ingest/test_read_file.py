@@ -110,9 +110,20 @@ def test_unsupported_suffix(tmp_path: Path) -> None:
     path = tmp_path / "report.pdf"
     path.write_bytes(b"%PDF-1.7")
     assert error_of(path, tmp_path) == (
-        "unsupported file type '.pdf' (supported: .md, .markdown, .jsonl, .txt, .html, .htm)"
+        "unsupported file type '.pdf'"
+        " (supported: .md, .markdown, .jsonl, .txt, .html, .htm, .rss, .atom, .xml)"
     )
-    assert SUPPORTED_SUFFIXES == (".md", ".markdown", ".jsonl", ".txt", ".html", ".htm")
+    assert SUPPORTED_SUFFIXES == (
+        ".md",
+        ".markdown",
+        ".jsonl",
+        ".txt",
+        ".html",
+        ".htm",
+        ".rss",
+        ".atom",
+        ".xml",
+    )
 
 
 def test_a_format_is_one_row_of_the_reader_table(
