@@ -17,6 +17,7 @@ import typer
 from pressearch.cli import indexing, searching
 from pressearch.cli.command import DEBUG, Command, ExitCodeGroup, TextFirstCommand
 from pressearch.cli.serve import serve_command
+from pressearch.cli.watch import watch_app
 
 app = typer.Typer(
     cls=ExitCodeGroup,
@@ -66,6 +67,7 @@ app.command("facets", cls=Command)(searching.facets_command)
 app.command("check", cls=Command)(indexing.check_command)
 app.command("syntax", cls=Command)(searching.syntax_command)
 app.command("serve", cls=Command)(serve_command)
+app.add_typer(watch_app, name="watch")
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         SearchResult,
         Snippet,
     )
+    from pressearch.watch import Watch, WatchRun
 
 MATCH_STYLE = "bold black on yellow"
 HEADLINE_STYLE = "bold"
@@ -422,3 +423,41 @@ def render_check(report: CheckReport, console: Console) -> None:
 
 def render_syntax(text: str, console: Console) -> None:
     console.print(Text(text))
+
+
+# --- watch ------------------------------------------------------------------
+
+
+def render_watch_runs(runs: Sequence[WatchRun], console: Console) -> None:
+    """Each watch's new matches since its last run, hits as `query` shows them."""
+    plain = is_plain(console)
+    for run in runs:
+        since = f"since {run.since:%Y-%m-%d %H:%M} UTC" if run.since else "first run"
+        heading = Text(visible_line(run.name), style="bold")
+        heading.append(f" — {visible_line(run.query)}", style=META_STYLE)
+        heading.append(f": {_count(len(run.hits), 'new article')} ({since})")
+        console.print(heading)
+        for hit in run.hits:
+            console.print(_hit_renderable(hit, plain, scores=False))
+        if not run.hits:
+            console.print()
+
+
+def render_watches(watches: Sequence[Watch], console: Console) -> None:
+    """The saved searches: name, query and options, last run."""
+    if not watches:
+        console.print(Text("No watches yet: add one with `pressearch watch add NAME QUERY`."))
+        return
+    for watch in watches:
+        request = watch.request
+        line = Text(visible_line(watch.name), style="bold")
+        line.append(f"  {visible_line(request.text)}")
+        options = [f"--match {request.match}"] if request.match != "all" else []
+        options += [f"--filter {visible_line(n)}={visible_line(v)}" for n, v in request.filters]
+        options += [f"--since {visible_line(request.since)}"] if request.since else []
+        options += [f"--until {visible_line(request.until)}"] if request.until else []
+        if options:
+            line.append("  " + " ".join(options), style=META_STYLE)
+        last = f"last run {watch.last_run:%Y-%m-%d %H:%M} UTC" if watch.last_run else "never run"
+        line.append(f"  ({last})", style=META_STYLE)
+        console.print(line)
