@@ -10,13 +10,16 @@ bad bytes escaped (`\xe9`), and skipped. Every other file with a supported
 suffix is stat'ed: its signature `"mtime_ns:size"` is what tells a changed
 file from an unchanged one. A file that cannot be stat'ed, or a folder that
 cannot be listed, is reported and remembered in `Walk.keep`: its articles
-stay in the index, since the walk could not tell whether it is gone.
+stay in the index, since the walk could not tell whether it is gone. A
+folder given that holds no supported file is a warning naming the suffixes
+it does hold (a mistyped folder, or an archive of PDFs).
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,6 +159,8 @@ def walk(roots: list[Root], *, follow_links: bool = False) -> Walk:
         if not root.is_dir:
             add(root.path, os.path.dirname(root.path))
             continue
+        seen_before = found.files_seen
+        skipped: Counter[str] = Counter()
         stack = [root.path]
         while stack:
             folder = stack.pop()
@@ -181,6 +186,7 @@ def walk(roots: list[Root], *, follow_links: bool = False) -> Walk:
                 except OSError:
                     is_dir = False
                 if not (is_dir or supported(entry.name)):
+                    skipped[os.path.splitext(entry.name)[1].lower() or "no suffix"] += 1
                     continue
                 if not _utf8(entry.name):
                     what = "folder" if is_dir else "file"
@@ -194,5 +200,23 @@ def walk(roots: list[Root], *, follow_links: bool = False) -> Walk:
                     stack.append(path)
                 else:
                     add(path, root.path)
+        if found.files_seen == seen_before:
+            found.warnings.append(Failure(shown(root.path), _nothing_to_read(skipped)))
     found.files.sort(key=lambda f: f.path)
     return found
+
+
+# Suffixes a warning about a folder of unsupported files names, at most.
+_SUFFIXES_NAMED = 5
+
+
+def _nothing_to_read(skipped: Counter[str]) -> str:
+    """The warning for a folder holding no supported file, naming what it holds."""
+    reads = f"pressearch reads {', '.join(SUPPORTED_SUFFIXES)}"
+    if not skipped:
+        return f"no supported files under it, nor any other ({reads})"
+    ranked = sorted(skipped.items(), key=lambda item: (-item[1], item[0]))
+    named = [f"{suffix} ×{count}" for suffix, count in ranked[:_SUFFIXES_NAMED]]
+    if len(ranked) > _SUFFIXES_NAMED:
+        named.append(f"{len(ranked) - _SUFFIXES_NAMED} more kinds")
+    return f"no supported files under it (found {', '.join(named)}; {reads})"

@@ -197,6 +197,10 @@ class Workers:
             yield task, built
             self._submit()
 
+    def busy(self) -> bool:
+        """Whether tasks are left: running, waiting for their turn, or to submit."""
+        return bool(self.pending or self.batches)
+
     def _report_progress(self) -> None:
         # Workers count files as they finish them, in no particular order
         # between batches; the count is exact, the files named approximate.

@@ -48,7 +48,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import whoosh.index
 
@@ -224,6 +224,7 @@ def _rebuild(
             # The merge policy decides which segments the new table of
             # contents lists: exactly the new ones. Whoosh then deletes the
             # files of the old ones.
+            run.stage("committing")
             main.commit(mergetype=lambda _writer, _old: segments)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -282,6 +283,8 @@ class _Run:
         self.failures: list[Failure] = list(walk.failures)
         self.warnings: list[Failure] = list(walk.warnings)
         self.done = 0
+        self.total = 0  # files walked
+        self.last_path = ""  # the last file read, named by progress reports
         self.merging: set[str] = set()  # ids of segments a worker is merging
         self.committed = 0  # articles this run added or updated, committed
         self.uncommitted = False  # the writer holds deletions
@@ -305,6 +308,7 @@ class _Run:
             try:
                 self._execute()
                 if self.uncommitted:
+                    self.stage("committing")
                     self._commit()
                 else:
                     self._discard_writer()
@@ -358,18 +362,23 @@ class _Run:
             # recorded root, even if the run is interrupted.
             add_roots(self.index_dir, [root.path for root in self.roots])
         self.old_ids = set(self.by_id)
-        total = len(self.walk.files)
-        to_parse = self._plan(total)
-        with Workers(to_parse, str(self.folder), lambda f: self._step(total, f.path)) as workers:
+        self.total = len(self.walk.files)
+        to_parse = self._plan()
+        with Workers(to_parse, str(self.folder), lambda f: self._step(f.path)) as workers:
             del to_parse  # the workers hold the batches left; memory goes as they are done
             for task, result in workers.results():
+                self.stage("committing")
                 if isinstance(task, Merge):
                     self._merged(task, result)
                 else:
                     self._apply_batch(task, result)
                 self._plan_merge(workers)
+                if self.done == self.total and workers.busy():
+                    # Reading goes on in the workers, its next file reported
+                    # as it is done; once every file is read, writing is left.
+                    self.stage("writing")
 
-    def _plan(self, total: int) -> list[SourceFile]:
+    def _plan(self) -> list[SourceFile]:
         """Files to index, in the order to index them; deletes the articles of gone files."""
         files, self.walk.files = self.walk.files, []
         walked = {f.path for f in files}
@@ -379,7 +388,7 @@ class _Run:
             if entry is not None and entry.sig == f.sig:
                 self.unchanged_paths.add(f.path)
                 self.unchanged += len(entry.docs)
-                self._step(total, f.path)
+                self._step(f.path, planning=True)
             else:
                 to_parse.append(f)
         for path in sorted(self.by_path):
@@ -390,10 +399,19 @@ class _Run:
         to_parse.reverse()
         return to_parse
 
-    def _step(self, total: int, path: str) -> None:
+    def _step(self, path: str, *, planning: bool = False) -> None:
+        """Count a file read (or found unchanged, while `planning`), and report it."""
         self.done += 1
+        self.last_path = path
+        self.stage("reading")
+        if self.done == self.total and not planning:
+            # Every file is read: what is left is writing their segments.
+            self.stage("writing")
+
+    def stage(self, stage: Literal["reading", "writing", "committing"]) -> None:
+        """Report what the run is doing (see `Progress`)."""
         if self.progress is not None:
-            self.progress(Progress(self.done, total, path))
+            self.progress(Progress(self.done, self.total, self.last_path, stage))
 
     def _gone(self, path: str) -> bool:
         """Whether an indexed file missing from the walk is gone from a walked root."""

@@ -206,11 +206,18 @@ class Failure:
 
 @dataclass(frozen=True)
 class Progress:
-    """Reported after each file: `done` of `total` files (known after the walk)."""
+    """Reported after each file: `done` of `total` files (known after the walk).
+
+    `stage` says what the run is doing: "reading" files (parsing and
+    analysing them), "writing" segments once every file is read, or
+    "committing" a segment to the index; so a bar at 100% that is still
+    writing is told from one that is stuck. `path` is the last file read.
+    """
 
     done: int
     total: int
     path: str
+    stage: Literal["reading", "writing", "committing"] = "reading"
 
 
 @dataclass(frozen=True)

@@ -61,12 +61,12 @@ def index_command(
     show_progress = not quiet and not json_ and errors.is_terminal
     if show_progress:
         with index_progress(errors) as bar:
-            task = bar.add_task("index", total=None, rate="")
+            task = bar.add_task("index", total=None, rate="", stage="reading")
 
             def on_progress(p: Any) -> None:
                 elapsed = bar.tasks[0].elapsed or 0.0
                 rate = f"{p.done / elapsed:,.0f} files/s" if elapsed > 0 else ""
-                bar.update(task, completed=p.done, total=p.total, rate=rate)
+                bar.update(task, completed=p.done, total=p.total, rate=rate, stage=p.stage)
 
             report = archive.index(
                 roots, rebuild=rebuild, wait=wait, progress=on_progress, follow_links=follow_links

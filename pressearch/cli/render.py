@@ -383,16 +383,21 @@ def render_index_report(report: IndexReport, console: Console, errors: Console) 
         Text(
             f"{report.added} added, {report.updated} updated, {report.removed} removed, "
             f"{report.unchanged} unchanged, {len(report.failed)} failed "
-            f"({report.files_seen} files in {report.seconds:.1f} s)"
+            f"({_count(report.files_seen, 'file')} in {report.seconds:.1f} s)"
         )
     )
     console.print(Text(f"index: {visible_line(report.index_dir)}", style=META_STYLE))
 
 
 def index_progress(console: Console) -> Progress:
-    """The progress bar of `pressearch index` (files/s and ETA), for stderr."""
+    """The progress bar of `pressearch index` (its stage, files/s and ETA), for stderr.
+
+    The stage ("reading", "writing", "committing") tells a bar at 100% that
+    is still writing segments from one that is stuck.
+    """
     return Progress(
         TextColumn("Indexing"),
+        TextColumn("{task.fields[stage]:<10}"),
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),

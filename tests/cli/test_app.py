@@ -54,7 +54,7 @@ def test_index_text_summary(runner: CliRunner, tmp_path: Path) -> None:
     write_article(archive, "a.md", headline="FIRST", body="Alpha text.")
     code, out, err = run(runner, "index", archive, "--index", tmp_path / "ix")
     assert (code, err) == (0, "")
-    assert out.startswith("1 added, 0 updated, 0 removed, 0 unchanged, 0 failed (1 files in ")
+    assert out.startswith("1 added, 0 updated, 0 removed, 0 unchanged, 0 failed (1 file in ")
 
 
 def test_index_failed_file_is_reported_and_the_rest_indexed(

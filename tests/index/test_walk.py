@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from pressearch.cli.app import app
 from pressearch.errors import UsageError
+from pressearch.index.ingest import SUPPORTED_SUFFIXES
 from pressearch.index.reader import open_index
 from pressearch.index.writer import build
 from pressearch.models import Failure
@@ -114,3 +115,54 @@ def test_a_root_whose_name_is_not_utf8_is_a_usage_error(tmp_path: Path) -> None:
         build([Path(os.fsdecode(root))], tmp_path / "index")
     assert str(caught.value) == f"{tmp_path}/d\\xffossier: the path is not valid UTF-8 — rename it"
     assert not (tmp_path / "index").exists()
+
+
+def test_a_folder_without_supported_files_says_what_it_holds(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("a.pdf", "b.PDF", "sub/c.pdf", "d.docx", "README", ".hidden.pdf"):
+        (docs / name).parent.mkdir(exist_ok=True)
+        (docs / name).write_bytes(b"x")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    archive = tmp_path / "archive"
+    write_article(archive, "a.md", headline="A", body="Text.")
+    report = build([docs, empty, archive], tmp_path / "index")
+    reads = f"pressearch reads {', '.join(SUPPORTED_SUFFIXES)}"
+    assert report.warnings == (
+        Failure(
+            str(docs),
+            f"no supported files under it (found .pdf ×3, .docx ×1, no suffix ×1; {reads})",
+        ),
+        Failure(str(empty), f"no supported files under it, nor any other ({reads})"),
+    )
+    assert report.added == 1
+
+
+def test_the_summary_counts_files_in_the_singular_and_plural(tmp_path: Path) -> None:
+    runner = CliRunner()
+    archive = tmp_path / "archive"
+    write_article(archive, "a.md", headline="A", body="Text.")
+    env = {"COLUMNS": "300", "NO_COLOR": "1"}
+    result = runner.invoke(app, ["index", str(archive), "--index", str(tmp_path / "ix")], env=env)
+    assert result.exit_code == 0
+    assert result.stdout.startswith(
+        "1 added, 0 updated, 0 removed, 0 unchanged, 0 failed (1 file in "
+    )
+    write_article(archive, "b.md", headline="B", body="Text.")
+    result = runner.invoke(app, ["index", str(archive), "--index", str(tmp_path / "ix")], env=env)
+    assert result.stdout.startswith(
+        "1 added, 0 updated, 0 removed, 1 unchanged, 0 failed (2 files in "
+    )
+    (archive / "a.md").unlink()
+    (archive / "b.md").unlink()
+    (archive / "scan.pdf").write_bytes(b"%PDF")
+    result = runner.invoke(app, ["index", str(archive), "--index", str(tmp_path / "ix")], env=env)
+    assert result.exit_code == 0
+    assert result.stdout.startswith(
+        "0 added, 0 updated, 2 removed, 0 unchanged, 0 failed (0 files in "
+    )
+    assert result.stderr == (
+        f"Warning: {archive}: no supported files under it (found .pdf ×1;"
+        f" pressearch reads {', '.join(SUPPORTED_SUFFIXES)})\n"
+    )

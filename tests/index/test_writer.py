@@ -287,16 +287,17 @@ def test_rebuild_switches_segments_and_leaves_nothing_behind(
     (stale / "MAIN_abc.seg").write_bytes(b"partial")
     monkeypatch.setattr(workers, "BATCH_BYTES", 1)  # the new index in several segments
     monkeypatch.setattr(workers, "MAX_BATCHES", 100)
-    locked_out: list[bool] = []
+    locked_out: list[str] = []  # the stage of each report, which found the lock held
 
-    def try_to_write(_: Progress) -> None:
+    def try_to_write(progress: Progress) -> None:
         with pytest.raises(whoosh.index.LockError):  # the rebuild holds the lock
             whoosh.index.open_dir(str(index_dir)).writer(timeout=0)
-        locked_out.append(True)
+        locked_out.append(progress.stage)
 
     report = build([built_index.archive], index_dir, rebuild=True, progress=try_to_write)
     assert counts(report) == (4, 0, 0, 0)
-    assert locked_out == [True] * 4
+    assert locked_out.count("reading") == 4
+    assert locked_out[-1] == "committing"  # the switch to the new segments
     assert indexed(index_dir) == small_ids(built_index.archive)
     with open_index(index_dir).reader() as reader:
         assert len(reader.leaf_readers()) == 4
@@ -544,7 +545,16 @@ def test_progress_after_each_file(built_index: BuiltIndex) -> None:
     seen: list[Progress] = []
     build([archive], built_index.index_dir, progress=seen.append)
     unchanged = sorted(str(archive / name) for name in SMALL_ARCHIVE)
-    assert seen == [Progress(i + 1, 5, path) for i, path in enumerate([*unchanged, str(new)])]
+    # Every file once as it is read (or found unchanged); then, at 100%, the
+    # run says what it still does: writing the segment, committing it.
+    assert seen == [
+        *(Progress(i + 1, 5, path) for i, path in enumerate([*unchanged, str(new)])),
+        Progress(5, 5, str(new), "writing"),
+        Progress(5, 5, str(new), "committing"),
+    ]
+    seen.clear()
+    build([archive], built_index.index_dir, rebuild=True, progress=seen.append)
+    assert [p.stage for p in seen][-3:] == ["writing", "committing", "committing"]
 
 
 def test_refuses_a_folder_of_other_files(tmp_path: Path) -> None:
@@ -598,9 +608,16 @@ def test_worker_progress_counts_each_file_once(
     seen: list[Progress] = []
     report = build([archive], tmp_path / "index", progress=seen.append)
     assert counts(report) == (40, 0, 0, 0)
-    assert [p.done for p in seen] == list(range(1, 41))
+    reading = [p for p in seen if p.stage == "reading"]
+    assert [p.done for p in reading] == list(range(1, 41))
     assert {p.total for p in seen} == {40}
-    assert sorted(p.path for p in seen) == [str(archive / name) for name in names]
+    assert sorted(p.path for p in reading) == [str(archive / name) for name in names]
+    # Once every file is read, the bar at 100% says the segments are being
+    # written and committed, never that files are still read.
+    after = [p.stage for p in seen[seen.index(reading[-1]) + 1 :]]
+    assert after[0] == "writing"
+    assert after[-1] == "committing"
+    assert set(after) == {"writing", "committing"}
 
 
 def test_commits_in_batches_give_the_same_index(
