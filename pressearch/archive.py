@@ -115,10 +115,11 @@ class Archive:
         `failed`, never raised; Ctrl-C raises `Interrupted`, saying what was kept.
 
         A path that is an http(s) address is a feed: it is fetched into this
-        index's cache folder (`index.ingest.fetch`) and that file is indexed,
-        so a re-run reads only a feed that changed, and entries keep their
-        ids. `fetch_pages=True` indexes the page each entry links to instead
-        of the entry. An address that cannot be fetched is in `failed`.
+        index's cache folder, one file per entry (`index.ingest.fetch`), and
+        those files are indexed, so a re-run adds new entries, updates
+        changed ones and keeps those that dropped off the feed.
+        `fetch_pages=True` indexes the page each entry links to instead of
+        the entry. An address that cannot be fetched is in `failed`.
         """
         from pressearch.index.ingest.fetch import fetch_roots, fetched_folder
         from pressearch.index.writer import build

@@ -59,12 +59,6 @@ def parse_feed(text: str) -> Any:
     )
 
 
-def entry_links(text: str) -> list[str]:
-    """The absolute links of a feed's entries, in feed order (for fetching their pages)."""
-    links = (tidy(clean(entry.get("link") or "")) for entry in parse_feed(text).entries)
-    return list(dict.fromkeys(link for link in links if is_absolute_url(link)))
-
-
 def _read(text: str, *, path: str, rel_path: str, strict: bool) -> ParsedFile:
     feed = parse_feed(text)
     if not feed.version and not feed.entries:

@@ -10,10 +10,11 @@ an unchanged file as unchanged (its signature is kept) and reads only what
 changed. The validators of the last answer (ETag, Last-Modified) are kept
 beside the file under a hidden name and sent back, so an unchanged feed
 costs the server a 304. Every network failure is a `FetchError` that names
-the URL and the reason. `fetch_roots` turns the addresses among an index
-run's paths into the files they are fetched into (a folder per index), so
-that the run indexes them as files: a re-run whose feed did not change
-reads nothing, and each entry keeps its id (from its link or entry id).
+the URL and the reason. `fetch_roots` turns the feed addresses among an
+index run's paths into folders of files (a cache folder per index), one
+file per entry, so that the run indexes them as files: a re-run reads only
+the entries that are new or changed, each entry keeps its id (from its link
+or entry id), and entries that dropped off the feed stay.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pressearch.errors import FetchError
+from pressearch.errors import FetchError, PressearchError
 from pressearch.models import Failure
 
 # Seconds to wait for a server to answer (connect, and each read).
@@ -194,15 +195,21 @@ def as_url(path: str | os.PathLike[str]) -> str | None:
 def fetch_roots(
     paths: Iterable[str | os.PathLike[str]], folder: Path, *, fetch_pages: bool = False
 ) -> tuple[list[Path], list[Failure]]:
-    """`paths` with every feed address replaced by the file it is fetched into.
+    """`paths` with every feed address replaced by the folder of its entries.
 
-    With `fetch_pages`, a feed's entries are read in full: the page at each
-    entry's link is fetched (once: a page already fetched is not asked for
-    again) and indexed instead of the feed. An address that cannot be
-    fetched is a failure; its file from an earlier run, if any, is indexed
-    as it was.
+    A feed is fetched into `folder/feeds/`, read as a feed file is, and each
+    entry is kept as a JSON Lines file of its own (`folder/entries/FEED/`,
+    named by the entry's id, rewritten only when the entry changed). That
+    folder is what the run indexes, so a new entry is added, a changed one
+    updated, an unchanged one not read, and an entry that has dropped off
+    the feed (feeds hold only their latest entries) stays in the index.
+    With `fetch_pages`, the page at each entry's link is fetched instead
+    (once: a page already fetched is not asked for again) and indexed. An
+    address that cannot be fetched is a failure, as is an entry that
+    cannot be read.
     """
-    from pressearch.index.ingest.feed import entry_links
+    from pressearch.index.ingest.decoding import load
+    from pressearch.index.ingest.feed import read_feed
 
     roots: list[Path] = []
     failures: list[Failure] = []
@@ -212,16 +219,25 @@ def fetch_roots(
             roots.append(Path(given).expanduser())
             continue
         try:
-            feed = fetch(url, folder, suffix=FEED_SUFFIX).path
-        except FetchError as exc:
+            fetched = fetch(url, folder / "feeds", suffix=FEED_SUFFIX)
+            text, _ = load(str(fetched.path), whole_file_limit=True)
+        except PressearchError as exc:
             failures.append(Failure(url, str(exc)))
-            feed = cache_path(url, folder, FEED_SUFFIX)
-            if not feed.exists():
-                continue
-        if not fetch_pages:
-            roots.append(feed)
             continue
-        for link in entry_links(feed.read_text(encoding="utf-8", errors="replace")):
+        name = cache_path(url, Path(), "").as_posix()  # HOST/NAME-HASH: the feed's own folder
+        parsed = read_feed(text, path=url, rel_path=name)
+        failures += [Failure(url, error.reason) for error in parsed.errors]
+        if not fetch_pages:
+            entries = folder / "entries" / name
+            for article in parsed.articles:
+                record = {k: v for k, v in article.to_dict().items() if k != "path"}
+                line = json.dumps(record, ensure_ascii=False) + "\n"
+                key = hashlib.sha1(article.id.encode("utf-8")).hexdigest()[:16]
+                _write_if_changed(entries / f"{key}.jsonl", line.encode("utf-8"))
+            if entries.is_dir():
+                roots.append(entries)
+            continue
+        for link in dict.fromkeys(a.url for a in parsed.articles if a.url):
             page = cache_path(link, folder / "pages", PAGE_SUFFIX)
             if not page.exists():
                 try:

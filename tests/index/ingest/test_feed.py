@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from pressearch.index.ingest import read_file
-from pressearch.index.ingest.feed import entry_links, read_feed
+from pressearch.index.ingest.feed import read_feed
 from pressearch.index.ingest.html import parse_html
 
 FEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
@@ -90,10 +90,3 @@ def test_a_feed_naming_a_local_file_opens_nothing(tmp_path: Path) -> None:
     secret.write_text((FEEDS / "policecoop.rss").read_text(encoding="utf-8"))
     parsed = read_feed(str(secret), path="/f.rss", rel_path="f.rss")
     assert parsed.articles == ()
-
-
-def test_entry_links_in_feed_order() -> None:
-    assert entry_links((FEEDS / "commission.atom").read_text(encoding="utf-8")) == [
-        "https://commission.example.eu/presscorner/detail/en/ip_23_1234",
-        "https://commission.example.eu/presscorner/detail/en/mex_23_1500",
-    ]

@@ -115,7 +115,7 @@ def test_only_http_addresses_are_fetched(tmp_path: Path) -> None:
     assert as_url("archive/news") is None
 
 
-def test_index_a_feed_address_incrementally(
+def test_index_a_feed_address_incrementally_by_entry(
     site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PRESSEARCH_CACHE", str(tmp_path / "cache"))
@@ -125,21 +125,27 @@ def test_index_a_feed_address_incrementally(
         assert (report.added, report.failed) == (3, ())
         again = archive.index([site.url("/feed.rss")])
         assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
-        # A new entry: the feed file changes and is read again.
-        newer = RSS.replace(
+        # The feed moves on: a new entry on top, one entry changed, the last one gone.
+        start, end = RSS.index(b"  <item>\n    <title>Statement"), RSS.index(b"</channel>")
+        newer = (RSS[:start] + RSS[end:]).replace(
             b"<item>",
             b"<item><title>Europe-wide operation against drug trafficking</title>"
             b"<link>https://newsroom.policecoop.example.eu/news/drugs</link>"
             b"<description>Drugs seized.</description></item><item>",
             1,
         )
+        newer = newer.replace(b"identified 8 000", b"identified 9 000")
         site.routes["/feed.rss"] = (200, "application/rss+xml", newer)
         third = archive.index([site.url("/feed.rss")])
-        assert (third.added, third.removed) == (1, 0)
+        # Entry by entry: the new one added, the changed one updated, the one that
+        # dropped off the feed kept (feeds hold only their latest entries).
+        assert (third.added, third.updated, third.unchanged, third.removed) == (1, 1, 2, 0)
         assert archive.get("https://newsroom.policecoop.example.eu/news/drugs").body == (
             "Drugs seized."
         )
+        assert "9 000" in archive.search("money mules").hits[0].snippets[0].text
         assert archive.stats().documents == 4
+        assert archive.search("hospital").total == 1
 
 
 def test_a_feed_that_cannot_be_fetched_is_a_failure(
