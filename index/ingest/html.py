@@ -165,27 +165,31 @@ class _Walk:
     _after_para: bool = False
 
     def visit(self, node: LexborNode) -> None:
-        for child in node.iter(include_text=True):
+        """Walk `node`'s content in document order (a stack, not recursion: pages nest deep)."""
+        stack = [node.iter(include_text=True)]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+                self.flush()  # a block element ends its paragraph
+                continue
             tag = child.tag or ""
             if tag == "-text":
                 self._run.append(child.text_content or "")
             elif tag in _INLINE:
-                if tag == "time" and self._header_time(child):
-                    continue
-                self._run.append(child.text(separator=""))
-            elif tag.startswith("-"):
-                continue  # comments
-            else:
+                if not (tag == "time" and self._header_time(child)):
+                    self._run.append(child.text(separator=""))
+            elif not tag.startswith("-"):  # comments are not text
                 self.flush()
-                self._block(child)
-                self.flush()
+                if self._enter(child):
+                    stack.append(child.iter(include_text=True))
 
-    def _block(self, node: LexborNode) -> None:
+    def _enter(self, node: LexborNode) -> bool:
+        """Read a newsroom part the block `node` is, or say it is a container to walk into."""
         if not self.newsroom:
-            self.visit(node)
-            return
+            return True
         if self.headline is not None and node.mem_id == self.headline.mem_id:
-            return
+            return False
         words = _words(node)
         if (
             node.tag == "blockquote"
@@ -198,7 +202,8 @@ class _Walk:
         elif words & _TYPE_WORDS and self.type is None and (kind := _type_text(_text(node))):
             self.type = kind
         else:
-            self.visit(node)
+            return True
+        return False
 
     def flush(self) -> None:
         text = tidy(clean("".join(self._run)))
@@ -249,7 +254,7 @@ class _Walk:
             for n in node.css("footer, cite, figcaption, [class]")
             if n.tag in ("footer", "cite", "figcaption") or _words(n) & _ATTRIBUTION_WORDS
         ]
-        outer = [p for p in parts if not any(_contains(o, p) for o in parts if o is not p)]
+        outer = _outermost(parts)
         attribution = [said for p in outer if (said := _text(p))]
         for part in outer:
             part.decompose()
@@ -352,10 +357,13 @@ def _is_furniture(node: LexborNode) -> bool:
 def _drop(
     root: LexborNode, nodes: Iterable[LexborNode], keep: frozenset[int] = frozenset()
 ) -> None:
-    """Remove `nodes` from the tree, except `root` and the headline's ancestors (`keep`)."""
-    for node in list(nodes):
-        if node.mem_id != root.mem_id and node.mem_id not in keep and node.parent is not None:
-            node.decompose()
+    """Remove `nodes` from the tree, except `root` and the headline's ancestors (`keep`).
+
+    Only the outermost go: removing one frees the elements inside it.
+    """
+    wanted = [n for n in nodes if n.mem_id != root.mem_id and n.mem_id not in keep]
+    for node in _outermost(wanted):
+        node.decompose()
 
 
 def _ancestors(node: LexborNode | None) -> frozenset[int]:
@@ -463,7 +471,7 @@ def _taxonomy(root: LexborNode) -> dict[str, tuple[str, ...]]:
     """Labelled link lists (`Crime areas: Cybercrime • Fraud`) as facets; removed from the page."""
     found: dict[str, list[str]] = {}
     containers = [n for n in root.traverse(include_text=False) if _words(n) & _TAXONOMY_WORDS]
-    outer = [n for n in containers if not any(_contains(o, n) for o in containers if o is not n)]
+    outer = _outermost(containers)
     for container in outer:
         label = container.attributes.get("aria-label") or ""
         if not label and (before := container.prev) is not None:
@@ -491,40 +499,66 @@ def _taxonomy(root: LexborNode) -> dict[str, tuple[str, ...]]:
     return {name: tuple(values) for name, values in found.items() if values}
 
 
-def _in_quote(node: LexborNode) -> bool:
-    """Whether `node` is part of a quote block (its speaker is the attribution, not a card)."""
-    parent = node.parent
-    while parent is not None:
-        if parent.tag in ("blockquote", "figure") or _words(parent) & _QUOTE_WORDS:
-            return True
-        parent = parent.parent
-    return False
+def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
+    """`nodes` (in document order) without those inside another of them."""
+    inside = _inside(nodes, {n.mem_id for n in nodes})
+    return [n for n, held in zip(nodes, inside, strict=True) if not held]
 
 
-def _contains(outer: LexborNode, inner: LexborNode) -> bool:
-    node = inner.parent
-    while node is not None:
-        if node.mem_id == outer.mem_id:
-            return True
-        node = node.parent
-    return False
+def _inside(nodes: list[LexborNode], marks: set[int]) -> list[bool]:
+    """For each node, whether an element holding it is in `marks` (linear: answers are shared)."""
+    known: dict[int, bool] = {}
+    answers = []
+    for node in nodes:
+        path: list[int] = []
+        parent = node.parent
+        answer = False
+        while parent is not None:
+            if parent.mem_id in marks:
+                answer = True
+                break
+            if parent.mem_id in known:
+                answer = known[parent.mem_id]
+                break
+            path.append(parent.mem_id)
+            parent = parent.parent
+        for seen in path:
+            known[seen] = answer
+        answers.append(answer)
+    return answers
+
+
+def _innermost(nodes: list[LexborNode]) -> list[LexborNode]:
+    """`nodes` without those holding another of them."""
+    holding: set[int] = set()
+    for node in nodes:
+        parent = node.parent
+        while parent is not None and parent.mem_id not in holding:
+            holding.add(parent.mem_id)
+            parent = parent.parent
+    return [n for n in nodes if n.mem_id not in holding]
 
 
 def _speaker_cards(root: LexborNode) -> list[Speaker]:
     """Speaker cards (a `speaker`/`person` element, or schema.org Person): name and role."""
     cards: list[Speaker] = []
+    nodes = list(root.traverse(include_text=False))
+    quotes = {
+        n.mem_id for n in nodes if n.tag in ("blockquote", "figure") or _words(n) & _QUOTE_WORDS
+    }
     marked = [
         n
-        for n in root.traverse(include_text=False)
+        for n in nodes
         if (
             _words(n) & _SPEAKER_WORDS
             or (n.attributes.get("itemtype") or "").rstrip("/").endswith("schema.org/Person")
         )
         and not _words(n) & _CARD_PARTS
-        and not _in_quote(n)
     ]
+    # A person named in a quote block is its attribution, not a card.
+    marked = [n for n, quoted in zip(marked, _inside(marked, quotes), strict=True) if not quoted]
     # The innermost marked elements are the cards (a `speakers` list holds several).
-    leaves = [n for n in marked if not any(_contains(n, o) for o in marked if o is not n)]
+    leaves = _innermost(marked)
     for card in leaves:
         name_node = next(
             (

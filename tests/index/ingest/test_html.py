@@ -227,3 +227,25 @@ def test_html_paragraphs_of_a_feed_entry() -> None:
         "<p>One <a href='x'>link</a>.</p><script>evil()</script><ul><li>two</li></ul>"
     ) == ["One link.", "two"]
     assert html_paragraphs("plain text &amp; more") == ["plain text & more"]
+
+
+def test_deeply_nested_pages_are_read_without_recursion() -> None:
+    deep = 5000  # far past Python's recursion limit
+    article = html(
+        "<h1>T</h1>"
+        + "<div>" * deep
+        + "<p>Deep text.</p>"
+        + "</div>" * deep
+        + '<div class="share">' * deep
+        + "Share"
+        + "</div>" * deep
+        + '<div class="tags">' * 2000
+        + "<a>Value</a>"
+        + "</div>" * 2000
+        + '<div class="person">' * 2000
+        + "<b>Ann Lee</b> Director"
+        + "</div>" * 2000
+    )
+    assert article.body == "Deep text."
+    assert article.taxonomy == {"tags": ("Value",)}
+    assert article.speakers == (Speaker("Ann Lee", "Director"),)
