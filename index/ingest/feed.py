@@ -61,17 +61,17 @@ def parse_feed(text: str) -> Any:
 
 def _read(text: str, *, path: str, rel_path: str, strict: bool) -> ParsedFile:
     feed = parse_feed(text)
-    if not feed.version and not feed.entries:
+    if not feed.get("version") and not feed.get("entries"):
         reason = NOT_A_FEED
-        if feed.bozo and feed.get("bozo_exception") is not None:
-            reason += f" ({tidy(str(feed.bozo_exception))})"
+        if feed.get("bozo_exception") is not None:
+            reason += f" ({tidy(str(feed['bozo_exception']))})"
         if strict:
             return ParsedFile((), (ArticleParseError(path, reason),))
         return ParsedFile((), (), (f"{reason}: skipped",))
-    site = tidy(clean(feed.feed.get("link") or ""))
+    site = tidy(clean((feed.get("feed") or {}).get("link") or ""))
     articles: list[Article] = []
     errors: list[ArticleParseError] = []
-    for n, entry in enumerate(feed.entries, start=1):
+    for n, entry in enumerate(feed.get("entries") or (), start=1):
         try:
             articles.append(_article(entry, n, site=site, path=path, rel_path=rel_path))
         except ArticleParseError as exc:

@@ -70,6 +70,9 @@ def test_rss_file_that_is_no_feed_is_an_error(tmp_path: Path) -> None:
     path.write_text("this is not XML at all\n")
     (error,) = read_file(path, tmp_path).errors
     assert error.reason.startswith("not an RSS or Atom feed")
+    # Nothing at all (as no file gives, but a fetched answer may).
+    (error,) = read_feed("", path="/f.rss", rel_path="f.rss").errors
+    assert error.reason.startswith("not an RSS or Atom feed")
 
 
 def test_entry_without_title_or_text_is_an_error_and_the_others_are_read() -> None:
