@@ -19,8 +19,6 @@ import datetime as dt
 import io
 from typing import Any
 
-import feedparser
-
 from pressearch.errors import ArticleParseError
 from pressearch.index.ingest.cleaning import clean, tidy
 from pressearch.index.ingest.dates import date_value
@@ -51,6 +49,10 @@ def parse_feed(text: str) -> Any:
     decoded already, whatever its XML declaration says), never as a str,
     which feedparser would take for a file name or an address to open.
     """
+    # Imported here: it costs ~25 ms, which every `pressearch query` would
+    # pay, since the ingest table is imported wherever suffixes are known.
+    import feedparser
+
     return feedparser.parse(
         io.BytesIO(text.encode("utf-8")),
         response_headers={"content-type": "application/xml; charset=utf-8"},
