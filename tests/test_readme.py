@@ -136,3 +136,34 @@ def test_the_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert isinstance(total, int) and total > 0
     assert facets and all(isinstance(count, int) for _, count in facets)  # type: ignore[attr-defined]
     assert len(printed) == 1 + min(total, 10)
+
+
+# The reference's examples that depend on the day the test runs: they must
+# compile, but the sample's newest article is from 2025 and may be older than
+# a week or a year by then.
+RELATIVE_DATES = ("date:today", "date:yesterday", "date:[now-7d TO now]")
+
+
+def syntax_examples() -> list[str]:
+    from tests.search.test_query import SYNTAX_EXAMPLES
+
+    return [*SYNTAX_EXAMPLES, 'regions:"western balkans"']
+
+
+@pytest.mark.parametrize("query", syntax_examples())
+def test_every_syntax_example_finds_something_on_the_sample(sample_index: Path, query: str) -> None:
+    from pressearch.search.query.syntax import SYNTAX
+
+    assert query in SYNTAX
+    with Archive.open(sample_index) as archive:
+        assert archive.search(query).total > 0
+
+
+@pytest.mark.parametrize("query", RELATIVE_DATES)
+def test_relative_date_examples_run(sample_index: Path, query: str) -> None:
+    from pressearch.search.query.syntax import SYNTAX
+
+    assert query.partition(":")[2] in SYNTAX
+    with Archive.open(sample_index) as archive:
+        result = archive.search(query)
+    assert "now:" in result.parsed  # --explain shows what `now` was

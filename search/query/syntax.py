@@ -58,20 +58,20 @@ Wildcards and fuzzy words
 Fields (a space after the colon is allowed)
   headline:europol            In the headline (title: works too).
   body:ransomware             In the body.
-  quote:"no safe haven"       In quotes (quotes: works too).
-  speaker:"De Bolle"          In speaker names.
+  quote:"perfect lure"        In quotes (quotes: works too).
+  speaker:"Pieter de Graaf"   In speaker names.
   role:director               In speakers' roles.
-  url:"https://www.europol.europa.eu/newsroom/news/example"
+  url:"https://www.intlcrime.example.int/en/publications/global-organised-crime-outlook-2025"
                               The article with this address.
   headline:(fraud OR scam)    A field applies to a whole group.
 
 Facets (the exact value; case and accents don't matter)
-  type:"press release"        source:europol
+  type:"press release"        source:press.interior.example.gov
   target_group:"law enforcement"      (target: works too)
   crime_area:"cybercrime"             (crime: works too)
-  entity:EC3                          organisation:eurojust (org: works too)
+  entity:"coordination centre"        organisation:eurojust (org: works too)
   year:2020                           month:2020-10
-  region:"western balkans"    Every other label of the archive, by its name
+  regions:"western balkans"   Every other label of the archive, by its name
                               in lower_snake case.
   entity:*ec3*                Wildcards match facet values anywhere.
   year:[2018 TO 2020]         Ranges of years or months.
