@@ -29,7 +29,7 @@ def _first_cells(section: str) -> list[str]:
 
 
 QUERY_EXAMPLES = [
-    example
+    example.replace("\\|", "|")  # a table cell escapes its pipes, even in code
     for cell in _first_cells(_section("Query language"))
     for example in re.findall(r"`([^`]+)`", cell)
     if not example.startswith("--")
