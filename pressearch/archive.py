@@ -99,7 +99,7 @@ class Archive:
 
     def index(
         self,
-        paths: Iterable[PathArg],
+        paths: Iterable[PathArg] | None = None,
         *,
         rebuild: bool = False,
         wait: float = 10.0,
@@ -109,6 +109,9 @@ class Archive:
     ) -> IndexReport:
         """Index the files and folders `paths` (only new or changed files are read).
 
+        Without `paths`, the files and folders the index already covers are
+        scanned again; a new or empty index gets the bundled sample archive
+        of invented articles instead (the report's `sample` says so).
         `rebuild=True` starts the index over from `paths` alone. A symbolic
         link that leads out of `paths` is skipped (and reported) unless
         `follow_links=True`. Files that cannot be read are in the report's
@@ -131,7 +134,7 @@ class Archive:
             )
         self.close()  # the next search must see this run's commits
         report = build(
-            [Path(p).expanduser() for p in paths],
+            None if paths is None else [Path(p).expanduser() for p in paths],
             self.path,
             rebuild=rebuild,
             wait=wait,
