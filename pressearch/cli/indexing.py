@@ -5,7 +5,6 @@ Model: as for searching, parse options, call `Archive` once, render.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,11 +15,12 @@ from pressearch.cli.options import IndexOpt, JsonOpt, open_archive, stderr_conso
 
 def index_command(
     paths: Annotated[
-        list[Path] | None,
+        # Text, not Path: a feed address must reach the library unmangled.
+        list[str] | None,
         typer.Argument(
             metavar="PATH",
-            help="Files or folders to index [default: those the index covers;"
-            " for a new index, the bundled sample archive].",
+            help="Files, folders or feed addresses to index [default: those the index"
+            " covers; for a new index, the bundled sample archive].",
             show_default=False,
         ),
     ] = None,
@@ -46,6 +46,13 @@ def index_command(
             help="Follow symbolic links that lead out of the folders indexed.",
         ),
     ] = False,
+    fetch_pages: Annotated[
+        bool,
+        typer.Option(
+            "--fetch-pages",
+            help="For a feed address, index the page each entry links to (one at a time).",
+        ),
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Build or update the index (only new or changed files are read)."""
@@ -69,10 +76,17 @@ def index_command(
                 bar.update(task, completed=p.done, total=p.total, rate=rate, stage=p.stage)
 
             report = archive.index(
-                roots, rebuild=rebuild, wait=wait, progress=on_progress, follow_links=follow_links
+                roots,
+                rebuild=rebuild,
+                wait=wait,
+                progress=on_progress,
+                follow_links=follow_links,
+                fetch_pages=fetch_pages,
             )
     else:
-        report = archive.index(roots, rebuild=rebuild, wait=wait, follow_links=follow_links)
+        report = archive.index(
+            roots, rebuild=rebuild, wait=wait, follow_links=follow_links, fetch_pages=fetch_pages
+        )
     if json_:
         typer.echo(dumps(index_report_json(report)))
     elif not quiet:

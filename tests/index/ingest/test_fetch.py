@@ -198,3 +198,27 @@ def test_cli_indexes_a_feed_address(site: Site, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["added"] == 3
+
+
+def test_cli_fetch_pages_reads_each_entrys_page(site: Site, tmp_path: Path) -> None:
+    feed = (
+        f'<rss version="2.0"><channel><link>{site.base}/</link>'
+        f"<item><title>Short</title><link>{site.base}/news/one/</link></item>"
+        "</channel></rss>"
+    )
+    site.routes["/feed/"] = (200, "application/rss+xml", feed.encode())
+    site.routes["/news/one/"] = (
+        200,
+        "text/html",
+        (FIXTURES / "pages" / "police_newsroom.html").read_bytes(),
+    )
+    index_dir = tmp_path / "ix"
+    env = {"PRESSEARCH_CACHE": str(tmp_path / "cache")}
+    args = ["index", site.url("/feed/"), "--index", str(index_dir), "--json", "--fetch-pages"]
+    result = CliRunner().invoke(app, args, env=env)
+    assert (result.exit_code, json.loads(result.stdout)["added"]) == (0, 1)
+    # The address's trailing slash reached the fetcher (a Path drops it).
+    assert [path for path, _ in site.requests] == ["/feed/", "/news/one/"]
+    result = CliRunner().invoke(app, ["query", "phishing", "--index", str(index_dir), "--json"])
+    (hit,) = json.loads(result.stdout)["hits"]
+    assert hit["headline"] == "Joint action day takes down phishing-as-a-service platform"
