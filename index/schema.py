@@ -3,7 +3,9 @@
 Model: one Whoosh document per article. Text fields (headline, body, quotes,
 speaker, role) go through `PressAnalyzer`; facets are `facet_<name>` fields
 whose tokens are the values exactly as displayed, with a column for counting;
-the whole `Article` is kept as one stored JSON record for display. The schema
+the whole `Article` is kept as one stored JSON record for display, and a
+hash of its normalised text (`text_hash`) tells identical copies apart from
+merely similar ones. The schema
 carries `SCHEMA_VERSION`; bump it whenever anything here changes how an
 existing index must be read.
 """
@@ -11,6 +13,7 @@ existing index must be read.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -24,7 +27,7 @@ from whoosh.support.charset import accent_map
 from pressearch.index.whoosh_internals import encode_positions
 from pressearch.vocabulary import TEXT_FIELDS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 FACET_PREFIX = "facet_"
 
@@ -35,6 +38,19 @@ VALUE_SEPARATOR = "\x1f"
 def facet_field(name: str) -> str:
     """The index field holding facet `name` (`target_group` → `facet_target_group`)."""
     return FACET_PREFIX + name
+
+
+def text_hash(headline: str, body: str, quotes: Iterable[str]) -> str:
+    """What identical articles share: a hash of their normalised text.
+
+    The headline, body and quotes, each with its whitespace collapsed and
+    case-folded, so that copies saved from two pages (line breaks, spaces,
+    capitals apart) are one article for the query layer, which collapses
+    hits of equal `text_hash` (stored and in a column). The parts are kept
+    apart by a separator, so that text moved from headline to body differs.
+    """
+    parts = (" ".join(part.split()).casefold() for part in (headline, body, *quotes))
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def fold(text: str) -> str:
@@ -59,6 +75,8 @@ STOP_WORDS = frozenset(
 # COVID-19, 4.5, O'Brien, agency’s. \w covers accented letters and digits.
 WORD_PATTERN = r"\w+(?:[-.'’]\w+)*"
 _WORD = re.compile(WORD_PATTERN)
+# Marks an indexed stop word: no analysed word starts with it.
+STOP_MARK = "~"
 _JOINERS = re.compile(r"[-.']")
 
 
@@ -82,10 +100,20 @@ class PressAnalyzer(Analyzer):  # type: ignore[misc]
     A compound word (`COVID-19`, `4.5`, `O'Brien`) is indexed whole and as
     its parts, all at the same position, so `covid` finds `COVID-19` while
     the query `COVID-19` (analysed whole in query mode) finds only the
-    compound. A trailing possessive `'s` is dropped. Stop words are removed
-    without leaving gaps, so phrase queries skip them on both sides.
+    compound. A trailing possessive `'s` is dropped. Stop words are indexed
+    too, each at its own position, so that a phrase matches only where its
+    words stand that way (`"want sure"` is not "want to be sure") and a
+    phrase of stop words (`"to be or not to be"`, `"The Who"`) is found. They
+    are indexed unstemmed behind `STOP_MARK` (`~the`), so that no word
+    stemmed to the same letters (downing → down) finds them, and they add
+    nothing to a field's length (see `PressText`), so ranking is as without
+    them. A query leaves them out of its bare words (Whoosh's `removestops`,
+    on by default), where they would match nearly every article; a phrase
+    keeps them (`stop_words_indexed` tells the query layer so).
     `stemming=False` builds the variant used for names (speaker field).
     """
+
+    stop_words_indexed = True
 
     def __init__(self, stemming: bool = True) -> None:
         self.stemming = stemming
@@ -127,7 +155,10 @@ class PressAnalyzer(Analyzer):  # type: ignore[misc]
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        forms_of = _forms_cache(self.stemming and not no_morph, mode == "query", removestops)
+        query_mode = mode == "query"
+        forms_of = _forms_cache(
+            self.stemming and not no_morph, query_mode, removestops and query_mode
+        )
         pos = start_pos
         for match in _WORD.finditer(value):
             surface = match.group()
@@ -154,7 +185,7 @@ class PressAnalyzer(Analyzer):  # type: ignore[misc]
         The tokens `__call__` yields in index mode, grouped by position,
         without Token objects.
         """
-        forms_of = _forms_cache(self.stemming, False, True)
+        forms_of = _forms_cache(self.stemming, False, False)
         pos = 0
         for match in _WORD.finditer(value):
             surface = match.group()
@@ -169,9 +200,10 @@ class PressAnalyzer(Analyzer):  # type: ignore[misc]
         """Each indexed term of `value` with its positions, and the unstemmed words.
 
         What `__call__` yields in index mode, gathered without Token objects,
-        plus the unstemmed forms (the spelling words) from the same pass.
+        plus the unstemmed forms (the spelling words, stop words left out)
+        from the same pass.
         """
-        forms_of = _forms_cache(self.stemming, False, True)
+        forms_of = _forms_cache(self.stemming, False, False)
         positions: dict[str, list[int]] = {}
         surfaces: dict[str, None] = {}
         pos = 0
@@ -224,8 +256,8 @@ class _Forms(dict[str, tuple[str, ...]]):
                 parts = [p for p in _JOINERS.split(word) if p]
                 emitted += [self._term(p) for p in parts if p not in STOP_WORDS]
             forms = tuple(dict.fromkeys(emitted))  # unique, in order
-        elif self.removestops and word in STOP_WORDS:
-            forms = ()
+        elif word in STOP_WORDS:
+            forms = () if self.removestops else (STOP_MARK + word,)
         else:
             forms = (self._term(word),)
         if len(self) >= _FORMS_MAX:
@@ -261,7 +293,7 @@ class PressText(fields.TEXT):  # type: ignore[misc]
     sets `spelling_counts` to a Counter instead: the words are counted there
     and posted once per segment with their document count as weight (see
     `index.segments`), which gives the same word frequencies with far fewer
-    postings.
+    postings. A stop word's postings add nothing to the field's length.
     """
 
     spelling_counts: Counter[str] | None = None
@@ -281,7 +313,10 @@ class PressText(fields.TEXT):  # type: ignore[misc]
         self._spelling = (value, words)
         boost = self.format.field_boost
         for text, at in positions.items():
-            yield text.encode("utf-8"), len(at), len(at) * boost, encode_positions(at)
+            # A stop word is scored where a phrase holds it, but is no part
+            # of the field's length: lengths, and so ranking, stay as without it.
+            length = 0 if text.startswith(STOP_MARK) else len(at)
+            yield text.encode("utf-8"), length, len(at) * boost, encode_positions(at)
 
     def spellable_words(self, value: Any) -> Iterator[str]:
         last = self._spelling
@@ -373,6 +408,8 @@ def build_schema() -> fields.Schema:
         # "mtime_ns:size" of the file the article came from: change detection.
         filesig=fields.ID(sortable=True),
         url=fields.ID(sortable=True),
+        # Equal for articles of identical text (see `text_hash`).
+        text_hash=fields.ID(stored=True, sortable=True),
         headline=PressText(analyzer=text, field_boost=TEXT_FIELDS["headline"], spelling=True),
         body=PressText(analyzer=text, field_boost=TEXT_FIELDS["body"], spelling=True),
         quotes=PressText(analyzer=text, field_boost=TEXT_FIELDS["quotes"]),

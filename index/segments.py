@@ -30,7 +30,13 @@ import whoosh.index
 
 from pressearch.errors import ArticleParseError
 from pressearch.index.ingest import read_file
-from pressearch.index.schema import PressText, build_schema, facet_field, join_values
+from pressearch.index.schema import (
+    PressText,
+    build_schema,
+    facet_field,
+    join_values,
+    text_hash,
+)
 from pressearch.index.store import WORK_PREFIX
 from pressearch.index.walk import signature
 from pressearch.index.whoosh_internals import (
@@ -57,6 +63,7 @@ def document_fields(article: Article, path: str, sig: str) -> dict[str, Any]:
         "path": path,
         "filesig": sig,
         "url": article.url,
+        "text_hash": text_hash(article.headline, article.body, (q.text for q in article.quotes)),
         "headline": article.headline,
         "body": article.body,
         "quotes": "\n".join(q.text for q in article.quotes),

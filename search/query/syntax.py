@@ -17,8 +17,10 @@ Words
                               rank higher (for long natural-language queries).
   COVID-19   EC3   4.5        Hyphenated words, codes and numbers are found
                               as written; covid also finds COVID-19.
-  the, of, and, not ...       Stop words are left out, as are lower-case
-                              and, or, not.
+  the, of, and, not ...       Stop words are left out of a query's words, as
+                              are lower-case and, or, not; in a phrase they
+                              hold their place: "want to be sure" (not "want
+                              sure"), "to be or not to be".
   \\( \\" \\: \\* \\\\              A backslash makes the next character plain text.
 
 Phrases and proximity

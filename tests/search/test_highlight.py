@@ -94,12 +94,14 @@ def test_phrase_spans_the_stop_words_inside_it() -> None:
 def test_phrase_with_slop_highlights_its_words_within_the_slop() -> None:
     a = article("Police arrested five suspects in Riga. Suspects were later arrested.")
     (snippet,) = make_snippets(a, parse('"arrested suspects"~1'))
-    # "arrested five suspects": one move (stop words not counted). The second
-    # "Suspects" is three moves from the first "arrested", and the last
-    # "arrested" stands after it (reversed: three moves too).
+    # "arrested five suspects": one move. The second "Suspects" is four moves
+    # from the first "arrested" ("in" holds its place), and the last
+    # "arrested" stands after it (reversed: four moves too).
     assert snippet.matches == ((7, 15), (21, 29))
     assert marked(snippet) == ["arrested", "suspects"]
     (snippet,) = make_snippets(a, parse('"arrested suspects"~3'))
+    assert marked(snippet) == ["arrested", "suspects"]
+    (snippet,) = make_snippets(a, parse('"arrested suspects"~4'))
     assert marked(snippet) == ["arrested", "suspects", "Suspects", "arrested"]
 
 
@@ -158,9 +160,11 @@ def test_headline_phrase() -> None:
     a = article("Body.", headline="LAW ENFORCEMENT DAY: law courts, enforcement")
     snippet = highlight_headline(a, parse('headline:"law enforcement"'))
     assert snippet.matches == ((0, 15),)
-    # Stop words hold no position, in the index as here: "law and enforcement" is the phrase.
+    # Stop words hold their positions, in the index as here: "law and
+    # enforcement" is not the phrase "law enforcement", but is its own.
     a = article("Body.", headline="Law and enforcement")
-    assert highlight_headline(a, parse('headline:"law enforcement"')).matches == ((0, 19),)
+    assert highlight_headline(a, parse('headline:"law enforcement"')).matches == ()
+    assert highlight_headline(a, parse('headline:"law and enforcement"')).matches == ((0, 19),)
 
 
 def test_not_branches_do_not_highlight() -> None:

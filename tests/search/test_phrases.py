@@ -6,22 +6,23 @@ from pressearch.index.schema import PressAnalyzer
 from pressearch.search.query.phrases import phrase_words
 
 
-class _StopWordsIndexed(PressAnalyzer):
-    """An analyzer that says it indexes stop words at their positions."""
+class _StopWordsLeftOut(PressAnalyzer):
+    """An analyzer that says it leaves stop words out of the index (schema version 2)."""
 
-    stop_words_indexed = True
+    stop_words_indexed = False
 
 
 def test_a_phrase_leaves_stop_words_out_where_the_index_does() -> None:
-    assert phrase_words(PressAnalyzer(), "I want to be sure") == ["want", "sure"]
+    assert phrase_words(_StopWordsLeftOut(), "I want to be sure") == ["want", "sure"]
 
 
 def test_a_phrase_keeps_stop_words_where_the_index_holds_them() -> None:
-    assert phrase_words(_StopWordsIndexed(), "I want to be sure") == [
-        "i",
+    # As the index holds them: unstemmed, behind the stop-word mark.
+    assert phrase_words(PressAnalyzer(), "I want to be sure") == [
+        "~i",
         "want",
-        "to",
-        "be",
+        "~to",
+        "~be",
         "sure",
     ]
-    assert phrase_words(_StopWordsIndexed(), "The Who") == ["the", "who"]
+    assert phrase_words(PressAnalyzer(), "The Who") == ["~the", "~who"]
