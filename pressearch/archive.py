@@ -30,6 +30,7 @@ from pressearch.locations import default_index_dir
 from pressearch.models import (
     Article,
     CheckReport,
+    DuplicateCluster,
     FacetCount,
     Failure,
     Hit,
@@ -125,6 +126,7 @@ class Archive:
         the entry. An address that cannot be fetched is in `failed`.
         """
         from pressearch.index.ingest.fetch import fetch_roots, fetched_folder
+        from pressearch.index.near_duplicates import update as update_near_duplicates
         from pressearch.index.writer import build
 
         fetch_failures: list[Failure] = []
@@ -141,6 +143,8 @@ class Archive:
             progress=progress,
             follow_links=follow_links,
         )
+        # Near-duplicates are found now, so that `near_duplicates` costs nothing later.
+        update_near_duplicates(self.path)
         if not fetch_failures:
             return report
         failed = sorted((*report.failed, *fetch_failures), key=lambda f: f.path)
@@ -207,6 +211,20 @@ class Archive:
     def similar(self, key: str, *, limit: int = 10) -> SearchResult:
         """The articles most like the one `key` names (id, URL or path); `about` is that one."""
         return replace(self._searcher().similar(key, limit), about=self.get(key))
+
+    def near_duplicates(self, threshold: float = 0.8) -> list[DuplicateCluster]:
+        """Clusters of near-identical articles: syndicated copies, updated versions.
+
+        Two articles are near-duplicates when the estimated Jaccard
+        similarity of their five-word shingles is at least `threshold`
+        (0.5 to 1, else UsageError); a cluster is a connected group of such
+        pairs (see `pressearch.index.near_duplicates`). The pairs are
+        computed by `index`; when the index changed since (another process,
+        an older pressearch), they are brought up to date first.
+        """
+        from pressearch.index.near_duplicates import near_duplicate_clusters
+
+        return near_duplicate_clusters(self.path, threshold)
 
     # --- reading -----------------------------------------------------------
 

@@ -287,3 +287,16 @@ class CheckReport:
     documents: int
     segments: int
     problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DuplicateCluster:
+    """Articles that are near-identical copies of one another (`Archive.near_duplicates`).
+
+    `similarity` is the lowest estimated Jaccard similarity (of word
+    shingles) among the pairs that join the cluster: every article shares at
+    least that much with another one in it. `articles` are oldest first.
+    """
+
+    similarity: float
+    articles: tuple[Article, ...]
