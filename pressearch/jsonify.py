@@ -17,6 +17,7 @@ from typing import Any
 from pressearch.models import (
     Article,
     CheckReport,
+    DuplicateCluster,
     FacetCount,
     Hit,
     IndexReport,
@@ -122,4 +123,22 @@ def check_json(report: CheckReport) -> dict[str, Any]:
         "documents": report.documents,
         "segments": report.segments,
         "problems": list(report.problems),
+    }
+
+
+def duplicate_cluster_json(cluster: DuplicateCluster) -> dict[str, Any]:
+    """The JSON contract of one line of `duplicates --json`."""
+    return {
+        "similarity": round(cluster.similarity, 3),
+        "articles": [
+            {
+                "id": a.id,
+                "path": a.path,
+                "url": a.url,
+                "headline": a.headline,
+                "date": a.date.isoformat() if a.date else None,
+                "source": a.source,
+            }
+            for a in cluster.articles
+        ],
     }

@@ -16,6 +16,7 @@ import typer
 
 from pressearch.cli import indexing, searching
 from pressearch.cli.command import DEBUG, Command, ExitCodeGroup, TextFirstCommand
+from pressearch.cli.duplicates import duplicates_command
 from pressearch.cli.serve import serve_command
 from pressearch.cli.watch import watch_app
 
@@ -65,6 +66,7 @@ app.command("similar", cls=Command)(searching.similar_command)
 app.command("stats", cls=Command)(indexing.stats_command)
 app.command("facets", cls=Command)(searching.facets_command)
 app.command("check", cls=Command)(indexing.check_command)
+app.command("duplicates", cls=Command)(duplicates_command)
 app.command("syntax", cls=Command)(searching.syntax_command)
 app.command("serve", cls=Command)(serve_command)
 app.add_typer(watch_app, name="watch")

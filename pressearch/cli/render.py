@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from pressearch.models import (
         Article,
         CheckReport,
+        DuplicateCluster,
         FacetCount,
         Hit,
         IndexReport,
@@ -419,6 +420,38 @@ def render_check(report: CheckReport, console: Console) -> None:
         Text(
             f"{visible_line(report.index_path)}: {report.documents} articles in "
             f"{report.segments} segment(s), {verdict}"
+        )
+    )
+
+
+# --- duplicates -------------------------------------------------------------
+
+
+def render_duplicates(
+    clusters: Sequence[DuplicateCluster], threshold: float, console: Console
+) -> None:
+    """One block per cluster: its similarity, then each article's date, source, headline, id."""
+    if not clusters:
+        console.print(Text(f"No near-duplicate articles at similarity {threshold:g} or above."))
+        return
+    for number, cluster in enumerate(clusters, 1):
+        if number > 1:
+            console.print()
+        heading = Text(f"{number}. ", style="bold")
+        heading.append(f"{_count(len(cluster.articles), 'article')}, similarity ")
+        heading.append(f"{cluster.similarity:.2f}", style="bold")
+        console.print(heading)
+        for article in cluster.articles:
+            line = Text("   ")
+            line.append(article.date.isoformat() if article.date else "no date", style=META_STYLE)
+            line.append(f"  {visible_line(article.source or 'no source')}  ", style=META_STYLE)
+            line.append(visible_line(article.headline), style=HEADLINE_STYLE)
+            line.append(f"  id {visible_line(article.id)}", style=META_STYLE)
+            console.print(line)
+    console.print(
+        Text(
+            f"{_count(len(clusters), 'cluster')} at similarity {threshold:g} or above",
+            style=META_STYLE,
         )
     )
 
