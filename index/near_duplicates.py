@@ -206,28 +206,32 @@ def clusters(pairs: Iterable[Pair], threshold: float) -> list[tuple[float, list[
 
 def current_pairs(index_dir: Path) -> tuple[Pair, ...]:
     """The kept pairs of the index at `index_dir`, updating the sidecar first when stale."""
-    state = _load(index_dir / SIDECAR, signatures=False)
-    if state is not None and state.generation == latest_generation(index_dir):
-        return state.pairs
     return update(index_dir).pairs
 
 
-def update(index_dir: Path) -> Update:
+def update(index_dir: Path, *, force: bool = False) -> Update:
     """Bring the sidecar of the index at `index_dir` up to date with the index.
 
+    A sidecar of the index's latest generation is current, and only read
+    (its signatures not even decoded); `force` checks every article's text
+    hash anyway (after a rebuild, whose generations may start over).
     Raises what opening the index raises (IndexNotFoundError and the like).
     A folder that cannot be written is not an error: the pairs are returned
     and the work is done again by the next call that can write.
     """
-    old = _load(index_dir / SIDECAR) or _State(-1, {}, ())
     generation = latest_generation(index_dir)  # before reading: a racing commit makes it stale
+    if not force:
+        current = _load(index_dir / SIDECAR, signatures=False)
+        if current is not None and current.generation == generation:
+            return Update(generation, 0, current.articles, 0, current.pairs, written=False)
+    old = _load(index_dir / SIDECAR) or _State(-1, {}, (), 0)
     present, changed = _read_changes(index_dir, old.signatures)
     signatures = {ident: old.signatures[ident] for ident in present if ident not in changed}
     for ident, (text_hash, article) in changed.items():
         signatures[ident] = _Signature(text_hash, signature(article))
     dropped = sum(1 for ident in old.signatures if ident not in present)
     pairs = _pairs(signatures, old.pairs, set(changed))
-    state = _State(generation, signatures, pairs)
+    state = _State(generation, signatures, pairs, len(signatures))
     written = old.generation != generation or bool(changed) or bool(dropped)
     if written:
         written = _save(index_dir / SIDECAR, state)
@@ -250,8 +254,9 @@ class _Signature:
 @dataclass(frozen=True)
 class _State:
     generation: int
-    signatures: dict[str, _Signature]
+    signatures: dict[str, _Signature]  # empty when loaded without them
     pairs: tuple[Pair, ...]
+    articles: int  # how many articles the signatures are of
 
 
 def _read_changes(
@@ -348,7 +353,7 @@ def _load(path: Path, *, signatures: bool = True) -> _State | None:
             for ident, (text_hash, sig) in articles
         }
         pairs = tuple(Pair(str(a), str(b), float(s)) for a, b, s in data["pairs"])
-        return _State(int(data["generation"]), decoded, pairs)
+        return _State(int(data["generation"]), decoded, pairs, len(data["articles"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         # Missing, damaged or written by other code: start over, the index has it all.
         return None

@@ -144,7 +144,7 @@ class Archive:
             follow_links=follow_links,
         )
         # Near-duplicates are found now, so that `near_duplicates` costs nothing later.
-        update_near_duplicates(self.path)
+        update_near_duplicates(self.path, force=rebuild)
         if not fetch_failures:
             return report
         failed = sorted((*report.failed, *fetch_failures), key=lambda f: f.path)
