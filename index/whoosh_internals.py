@@ -22,6 +22,14 @@ What it holds, and why:
   holds it), posting counted words into its pool, its new segment and its
   list of segments, a segment's files, and a segment reader built by hand
   over unmapped files (merging must not map the whole index into memory).
+- **Mapped segments, read in place.** Whoosh maps a compound segment file
+  and then copied each file inside it into a BytesIO when a reader opened,
+  so opening cost the whole index in time and memory. `CompoundStorage`
+  here opens those files as views of the map (`_MappedFile`), each read
+  copying only what it returns: opening costs the same whatever the
+  index's size, and memory holds only the pages read. A reader still sees
+  one committed state: segment files are never rewritten, and a map keeps
+  a file that a later commit deletes.
 - **Byte layouts.** A positions posting (`formats.Positions.encode`, written
   faster) and a spelling posting's weight.
 - **Postings and lengths, raw.** A term's postings a block at a time and a
@@ -56,6 +64,7 @@ _check_version()
 import contextlib
 import io
 import itertools
+import mmap
 import os
 import pickle
 import re
@@ -72,8 +81,9 @@ import whoosh.formats
 import whoosh.index
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3Segment, _lenfield
 from whoosh.fields import Schema
-from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.structfile import StructFile
+from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.filestore import FileStorage, StorageError
+from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import SegmentReader
 from whoosh.system import _FLOAT_SIZE, _INT_SIZE, _LONG_SIZE, pack_uint
@@ -327,6 +337,90 @@ _guard_unpickling()
 def open_file_index(folder: str, schema: Any = None) -> Any:
     """Open the Whoosh index in `folder` (with `schema` in place of its own, if given)."""
     return whoosh.index.FileIndex(FileStorage(folder), schema=schema)
+
+
+# -- compound segments, mapped --------------------------------------------------------
+
+
+class _MappedReader:
+    """A read-only file over bytes `offset` to `offset + length` of an mmap.
+
+    What Whoosh reads a sub-file of a compound segment through: each read
+    copies only the bytes it returns, where Whoosh's BufferFile copied the
+    whole sub-file into a BytesIO when it was opened.
+    """
+
+    __slots__ = ("_end", "_map", "_pos", "_start")
+
+    def __init__(self, source: mmap.mmap, offset: int, length: int) -> None:
+        self._map = source
+        self._start = self._pos = offset
+        self._end = offset + length
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._pos
+        stop = self._end if size is None or size < 0 else min(start + size, self._end)
+        self._pos = max(start, stop)
+        return self._map[start:stop]
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        start = self._pos
+        end = self._end if size is None or size < 0 else min(start + size, self._end)
+        newline = self._map.find(b"\n", start, end)
+        return self.read((end if newline < 0 else newline + 1) - start)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: self._start, os.SEEK_CUR: self._pos, os.SEEK_END: self._end}[whence]
+        self._pos = max(self._start, base + offset)
+        return self._pos - self._start
+
+    def tell(self) -> int:
+        return self._pos - self._start
+
+    def close(self) -> None:
+        pass
+
+
+class _MappedFile(BufferFile):  # type: ignore[misc]
+    """Whoosh's BufferFile over part of a mapped compound segment, copying nothing up front."""
+
+    def __init__(self, source: mmap.mmap, offset: int, length: int, name: str) -> None:
+        self._source = source
+        self._offset = offset
+        self._length = length
+        self._buf = None  # nothing exported from the map: it closes whenever its storage does
+        self._name = name
+        self.file = _MappedReader(source, offset, length)
+        self.onclose = None
+        self.is_real = False
+        self.is_closed = False
+
+    def get(self, position: int, length: int) -> bytes:
+        start = self._offset + max(0, position)
+        stop = min(start + length, self._offset + self._length)
+        return self._source[start:stop]
+
+
+# Whoosh's own: for a compound segment that could not be mapped.
+_open_compound_subfile = CompoundStorage.open_file
+
+
+def _open_mapped_subfile(self: CompoundStorage, name: str, *args: Any, **kwargs: Any) -> Any:
+    """`CompoundStorage.open_file` that reads a mapped segment in place (`_MappedFile`)."""
+    if self._source is None:
+        return _open_compound_subfile(self, name, *args, **kwargs)
+    if self.is_closed:
+        raise StorageError("Storage was closed")
+    offset, length = self.range(name)
+    return _MappedFile(self._source, offset, length, name)
+
+
+CompoundStorage.open_file = _open_mapped_subfile
 
 
 # -- writer internals -----------------------------------------------------------
