@@ -26,11 +26,13 @@ hungrier; for rates, below 1× means slower). Corpora are generated or
 converted once into the work folder and reused; indexes are rebuilt each run.
 The page cache is warm for every engine alike.
 
-    python -m bench.speed [--sizes 10000,100000] [--reuters] [--data DIR] [--quick]
+    python -m bench.speed [--sizes 10000,100000] [--reuters] [--posts 20000] [--data DIR] [--quick]
 
-With neither --sizes nor --reuters: Reuters-21578 plus 10,000 and 100,000
-generated articles. --quick: 2,000 generated articles and 48 queries, for a
-smoke test in well under a minute.
+With neither --sizes nor --reuters (nor --posts): Reuters-21578 plus 10,000
+and 100,000 generated articles. --posts N: N long posts in one JSON Lines
+file with ~170k distinct words (`bench.generate.generate_posts`), the shape
+where the build is slowest. --quick: 2,000 generated articles and 48
+queries, for a smoke test in well under a minute.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ DEFAULT_WORK = Path(tempfile.gettempdir()) / "pressearch-bench"
 KINDS = ("two-word AND", "phrase", "five-word any", "field + filter", "date range", "wildcard")
 GENERATED_FACETS = ("crime_area", "target_group")
 REUTERS_FACETS = ("topics", "places")
+POSTS_FACETS = ("newsgroup", "topics")
+POSTS_VOCABULARY = 170_000  # invented words: Usenet posts hold ~170k distinct words
 LIMIT = 10
 # FTS5 operators and words the query mix must not use as plain words.
 RESERVED = frozenset({"and", "or", "not", "near", "to"})
@@ -162,6 +166,35 @@ def reuters_corpus(work: Path, data: Path) -> Corpus | None:
         bytes=info["bytes"],
         facets=REUTERS_FACETS,
         window_days=7,
+    )
+
+
+def posts_corpus(work: Path, n: int, seed: int) -> Corpus:
+    """`n` long posts in ONE JSON Lines file, ~170k distinct words (`bench.generate`)."""
+    from bench.generate import GENERATOR_VERSION, generate_posts
+
+    base = work / f"posts-s{seed}-n{n}"
+    stamp = base / "corpus.json"
+    expected = {"version": GENERATOR_VERSION, "n": n, "seed": seed, "vocabulary": POSTS_VOCABULARY}
+    info = _stamp_ok(stamp, expected)
+    if info is None:
+        shutil.rmtree(base, ignore_errors=True)
+        _say(f"generating {n:,} posts (seed {seed}) into {base} ...")
+        report = generate_posts(base / "archive" / "posts.jsonl", n, POSTS_VOCABULARY, seed)
+        info = {**expected, "bytes": report.bytes}
+        stamp.write_text(json.dumps(info))
+    archive = base / "archive"
+    return Corpus(
+        name=f"posts {n:,}, one JSON Lines file",
+        key=base.name,
+        archive=archive,
+        truth=(archive / "posts.jsonl",),
+        manifest=None,
+        articles=n,
+        files=1,
+        bytes=info["bytes"],
+        facets=POSTS_FACETS,
+        window_days=30,
     )
 
 
@@ -1108,6 +1141,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", help="generated corpus sizes, e.g. 10000,100000 or 10k,1m")
     parser.add_argument("--reuters", action="store_true", help="measure Reuters-21578")
     parser.add_argument(
+        "--posts",
+        type=int,
+        metavar="N",
+        help="measure N long posts in ONE JSON Lines file, ~170k distinct words (20000)",
+    )
+    parser.add_argument(
         "--data",
         type=Path,
         default=DEFAULT_DATA,
@@ -1145,7 +1184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quick:
         sizes = parse_sizes(args.sizes) if args.sizes else [2_000]
         reuters = args.reuters
-    elif args.sizes is None and not args.reuters:
+    elif args.sizes is None and not args.reuters and not args.posts:
         sizes, reuters = [10_000, 100_000], True
     else:
         sizes, reuters = parse_sizes(args.sizes or ""), args.reuters
@@ -1174,6 +1213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rc = reuters_corpus(args.work, args.data)
         if rc:
             corpora.append(rc)
+    if args.posts:
+        corpora.append(posts_corpus(args.work, args.posts, args.seed))
     corpora += [generated_corpus(args.work, n, args.seed) for n in sizes]
     everything = []
     for corpus in corpora:
