@@ -22,7 +22,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from pressearch.errors import UsageError
+from pressearch.errors import QueryError, UsageError
 from pressearch.index.reader import find_docnum, not_found, open_index, stored_article
 from pressearch.models import FacetCount, Hit, SearchRequest, SearchResult
 from pressearch.search.compile import CompiledQuery, compile_query
@@ -75,7 +75,13 @@ class Engine:
         facets = count_facets(searcher, matched, request.facets) if request.facets else {}
         suggestion = None
         if len(matched) < _SUGGEST_BELOW:
-            suggestion = suggest(searcher, request, compiled.tree, len(matched))
+            suggestion = suggest(
+                searcher.reader(),
+                request.text,
+                compiled.tree,
+                len(matched),
+                lambda text: self._count(replace(request, text=text)),
+            )
         return SearchResult(
             query=request.text,
             parsed=compiled.explain,
@@ -148,6 +154,17 @@ class Engine:
         counts = count_facets(self._searcher, list(reader.all_doc_ids()), (name,))
         ((canonical, values),) = counts.items()
         return canonical, values
+
+    def _count(self, request: SearchRequest) -> int:
+        """How many articles `request` finds (0 when it cannot be understood)."""
+        try:
+            compiled = compile_query(request, self._searcher.reader())
+        except QueryError:
+            return 0
+        q = compiled.query
+        if compiled.filter is not None:
+            q = wq.And([q, compiled.filter])
+        return sum(1 for _ in self._searcher.docs_for_query(q))
 
     def _match(
         self, compiled: CompiledQuery, request: SearchRequest, wanted: int

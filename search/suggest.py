@@ -1,64 +1,125 @@
-"""Did you mean: respell the words of a query that finds little.
+"""Did you mean: respell the words of a query that finds little, within a time budget.
 
-Model: every word the query tree searches in the default fields (a bare
-word, or a word of a bare phrase; not a field's value, a wildcard, a fuzzy
-word, a date or a part under NOT) that the archive does not contain is
-replaced, at its place in the typed text, by the closest word the archive
-does contain (the unstemmed spelling fields of headline and body, edit
-distance ≤ 2, most frequent wins). The corrected query is offered only when
-it is different and finds more articles.
+Model: a noisy channel over the archive's own words. Each word the query
+searches in the default fields (a bare word, or a word of a bare phrase; not
+a field's value, a wildcard, a fuzzy word, a date or a part under NOT) gets
+candidates from the unstemmed spelling fields of headline and body: the
+word itself when the archive holds it, and the words within one edit
+(Damerau-Levenshtein; two for words of six letters or more) or one
+respelling of a common English confusion (ph/f, c/k, s/z). A candidate
+scores ln(1 + its frequency) − `EDIT_COST` per edit, so a typo of a
+frequent word beats a rarer word just as close, and an edit must be paid
+for by a word about 20 times as frequent. Whole corrected queries are then
+tried best first, and each is counted against the index: the suggestion is
+the one with the best ln(articles found) plus the scores of its words, so
+words that go together ("mobile phone") win over words that are each
+frequent ("mobil one"), and of two spellings that find the same articles
+(the stem of "mobil" is that of "mobile") the far more frequent one wins.
+It must find more articles than the query as typed.
+
+Work is bounded so that a query that finds nothing costs about what a
+normal one does: candidates come from the words that share the first three
+letters (one seek in each spelling field), the first three letters are
+edited only when that finds nothing, at most `MAX_WORDS` words, `PER_WORD`
+candidates each and `MAX_TRIES` counted queries are looked at, and the
+search stops at `BUDGET_S` seconds with the best suggestion found by then.
 """
 
 from __future__ import annotations
 
+import heapq
+import math
 import re
-from collections.abc import Iterator
-from dataclasses import replace
+import string
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from pressearch.errors import QueryError
+from whoosh.support.levenshtein import damerau_levenshtein
+
 from pressearch.index.schema import fold
-from pressearch.models import SearchRequest
-from pressearch.search.compile import compile_query
 from pressearch.search.query.tree import Node, Phrase, Word, positive_leaves
 
-_SPELL_FIELDS = ("spell_headline", "spell_body")
+SPELL_FIELDS = ("spell_headline", "spell_body")
+# The price of one edit, in log units of frequency (or of articles found).
+EDIT_COST = math.log(20)
+# Seconds of suggestion work for one query (a normal query on 21,000
+# Reuters articles takes 5–20 ms).
+BUDGET_S = 0.015
+MAX_WORDS = 10
+PER_WORD = 3
+MAX_TRIES = 6
+
 # A word worth respelling: letters first, then letters, digits or apostrophes.
 _WORD = re.compile(r"[^\W\d_][\w'’]*")
 _MIN_LENGTH = 4
-# Bounds on the work: Whoosh builds a Levenshtein automaton per word, which
-# costs ~25 ms for a short word and grows with its length (a 20,000-letter
-# word took 30 s); a query with more unknown words than this is no typo.
 _MAX_LENGTH = 30
-_MAX_WORDS = 10
+# Words at least this long may be two edits away (Elasticsearch's AUTO fuzziness).
+_TWO_EDITS_FROM = 6
+# Most typos leave the first letters alone (Damerau; Lucene's spell checker
+# keeps the first letter): candidates are first looked for among the words
+# sharing this prefix, which one seek of the lexicon lists.
+_PREFIX = 3
+# Respellings of common English confusions, each counted as one edit
+# (Hunspell's REP table idea): fone → phone, komputer → computer.
+_CONFUSIONS = (("ph", "f"), ("f", "ph"), ("c", "k"), ("k", "c"), ("s", "z"), ("z", "s"))
+_LETTERS = string.ascii_lowercase
+
+Counter = Callable[[str], int]
 
 
-def suggest(searcher: Any, request: SearchRequest, tree: Node, found: int) -> str | None:
-    """A corrected query string that finds more than `found` articles, or None."""
-    reader = searcher.reader()
-    text = request.text
-    changes: list[tuple[int, int, str]] = []
-    for tried, (start, end) in enumerate(_bare_words(text, tree)):
-        if tried == _MAX_WORDS:
+@dataclass(frozen=True)
+class _Candidate:
+    word: str
+    edits: int
+    score: float
+
+
+def suggest(
+    reader: Any,
+    text: str,
+    tree: Node,
+    found: int,
+    count: Counter,
+    *,
+    budget_s: float = BUDGET_S,
+) -> str | None:
+    """A respelling of query `text` that finds more than `found` articles, or None.
+
+    `count(text)` is the number of articles a query text finds (0 when it
+    cannot be understood); `tree` is `text` parsed.
+    """
+    deadline = time.perf_counter() + budget_s
+    fields = [f for f in SPELL_FIELDS if f in reader.indexed_field_names()]
+    if not fields:
+        return None
+    spans = _bare_words(text, tree)[:MAX_WORDS]
+    words = [fold(text[start:end]) for start, end in spans]
+    lexicon = _Lexicon(reader, fields)
+    options: dict[str, list[_Candidate]] = {}
+    # Unknown words first: they are the likely typos, and the budget may end.
+    for word in sorted(set(words), key=lambda w: (lexicon.frequency(w) > 0, words.index(w))):
+        if time.perf_counter() > deadline and options:
             break
-        word = fold(text[start:end])
-        better = _respell(reader, word)
-        if better and better != word:
-            changes.append((start, end, better))
-    if not changes:
+        options[word] = _candidates(lexicon, word, deadline)
+    per_span = [options.get(word) or [_Candidate(word, 0, 0.0)] for word in words]
+    if not any(c.edits for candidates in per_span for c in candidates):
         return None
-    corrected = text
-    for start, end, better in sorted(changes, reverse=True):
-        corrected = corrected[:start] + better + corrected[end:]
-    try:
-        compiled = compile_query(replace(request, text=corrected), reader)
-    except QueryError:
-        return None
-    results = searcher.search(compiled.query, filter=compiled.filter, limit=1)
-    return corrected if results.scored_length() and len(results) > found else None
+    best: tuple[float, str] | None = None
+    for tries, choice in enumerate(_best_first(per_span)):
+        if tries == MAX_TRIES or (tries and time.perf_counter() > deadline):
+            break
+        corrected = _respelled(text, spans, [c.word for c in choice])
+        hits = count(corrected)
+        if hits > found:
+            score = math.log(hits) + sum(c.score for c in choice)
+            if best is None or score > best[0]:
+                best = (score, corrected)
+    return best[1] if best else None
 
 
-def _bare_words(text: str, tree: Node) -> Iterator[tuple[int, int]]:
+def _bare_words(text: str, tree: Node) -> list[tuple[int, int]]:
     """(start, end) in `text` of each word searched in the default fields, in order."""
     spans: list[tuple[int, int]] = []
     for field, leaf in positive_leaves(tree):
@@ -70,18 +131,122 @@ def _bare_words(text: str, tree: Node) -> Iterator[tuple[int, int]]:
                 continue  # part of a word with other characters (COVID-19, 12:30)
             if _MIN_LENGTH <= len(match.group()) <= _MAX_LENGTH:
                 spans.append((match.start(), match.end()))
-    return iter(sorted(spans))
+    return sorted(spans)
 
 
-def _respell(reader: Any, word: str) -> str | None:
-    """The best-known spelling of `word`, or None when it is already known."""
-    fields = [f for f in _SPELL_FIELDS if f in reader.indexed_field_names()]
-    if any(reader.frequency(f, word) for f in fields):
-        return None
-    best: tuple[float, str] | None = None
-    for field in fields:
-        for candidate in reader.corrector(field).suggest(word, limit=3, maxdist=2):
-            freq = sum(reader.frequency(f, candidate) for f in fields)
-            if best is None or freq > best[0]:
-                best = (freq, candidate)
-    return best[1] if best else None
+class _Lexicon:
+    """The spelling words of the index, looked up with a cache (one query's worth)."""
+
+    def __init__(self, reader: Any, fields: list[str]) -> None:
+        self.reader = reader
+        self.fields = fields
+        self._frequency: dict[str, int] = {}
+
+    def frequency(self, word: str) -> int:
+        """How often the archive's headlines and bodies hold `word`."""
+        if word not in self._frequency:
+            self._frequency[word] = sum(int(self.reader.frequency(f, word)) for f in self.fields)
+        return self._frequency[word]
+
+    def with_prefix(self, prefix: str) -> set[str]:
+        words: set[str] = set()
+        for field in self.fields:
+            words.update(w.decode("utf-8") for w in self.reader.expand_prefix(field, prefix))
+        return words
+
+    def holds(self, word: str, *, body_only: bool = False) -> bool:
+        fields = self.fields[-1:] if body_only else self.fields
+        return any((field, word) in self.reader for field in fields)
+
+
+def _candidates(lexicon: _Lexicon, word: str, deadline: float) -> list[_Candidate]:
+    """The word itself when known, and its best `PER_WORD` respellings, best first."""
+    limit = 2 if len(word) >= _TWO_EDITS_FROM else 1
+    edits: dict[str, int] = {}
+    for other in lexicon.with_prefix(word[:_PREFIX]):
+        if other != word and abs(len(other) - len(word)) <= limit:
+            distance = damerau_levenshtein(word, other, limit)
+            if distance <= limit:
+                edits[other] = distance
+    for other in _confused(word):
+        if other not in edits and lexicon.holds(other):
+            edits[other] = 1
+    if not edits:
+        # Many lookups, each a probe of every segment: the body's words only
+        # (an archive's headline words are nearly all in its bodies too).
+        for other in _early_edits(word):
+            if time.perf_counter() > deadline:
+                break
+            if lexicon.holds(other, body_only=True):
+                edits[other] = 1
+    scored = sorted(
+        (_Candidate(w, d, _score(lexicon.frequency(w), d)) for w, d in edits.items()),
+        key=lambda c: (-c.score, c.word),
+    )[:PER_WORD]
+    known = lexicon.frequency(word)
+    if known:
+        scored.append(_Candidate(word, 0, _score(known, 0)))
+    return sorted(scored, key=lambda c: (-c.score, c.word))
+
+
+def _score(frequency: int, edits: int) -> float:
+    return math.log1p(frequency) - EDIT_COST * edits
+
+
+def _confused(word: str) -> Iterator[str]:
+    """`word` with one common confusion respelled, at each place it occurs."""
+    for typed, meant in _CONFUSIONS:
+        start = word.find(typed)
+        while start != -1:
+            yield word[:start] + meant + word[start + len(typed) :]
+            start = word.find(typed, start + 1)
+
+
+def _early_edits(word: str) -> Iterator[str]:
+    """The words one edit from `word` that change its first `_PREFIX` letters."""
+    seen = {word}
+    for i in range(min(_PREFIX, len(word))):
+        head, tail = word[:i], word[i:]
+        variants = [head + tail[1:]]
+        if len(tail) > 1:
+            variants.append(head + tail[1] + tail[0] + tail[2:])
+        variants += [head + c + tail[1:] for c in _LETTERS]
+        variants += [head + c + tail for c in _LETTERS]
+        for variant in variants:
+            if variant not in seen:
+                seen.add(variant)
+                yield variant
+
+
+def _best_first(per_span: list[list[_Candidate]]) -> Iterator[tuple[_Candidate, ...]]:
+    """Choices of one candidate per word, by falling total score, each changing a word.
+
+    Each list is sorted best first, so the best choice is the first of each,
+    and every other is reached by moving one word to its next candidate.
+    """
+
+    def total(picks: tuple[int, ...]) -> float:
+        return sum(per_span[i][p].score for i, p in enumerate(picks))
+
+    start = (0,) * len(per_span)
+    heap = [(-total(start), start)]
+    seen = {start}
+    while heap:
+        _, picks = heapq.heappop(heap)
+        choice = tuple(per_span[i][p] for i, p in enumerate(picks))
+        if any(c.edits for c in choice):
+            yield choice
+        for i, p in enumerate(picks):
+            if p + 1 < len(per_span[i]):
+                following = (*picks[:i], p + 1, *picks[i + 1 :])
+                if following not in seen:
+                    seen.add(following)
+                    heapq.heappush(heap, (-total(following), following))
+
+
+def _respelled(text: str, spans: list[tuple[int, int]], words: list[str]) -> str:
+    out = text
+    for (start, end), word in sorted(zip(spans, words, strict=True), reverse=True):
+        if fold(text[start:end]) != word:
+            out = out[:start] + word + out[end:]
+    return out
