@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from heapq import heappush, heapreplace
 from pathlib import Path
@@ -23,7 +24,14 @@ from typing import Any
 from whoosh import query as wq
 
 from pressearch.errors import QueryError, UsageError
-from pressearch.index.reader import find_docnum, not_found, open_index, stored_article
+from pressearch.index.reader import (
+    UNREADABLE,
+    find_docnum,
+    not_found,
+    open_index,
+    read_error,
+    stored_article,
+)
 from pressearch.models import FacetCount, Hit, SearchRequest, SearchResult
 from pressearch.search.compile import CompiledQuery, compile_query
 from pressearch.search.facets import count_facets
@@ -58,8 +66,25 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Index damage met while searching, as the error that says to rebuild.
+
+        Opening the index checks every segment, but damage inside one (a term
+        listed and not found, a torn posting list) shows only when a search
+        reads it.
+        """
+        try:
+            yield
+        except UNREADABLE as exc:
+            raise read_error(self.index_dir, exc) from exc
+
     def search(self, request: SearchRequest, *, snippets: bool = True) -> SearchResult:
         """Run one request: the page of hits asked for, facets, suggestion."""
+        with self._reading():
+            return self._search(request, snippets)
+
+    def _search(self, request: SearchRequest, snippets: bool) -> SearchResult:
         _check_paging(request)
         started = time.perf_counter()
         searcher = self._searcher
@@ -109,14 +134,19 @@ class Engine:
 
     def export(self, request: SearchRequest) -> Iterator[Hit]:
         """Every matching article, in the request's order, with snippets."""
-        compiled = compile_query(request, self._searcher.reader())
-        _, ranked = self._match(compiled, request, self._searcher.doc_count_all())
-        terms = query_terms(compiled.tree)
-        for i, (docnum, score) in enumerate(ranked):
-            yield self._hit(i + 1, docnum, score, terms, True)
+        with self._reading():
+            compiled = compile_query(request, self._searcher.reader())
+            _, ranked = self._match(compiled, request, self._searcher.doc_count_all())
+            terms = query_terms(compiled.tree)
+            for i, (docnum, score) in enumerate(ranked):
+                yield self._hit(i + 1, docnum, score, terms, True)
 
     def similar(self, key: str, limit: int = 10) -> SearchResult:
         """Articles most like the one with id, URL or path `key`."""
+        with self._reading():
+            return self._similar(key, limit)
+
+    def _similar(self, key: str, limit: int) -> SearchResult:
         started = time.perf_counter()
         searcher = self._searcher
         docnum = find_docnum(searcher, key)
@@ -151,7 +181,8 @@ class Engine:
     def facet_values(self, name: str) -> tuple[str, list[FacetCount]]:
         """Facet `name` (aliases allowed) counted over the whole archive."""
         reader = self._searcher.reader()
-        counts = count_facets(self._searcher, list(reader.all_doc_ids()), (name,))
+        with self._reading():
+            counts = count_facets(self._searcher, list(reader.all_doc_ids()), (name,))
         ((canonical, values),) = counts.items()
         return canonical, values
 
