@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from whoosh import query
@@ -34,6 +34,7 @@ from pressearch.search.expand import MAX_EXPANSIONS, Expander, check_pattern, gl
 from pressearch.search.matchers import AnyOr, ColumnDateRange, Excluding, SloppyPhrase
 from pressearch.search.query import explain
 from pressearch.search.query.dates import date_span, is_relative
+from pressearch.search.query.lenient import MAX_REPAIRS, Repaired, as_words, culprit
 from pressearch.search.query.messages import show, unknown
 from pressearch.search.query.parse import parse
 from pressearch.search.query.phrases import phrase_words
@@ -80,13 +81,16 @@ class CompiledQuery:
     `query` is the text query with since/until ANDed in; `filter` restricts
     to the --filter facet values (None without filters); `explain` says, in
     a few lines, how the query was understood; `tree` is what was asked
-    (text and dates), for highlighting and suggestions.
+    (text and dates), for highlighting and suggestions; `text` is the query
+    text as read, which the tree's positions refer to (the text as typed,
+    or with match="any" the text with what is not syntax escaped).
     """
 
     query: query.Query
     filter: query.Query | None
     explain: str
     tree: Node
+    text: str
 
 
 def field_names(reader: Any) -> list[str]:
@@ -114,12 +118,42 @@ def compile_query(
     """Parse and check `request` against the index `reader` reads.
 
     Raises QueryError (with the position of the problem where there is one)
-    for anything that cannot be understood; never any other exception. A
-    request with no text but with filters or dates matches every article
-    that passes them. Relative dates are resolved against `now` (default:
-    the moment of the call), once for the whole request.
+    for anything that cannot be understood; never any other exception. With
+    match="any" any text is a query: what does not form valid syntax is read
+    as words (`search.query.lenient`) and the explanation says so; only
+    errors about the query as a whole remain. In match "all", the error for
+    text that reads like pasted prose points to match "any". A request with
+    no text but with filters or dates matches every article that passes
+    them. Relative dates are resolved against `now` (default: the moment of
+    the call), once for the whole request.
     """
     now = now or dt.datetime.now()
+    if request.match != "any":
+        try:
+            return _compile(request, reader, now, None)
+        except QueryError as exc:
+            raise _pasted_hint(exc) from None
+    reading = Repaired(request.text)
+    for _ in range(MAX_REPAIRS):
+        try:
+            return _compile(request, reader, now, reading)
+        except QueryError as exc:
+            if exc.position is None or exc.query != reading.text:
+                raise  # about the query as a whole (its length, only stop words)
+            at = culprit(reading.text, exc.position)
+            if at is None:
+                break
+            reading = reading.escape(at)
+    return _compile(request, reader, now, as_words(request.text))
+
+
+def _compile(
+    request: SearchRequest, reader: Any, now: dt.datetime, reading: Repaired | None
+) -> CompiledQuery:
+    """`compile_query` of the text as typed, or as `reading` has it."""
+    typed = request
+    if reading is not None:
+        request = replace(request, text=reading.text)
     text = request.text
     compiler = _Compiler(reader, text, request.match)
     dates = _since_until(compiler, request, now)
@@ -129,7 +163,7 @@ def compile_query(
     if tree is not None:
         built = compiler.build(tree, None, 1.0)
         if built is None:
-            raise _nothing_to_search(compiler)
+            raise _nothing_to_search(compiler, typed.text)
         if request.match == "any":
             # A lone word too: its parts are searched beside it.
             built = _unwrapped(_add_compound_parts(compiler, AnyOr([built])))
@@ -145,17 +179,45 @@ def compile_query(
         raise compiler.error('empty query — type a word, a "phrase" or field:value', None)
     assert built is not None
     filter_q = None if filters is None else compiler.build(filters, None, 1.0)
+    read_as = None
+    if reading is not None and reading.escaped:
+        read_as = reading.text
+        compiler.notes.insert(0, _lenient_note(typed.text, reading.escaped))
     return CompiledQuery(
         query=built,
         filter=filter_q,
         explain=explain.explain(
-            request,
+            typed,
             tree,
             filters,
-            explain.Reading(compiler.shown, compiler.notes, compiler.bare_words, now),
+            explain.Reading(compiler.shown, compiler.notes, compiler.bare_words, now, read_as),
         ),
         tree=tree,
+        text=text,
     )
+
+
+# A query this many words long that cannot be read is likely pasted prose.
+_PASTED_WORDS = 5
+# Escaped characters named one by one in the explanation.
+_NOTE_NAMES = 5
+
+
+def _pasted_hint(exc: QueryError) -> QueryError:
+    """`exc`, pointing to match "any" when its query reads like pasted text."""
+    if exc.position is None or len(re.findall(WORD_PATTERN, exc.query)) < _PASTED_WORDS:
+        return exc
+    return QueryError(
+        f"{exc} (or, to search pasted text as words, use --match any)",
+        query=exc.query,
+        position=exc.position,
+    )
+
+
+def _lenient_note(text: str, escaped: tuple[int, ...]) -> str:
+    named = ", ".join(f"{text[i]!r} at {i}" for i in escaped[:_NOTE_NAMES])
+    more = f" and {len(escaped) - _NOTE_NAMES} more" if len(escaped) > _NOTE_NAMES else ""
+    return f"not valid query syntax, read as words: {named}{more}"
 
 
 class _Compiler:
@@ -543,16 +605,15 @@ def _merge_repeats(q: query.Query) -> None:
     q.subqueries = kept
 
 
-def _nothing_to_search(compiler: _Compiler) -> QueryError:
-    words = [fold(w) for w in re.findall(WORD_PATTERN, compiler.text)]
+def _nothing_to_search(compiler: _Compiler, typed: str) -> QueryError:
+    words = [fold(w) for w in re.findall(WORD_PATTERN, typed)]
     if words and all(w in STOP_WORDS for w in words):
         return compiler.error(
-            f"query {show(compiler.text)} has only stop words, which the index leaves out — "
+            f"query {show(typed)} has only stop words, which the index leaves out — "
             "add a word that carries meaning",
             None,
         )
     return compiler.error(
-        f'query {show(compiler.text)} has nothing to search for — type a word, a "phrase" '
-        "or field:value",
+        f'query {show(typed)} has nothing to search for — type a word, a "phrase" or field:value',
         None,
     )

@@ -102,7 +102,7 @@ class Engine:
         if len(matched) < _SUGGEST_BELOW:
             suggestion = suggest(
                 searcher.reader(),
-                request.text,
+                compiled.text,
                 compiled.tree,
                 len(matched),
                 lambda text: self._count(replace(request, text=text)),

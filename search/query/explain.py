@@ -42,11 +42,17 @@ class Reading:
     notes: Sequence[str]
     bare_words: bool
     now: dt.datetime
+    # The text as read, when it is not the text as typed (match "any" escapes
+    # what is not valid syntax; `search.query.lenient`).
+    read_as: str | None = None
 
 
 def explain(request: SearchRequest, tree: Node, filters: Node | None, reading: Reading) -> str:
     typed = escape(request.text) if request.text.strip() else "(no words)"
-    lines = [f"typed:  {typed}", f"query:  {_text(tree, reading)}"]
+    lines = [f"typed:  {typed}"]
+    if reading.read_as is not None:
+        lines.append(f"read:   {escape(reading.read_as)}")
+    lines.append(f"query:  {_text(tree, reading)}")
     if filters is not None:
         lines.append(f"filter: {_text(filters, reading)}")
     if reading.bare_words:

@@ -87,9 +87,18 @@ def test_lucene_case_reads_as_the_table_says(case: Case) -> None:
 
 @pytest.mark.parametrize("case", [c for c in ALL_CASES if c.expected == ERROR], ids=str)
 def test_lucene_error_case_is_refused(case: Case, searcher: Searcher) -> None:
+    # Refused as typed (the default mode); match "any" reads any text, the
+    # characters that do not form valid syntax as words (search.query.lenient).
     with pytest.raises(QueryError) as caught:
-        compile_query(SearchRequest(case.query, match=case.match), searcher.reader())  # type: ignore[arg-type]
+        compile_query(SearchRequest(case.query, match="all"), searcher.reader())
     assert caught.value.position is None or 0 <= caught.value.position <= len(case.query)
+    try:
+        leniently = compile_query(SearchRequest(case.query, match="any"), searcher.reader())
+    except QueryError as exc:
+        assert "only stop words" in str(exc)  # "a AND": about the query as a whole
+        assert exc.position is None
+    else:
+        assert "not valid query syntax, read as words" in leniently.explain
 
 
 def test_every_exception_says_why() -> None:
