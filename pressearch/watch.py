@@ -135,25 +135,25 @@ class WatchStore:
         """Run the watches `names` (all when empty): each one's new matches, then remember them."""
         with self.locked():
             watches = self._load()
-            for name in names:
-                if name not in watches:
-                    raise UsageError(f"no watch named {name!r} ({self._known(watches)})")
             runs: list[WatchRun] = []
-            for name in names or sorted(watches):
-                watch = watches[name]
+            for name in self._names(watches, names):
                 now = _now()
-                matched: list[str] = []
-                new: list[Hit] = []
-                for hit in archive.export(watch.request):
-                    matched.append(hit.id)
-                    if hit.id not in watch.seen:
-                        new.append(replace(hit, rank=len(new) + 1))
-                runs.append(
-                    WatchRun(name, watch.request.text, watch.last_run, tuple(new), len(matched))
-                )
-                watches[name] = replace(watch, last_run=now, seen=frozenset(matched))
+                found, matched = _new_matches(archive, watches[name])
+                runs.append(found)
+                watches[name] = replace(watches[name], last_run=now, seen=frozenset(matched))
             self._save(watches)
         return runs
+
+    def pending(self, archive: Archive, names: Sequence[str] = ()) -> list[WatchRun]:
+        """What `run` would report now, without remembering it (for `serve`, which only reads)."""
+        watches = self._load()
+        return [_new_matches(archive, watches[name])[0] for name in self._names(watches, names)]
+
+    def _names(self, watches: dict[str, Watch], names: Sequence[str]) -> list[str]:
+        for name in names:
+            if name not in watches:
+                raise UsageError(f"no watch named {name!r} ({self._known(watches)})")
+        return list(names) or sorted(watches)
 
     @contextlib.contextmanager
     def locked(self, wait: float = LOCK_WAIT) -> Iterator[None]:
@@ -215,6 +215,18 @@ class WatchStore:
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
             raise WatchError(f"cannot write {self.path}: {exc.strerror}") from None
+
+
+def _new_matches(archive: Archive, watch: Watch) -> tuple[WatchRun, list[str]]:
+    """The watch's matches it has not seen (ranked from 1), and the ids of all its matches."""
+    matched: list[str] = []
+    new: list[Hit] = []
+    for hit in archive.export(watch.request):
+        matched.append(hit.id)
+        if hit.id not in watch.seen:
+            new.append(replace(hit, rank=len(new) + 1))
+    run = WatchRun(watch.name, watch.request.text, watch.last_run, tuple(new), len(matched))
+    return run, matched
 
 
 def run_json(run: WatchRun) -> dict[str, Any]:

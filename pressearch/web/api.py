@@ -4,7 +4,8 @@ Model: each route parses its parameters (`params.parse_search`, named as the
 CLI's options), makes one call through the `LiveArchive` and answers with
 `pressearch.jsonify`, so `/api/search` is exactly `query --json`,
 `/api/article/{id}` `show --json`, `/api/facets/{name}` `facets --json` and
-`/api/stats` `stats --json`. Errors are JSON too, `{"error": …}` (and
+`/api/stats` `stats --json`, `/api/watches` what `watch run --json` would
+report now (without recording it: the server only reads). Errors are JSON too, `{"error": …}` (and
 `"position"` for a query that cannot be understood): 400 for a bad query or
 parameter, 404 for no such article, facet or endpoint, 503 when the index
 cannot be read; never a traceback.
@@ -102,3 +103,15 @@ def not_found(request: Request) -> Response:
     return json_response(
         {"error": f"no such endpoint: {request.url.path} (see /api/search, /api/stats)"}, 404
     )
+
+
+def watches(request: Request) -> Response:
+    """`/api/watches`: each watch's matches new since its last run, as `watch run --json`."""
+    from pressearch.watch import WatchStore, run_json
+
+    live = _live(request)
+    try:
+        runs = live.run(WatchStore(live.archive.path).pending)
+    except PressearchError as exc:
+        return error_response(exc)
+    return json_response([run_json(run) for run in runs])

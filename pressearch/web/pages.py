@@ -24,7 +24,7 @@ from pressearch.export import ExportFormat, write_export
 from pressearch.web import view
 from pressearch.web.api import error_status
 from pressearch.web.live import LiveArchive
-from pressearch.web.params import SearchParams, parse_search
+from pressearch.web.params import SearchParams, from_request, parse_search
 
 # The sidebar leaves these to the timeline.
 _DATE_FACETS = ("year", "month")
@@ -112,6 +112,30 @@ def article_page(request: Request) -> Response:
         similar=result.hits,
         link=view.source_link(article.url),
     )
+
+
+def watches_page(request: Request) -> Response:
+    """`/watches`: each saved search of this index and its matches new since its last run.
+
+    Read only: the page shows what `pressearch watch run` would report and
+    leaves the watches as they are.
+    """
+    from pressearch.watch import WatchStore
+
+    live = _live(request)
+    try:
+        store = WatchStore(live.archive.path)
+        watches = {watch.name: watch for watch in store.watches()}
+        runs = live.run(store.pending)
+    except PressearchError as exc:
+        return _failure(request, exc)
+    rows = [
+        view.WatchRow(
+            run, watches[run.name], from_request(watches[run.name].request).query_string()
+        )
+        for run in runs
+    ]
+    return render(request, "watches.html", rows=rows)
 
 
 def export(request: Request) -> Response:

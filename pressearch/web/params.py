@@ -108,6 +108,19 @@ class SearchParams:
         return replace(self, since=since, until=until, page=1)
 
 
+def from_request(request: SearchRequest) -> SearchParams:
+    """The URL parameters of a saved request (a watch), page 1."""
+    return SearchParams(
+        q=request.text,
+        filters=request.filters,
+        since=request.since,
+        until=request.until,
+        sort=request.sort,
+        match=request.match,
+        limit=request.limit,
+    )
+
+
 def _filter_key(name: str, value: str) -> tuple[str, str]:
     # Facet values match ignoring case (the engine's rule), names by their canonical spelling.
     return normalize_name(name), value.casefold()

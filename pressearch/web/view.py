@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from pressearch.histogram import by_year
 from pressearch.models import FacetCount, SearchResult, Snippet
 from pressearch.vocabulary import display_name
+from pressearch.watch import Watch, WatchRun
 from pressearch.web.params import SearchParams
 
 # Facet values listed before "more" folds the rest away; the rest are listed
@@ -233,6 +234,15 @@ def _with_page(params: SearchParams, page: int) -> str:
 def facet_link(name: str, value: str) -> str:
     """The search for every article with `value` in facet `name` (a taxonomy link)."""
     return "/" + SearchParams(filters=((name, value),)).query_string()
+
+
+@dataclass(frozen=True)
+class WatchRow:
+    """A saved search on the watches page: what is new, the watch, and its search's URL."""
+
+    run: WatchRun
+    watch: Watch
+    href: str
 
 
 def count_label(n: int, noun: str = "article") -> str:
