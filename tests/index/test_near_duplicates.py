@@ -208,3 +208,20 @@ def test_a_stale_or_damaged_sidecar_is_brought_up_to_date_when_asked(
 def test_a_new_index_has_no_clusters(tmp_path: Path) -> None:
     with Archive.create(tmp_path / "index") as archive:
         assert archive.near_duplicates() == []
+
+
+def test_a_folder_that_cannot_be_written_still_answers(
+    index_dir: Path, archive_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    os.remove(archive_dir / "eurojust-drug-network.jsonl")
+    build([archive_dir], index_dir)
+
+    def refuse(*_args: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(nd.os, "replace", refuse)
+    update = nd.update(index_dir)
+    assert (update.hashed, update.dropped, update.written) == (0, 1, False)
+    assert cluster_ids(index_dir) == [["europol-drug-network", "europol-drug-network-updated"]]
+    assert not [name for name in os.listdir(index_dir) if name.endswith(".tmp")]
+    assert recorded_generation(index_dir) != latest_generation(index_dir)  # left as it was
