@@ -57,6 +57,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "source": hit.source,
         "score": hit.score,
         "snippets": [snippet_json(s) for s in hit.snippets],
+        "duplicates": list(hit.duplicates),
     }
 
 

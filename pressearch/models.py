@@ -116,6 +116,7 @@ class SearchRequest:
     `filters` are (facet name, value) pairs from --filter: values of one facet
     OR, different facets AND. `since`/`until` are raw user strings read with
     python-dateutil. `facets` names the facets to count (or ("all",)).
+    `collapse` shows articles of identical text as one hit (see `Hit.duplicates`).
     """
 
     text: str
@@ -127,6 +128,7 @@ class SearchRequest:
     page: int = 1
     since: str | None = None
     until: str | None = None
+    collapse: bool = True
 
     def __post_init__(self) -> None:
         if self.match not in ("all", "any"):
@@ -154,7 +156,11 @@ class FacetCount:
 
 @dataclass(frozen=True)
 class Hit:
-    """One matching article as shown in a result list."""
+    """One matching article as shown in a result list.
+
+    `duplicates` holds the ids of the other matching articles of identical
+    text, folded into this hit when the search collapses copies.
+    """
 
     rank: int
     id: str
@@ -167,6 +173,7 @@ class Hit:
     score: float
     snippets: tuple[Snippet, ...]
     headline_snippet: Snippet
+    duplicates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

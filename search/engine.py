@@ -33,6 +33,7 @@ from pressearch.index.reader import (
     stored_article,
 )
 from pressearch.models import FacetCount, Hit, SearchRequest, SearchResult
+from pressearch.search.collapse import Copies, collapsed, extra_copies, find_copies, one_per_set
 from pressearch.search.compile import CompiledQuery, compile_query
 from pressearch.search.facets import count_facets
 from pressearch.search.highlight import FieldTerms, highlight_headline, make_snippets, query_terms
@@ -90,27 +91,31 @@ class Engine:
         searcher = self._searcher
         compiled = compile_query(request, searcher.reader())
         first = (request.page - 1) * request.limit
-        matched, ranked = self._match(compiled, request, first + request.limit)
+        matched, ranked, copies = self._match(compiled, request, first + request.limit)
         page = ranked[first : first + request.limit]
         terms = query_terms(compiled.tree)
         hits = tuple(
-            self._hit(first + i + 1, docnum, score, terms, snippets)
+            self._hit(first + i + 1, docnum, score, terms, snippets, copies)
             for i, (docnum, score) in enumerate(page)
         )
-        facets = count_facets(searcher, matched, request.facets) if request.facets else {}
+        total = len(matched) - extra_copies(copies)
+        facets = {}
+        if request.facets:
+            counted = one_per_set(matched, copies) if copies else matched
+            facets = count_facets(searcher, counted, request.facets, copies)
         suggestion = None
-        if len(matched) < _SUGGEST_BELOW:
+        if total < _SUGGEST_BELOW:
             suggestion = suggest(
                 searcher.reader(),
                 compiled.text,
                 compiled.tree,
-                len(matched),
+                total,
                 lambda text: self._count(replace(request, text=text)),
             )
         return SearchResult(
             query=request.text,
             parsed=compiled.explain,
-            total=len(matched),
+            total=total,
             page=request.page,
             limit=request.limit,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -136,10 +141,10 @@ class Engine:
         """Every matching article, in the request's order, with snippets."""
         with self._reading():
             compiled = compile_query(request, self._searcher.reader())
-            _, ranked = self._match(compiled, request, self._searcher.doc_count_all())
+            _, ranked, copies = self._match(compiled, request, self._searcher.doc_count_all())
             terms = query_terms(compiled.tree)
             for i, (docnum, score) in enumerate(ranked):
-                yield self._hit(i + 1, docnum, score, terms, True)
+                yield self._hit(i + 1, docnum, score, terms, True, copies)
 
     def similar(self, key: str, limit: int = 10) -> SearchResult:
         """Articles most like the one with id, URL or path `key`."""
@@ -199,13 +204,17 @@ class Engine:
 
     def _match(
         self, compiled: CompiledQuery, request: SearchRequest, wanted: int
-    ) -> tuple[list[int], list[tuple[int, float]]]:
-        """Every matching docnum, and (docnum, score) of the first `wanted` in the order asked.
+    ) -> tuple[list[int], list[tuple[int, float]], Copies]:
+        """Every matching docnum, (docnum, score) of the first `wanted` hits in the
+        order asked, and the sets of identical articles among the matches.
 
         One pass over the matches: ranking by relevance scores each match
         and records its docnum on the way (for the total and the facets).
+        When the request collapses copies, each set shows as its best-ranked
+        member; a second pass keeps more when copies crowd the first.
         """
         searcher = self._searcher
+        reader = searcher.reader()
         if request.sort in ("newest", "oldest"):
             q = compiled.query
             if compiled.filter is not None:
@@ -217,18 +226,35 @@ class Engine:
                 order = sorted(matched, key=lambda d: (dates[d] == 0, -dates[d], d))
             else:
                 order = sorted(matched, key=lambda d: (dates[d] == 0, dates[d], d))
-            return matched, [(docnum, 0.0) for docnum in order[: max(wanted, 0)]]
+            copies = find_copies(reader, matched) if request.collapse else {}
+            ranked = collapsed([(docnum, 0.0) for docnum in order], copies)
+            return matched, ranked[: max(wanted, 0)], copies
         allowed = None if compiled.filter is None else set(searcher.docs_for_query(compiled.filter))
-        matched, scored = _collect(searcher, compiled.query, allowed, max(wanted, 0) + _TIE_MARGIN)
+        need = max(wanted, 0) + _TIE_MARGIN
+        # Collapsing drops copies from what is kept: keep twice as many, and
+        # only when copies crowd out even that, match again keeping them all.
+        keep = need * 2 if request.collapse else need
+        matched, scored = _collect(searcher, compiled.query, allowed, keep)
+        copies = find_copies(reader, matched) if request.collapse else {}
+        extra = extra_copies(copies)
+        if extra and len(collapsed(scored, copies)) < min(need, len(matched) - extra):
+            matched, scored = _collect(searcher, compiled.query, allowed, keep + extra)
         dates = _raw_dates(searcher, [docnum for docnum, _ in scored])
         # Equal scores: newer first. Rounding makes float noise count as a tie.
         scored.sort(key=lambda pair: (-round(pair[1], 6), -dates[pair[0]]))
-        return matched, scored[: max(wanted, 0)]
+        return matched, collapsed(scored, copies)[: max(wanted, 0)], copies
 
     def _hit(
-        self, rank: int, docnum: int, score: float, terms: dict[str, FieldTerms], snippets: bool
+        self,
+        rank: int,
+        docnum: int,
+        score: float,
+        terms: dict[str, FieldTerms],
+        snippets: bool,
+        copies: Copies | None = None,
     ) -> Hit:
         article = stored_article(self._searcher, docnum)
+        others = [d for d in (copies or {}).get(docnum, ()) if d != docnum]
         return Hit(
             rank=rank,
             id=article.id,
@@ -241,6 +267,7 @@ class Engine:
             score=round(score, 4),
             snippets=tuple(make_snippets(article, terms)) if snippets else (),
             headline_snippet=highlight_headline(article, terms),
+            duplicates=tuple(self._searcher.stored_fields(d)["id"] for d in others),
         )
 
 

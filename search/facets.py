@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -47,10 +47,15 @@ def canonical_facet(reader: Any, name: str) -> str:
 
 
 def count_facets(
-    searcher: Any, docnums: Iterable[int], names: Sequence[str]
+    searcher: Any,
+    docnums: Iterable[int],
+    names: Sequence[str],
+    copies: Mapping[int, Sequence[int]] | None = None,
 ) -> dict[str, list[FacetCount]]:
     """Value counts of each facet in `names` (or "all") over the documents `docnums`.
 
+    A document in `copies` stands for its set of identical articles
+    (`search.collapse`) and counts once under each value any of them has.
     Keys are canonical facet names in the order asked; values are sorted by
     count, highest first, then by value ignoring case.
     """
@@ -65,7 +70,15 @@ def count_facets(
     counts: dict[str, list[FacetCount]] = {}
     for name in dict.fromkeys(wanted):
         values = _values(reader, facet_field(name))
-        tally = Counter(chain.from_iterable(map(values.__getitem__, docs)))
+        per_doc: Iterable[tuple[str, ...]] = map(values.__getitem__, docs)
+        if copies:
+            per_doc = (
+                tuple(dict.fromkeys(chain.from_iterable(values[c] for c in copies[d])))
+                if d in copies
+                else values[d]
+                for d in docs
+            )
+        tally = Counter(chain.from_iterable(per_doc))
         ordered = sorted(tally.items(), key=lambda vc: (-vc[1], vc[0].casefold(), vc[0]))
         counts[name] = [FacetCount(value, count) for value, count in ordered]
     return counts

@@ -83,7 +83,8 @@ def test_runs_report_only_new_matches(tmp_path: Path, archive: Path) -> None:
     assert list(record) == ["name", "query", "since", "hits"]
     assert record["query"] == "ransomware" and record["since"].endswith("Z")
     assert list(record["hits"][0]) == [
-        "id", "path", "url", "headline", "date", "type", "source", "score", "snippets"
+        "id", "path", "url", "headline", "date", "type", "source", "score", "snippets",
+        "duplicates",
     ]  # fmt: skip
 
 

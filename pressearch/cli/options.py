@@ -97,6 +97,13 @@ SnippetsOpt = Annotated[
     bool,
     typer.Option("--snippets/--no-snippets", help="Compute highlighted snippets for the hits."),
 ]
+CollapseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--collapse/--no-collapse",
+        help="Show articles of identical text as one hit naming its copies (--no-collapse: all).",
+    ),
+]
 UntilOpt = Annotated[
     str | None,
     typer.Option(
@@ -134,6 +141,7 @@ def search_request(
     page: int,
     since: str | None,
     until: str | None,
+    collapse: bool = True,
 ) -> SearchRequest:
     from pressearch.errors import UsageError
     from pressearch.models import SearchRequest
@@ -157,4 +165,5 @@ def search_request(
         page=page,
         since=since,
         until=until,
+        collapse=collapse,
     )

@@ -181,6 +181,14 @@ def _hit_renderable(hit: Hit, plain: bool, *, scores: bool = True) -> Renderable
         where.stylize(Style(link=target))
         headline.stylize(Style(link=target))
     snippets = []
+    if hit.duplicates:
+        copies = (
+            "1 identical copy"
+            if len(hit.duplicates) == 1
+            else f"{len(hit.duplicates)} identical copies"
+        )
+        ids = ", ".join(visible_line(d) for d in hit.duplicates)
+        snippets.append(Text(f"{copies}: id {ids}", style=META_STYLE))
     for snippet in hit.snippets:
         if snippet.field == "quotes":
             line = Text("“", style="italic")

@@ -15,6 +15,7 @@ import typer
 
 from pressearch.cli.command import error, one_line
 from pressearch.cli.options import (
+    CollapseOpt,
     ExportFormat,
     FacetOpt,
     FilterOpt,
@@ -56,6 +57,7 @@ def query_command(
         bool, typer.Option("--explain", help="Show how the query was understood.")
     ] = False,
     snippets: SnippetsOpt = True,
+    collapse: CollapseOpt = True,
     histogram: Annotated[
         HistogramUnit | None,
         typer.Option(
@@ -81,7 +83,7 @@ def query_command(
     from pressearch.cli.render import render_search
     from pressearch.jsonify import dumps, search_json
 
-    request = search_request(text, match, facet, filter_, sort, limit, page, since, until)
+    request = search_request(text, match, facet, filter_, sort, limit, page, since, until, collapse)
     with open_archive(index) as archive:
         result = archive.search(
             request, snippets=snippets, histogram=histogram.value if histogram else None
@@ -135,6 +137,7 @@ def batch_command(
     since: SinceOpt = None,
     until: UntilOpt = None,
     snippets: SnippetsOpt = True,
+    collapse: CollapseOpt = True,
 ) -> None:
     """Run one query per line; print one JSON object per line, in order.
 
@@ -147,7 +150,7 @@ def batch_command(
     from pressearch.errors import QueryError, UsageError
     from pressearch.jsonify import dumps, search_json
 
-    template = search_request("", match, facet, filter_, sort, limit, page, since, until)
+    template = search_request("", match, facet, filter_, sort, limit, page, since, until, collapse)
     failed = 0
     with open_archive(index) as archive:
         for lineno, line in enumerate(_read_lines(file), 1):
@@ -217,11 +220,12 @@ def export_command(
     sort: SortOpt = Sort.relevance,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    collapse: CollapseOpt = True,
 ) -> None:
     """Export every matching article (no cap) with its snippets, as CSV or JSON Lines."""
     from pressearch.export import output_file, write_export
 
-    request = search_request(text, match, None, filter_, sort, 10, 1, since, until)
+    request = search_request(text, match, None, filter_, sort, 10, 1, since, until, collapse)
     with open_archive(index) as archive:
         hits = archive.export(request)
         if output is None:

@@ -206,6 +206,7 @@ def test_query_hits_ranked_with_snippets(runner: CliRunner, built_index: BuiltIn
     hit = data["hits"][0]
     assert list(hit) == [
         "id", "path", "url", "headline", "date", "type", "source", "score", "snippets",
+        "duplicates",
     ]  # fmt: skip
     (snippet,) = hit["snippets"]
     assert snippet["field"] == "body"
