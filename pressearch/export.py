@@ -18,6 +18,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import IO, Literal
 
@@ -43,12 +44,19 @@ CSV_COLUMNS = (
 
 
 def write_export(hits: Iterable[Hit], fmt: ExportFormat, out: IO[str]) -> int:
-    """Write every hit as CSV or JSON Lines; returns the number written."""
+    """Write every hit as CSV or JSON Lines; returns the number written.
+
+    After `CSV_COLUMNS`, CSV has one column per taxonomy facet (those of the
+    first hit, which are the index's), values joined by " • ".
+    """
     count = 0
     if fmt == "csv":
         writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        for hit in hits:
+        rest = iter(hits)
+        first = next(rest, None)
+        facets = tuple(first.facets) if first is not None else ()
+        writer.writerow((*CSV_COLUMNS, *facets))
+        for hit in chain([first] if first is not None else [], rest):
             row = (
                 hit.rank,
                 hit.id,
@@ -60,12 +68,14 @@ def write_export(hits: Iterable[Hit], fmt: ExportFormat, out: IO[str]) -> int:
                 hit.path,
                 hit.score,
                 " … ".join(s.text for s in hit.snippets),
+                *(" • ".join(hit.facets.get(name, ())) for name in facets),
             )
             writer.writerow([spreadsheet_cell(visible(str(cell))) for cell in row])
             count += 1
     else:
         for hit in hits:
-            out.write(dumps({"rank": hit.rank, **hit_json(hit)}) + "\n")
+            values = {name: list(v) for name, v in hit.facets.items() if v}
+            out.write(dumps({"rank": hit.rank, **hit_json(hit), "facets": values}) + "\n")
             count += 1
     return count
 

@@ -159,7 +159,9 @@ class Hit:
     """One matching article as shown in a result list.
 
     `duplicates` holds the ids of the other matching articles of identical
-    text, folded into this hit when the search collapses copies.
+    text, folded into this hit when the search collapses copies. `facets`
+    maps every taxonomy facet of the index to the article's values (empty
+    when it has none), in the index's facet order.
     """
 
     rank: int
@@ -174,6 +176,7 @@ class Hit:
     snippets: tuple[Snippet, ...]
     headline_snippet: Snippet
     duplicates: tuple[str, ...] = ()
+    facets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

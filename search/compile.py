@@ -20,6 +20,7 @@ more module like this one, over the same tree.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -456,6 +457,8 @@ class _Compiler:
         else:
             values = table.get(_fold_value(node.value), [])
         name = node.facet
+        if not values and node.name_start < 0:
+            raise self.error(_no_such_value(name, node.value, table), None)
         if not values:
             self.notes.append(
                 f"no {name} value matches {show(node.value)} — see: pressearch facets {name}"
@@ -472,6 +475,16 @@ class _Compiler:
         if len(terms) == 1:
             return terms[0].with_boost(boost)
         return query.Or(terms, boost=boost)
+
+
+def _no_such_value(name: str, value: str, table: dict[str, list[str]]) -> str:
+    """The error for a --filter value that no article has, naming the closest ones."""
+    close = difflib.get_close_matches(_fold_value(value), list(table), n=3, cutoff=0.6)
+    shown = [f"'{stored}'" for key in close for stored in table[key][:1]]
+    if shown:
+        listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+        return f"no {name} value {show(value)} — did you mean {listed}?"
+    return f"no {name} value {show(value)} — see: pressearch facets {name}"
 
 
 def _joined(parts: list[query.Query], kind: type[query.Query]) -> query.Query:

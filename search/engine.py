@@ -32,7 +32,8 @@ from pressearch.index.reader import (
     read_error,
     stored_article,
 )
-from pressearch.models import FacetCount, Hit, SearchRequest, SearchResult
+from pressearch.index.schema import FACET_PREFIX
+from pressearch.models import Article, FacetCount, Hit, SearchRequest, SearchResult
 from pressearch.search.collapse import Copies, collapsed, extra_copies, find_copies, one_per_set
 from pressearch.search.compile import CompiledQuery, compile_query
 from pressearch.search.facets import count_facets
@@ -40,6 +41,7 @@ from pressearch.search.highlight import FieldTerms, highlight_headline, make_sni
 from pressearch.search.matchers import UNDATED
 from pressearch.search.scoring import scored_items, weighting
 from pressearch.search.suggest import suggest
+from pressearch.vocabulary import BUILTIN_FACETS, STANDARD_FACETS, normalize_name
 
 # Extra hits fetched beyond the page so that score ties at the page edge are
 # still ordered newer-first.
@@ -57,6 +59,7 @@ class Engine:
         self.index_dir = index_dir
         self._index = open_index(index_dir)
         self._searcher = self._index.searcher(weighting=weighting())
+        self._taxonomy: tuple[str, ...] | None = None
 
     def close(self) -> None:
         self._searcher.close()
@@ -268,7 +271,21 @@ class Engine:
             snippets=tuple(make_snippets(article, terms)) if snippets else (),
             headline_snippet=highlight_headline(article, terms),
             duplicates=tuple(self._searcher.stored_fields(d)["id"] for d in others),
+            facets=self._facets_of(article),
         )
+
+    def _facets_of(self, article: Article) -> dict[str, tuple[str, ...]]:
+        """The article's values of every taxonomy facet of the index (standard ones first)."""
+        if self._taxonomy is None:
+            present = sorted(
+                name[len(FACET_PREFIX) :]
+                for name in self._searcher.reader().indexed_field_names()
+                if name.startswith(FACET_PREFIX)
+            )
+            known = {*STANDARD_FACETS, *BUILTIN_FACETS}
+            self._taxonomy = (*STANDARD_FACETS, *(n for n in present if n not in known))
+        values = {normalize_name(name): tuple(v) for name, v in article.taxonomy.items()}
+        return {name: values.get(name, ()) for name in self._taxonomy}
 
 
 def _collect(

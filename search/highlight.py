@@ -124,21 +124,46 @@ def make_snippets(
 ) -> list[Snippet]:
     """Up to `max_fragments` highlighted fragments from the article's body and quotes.
 
-    `terms` is what to highlight per field (`query_terms`). With no match in
-    body or quotes (the query matched the headline or a facet), the result is
-    the body's opening fragment without matches, so every hit shows some text.
+    `terms` is what to highlight per field (`query_terms`). A quote whose
+    speaker the query names (`speaker:`) is shown first, from its start. With
+    no match in body or quotes (the query matched the headline or a facet),
+    the result is the body's opening fragment without matches, so every hit
+    shows some text.
     """
-    texts = [("body", article.body)] + [("quotes", q.text) for q in article.quotes]
-    texts = [(name, text) for name, text in texts if text.strip()]
-    if not texts:
+    parts = [("body", article.body, None)] + [("quotes", q.text, q.speaker) for q in article.quotes]
+    parts = [part for part in parts if part[1].strip()]
+    if not parts:
         return []
+    texts = [(name, text) for name, text, _ in parts]
     found = [_find(name, text, terms.get(name)) for name, text in texts]
+    spoken = [
+        i
+        for i, (_, _, speaker) in enumerate(parts)
+        if speaker and _find("speaker", speaker, terms.get("speaker"))
+    ][:max_fragments]
+    if spoken:
+        others = [i for i in range(len(texts)) if i not in spoken]
+        rest = _choose(
+            [texts[i] for i in others],
+            [found[i] for i in others],
+            max_fragments - len(spoken),
+            fragment_chars,
+        )
+        opening = [(i, *_opening(texts[i][1], fragment_chars)) for i in spoken]
+        picked = sorted([*opening, *((others[t], start, end) for t, start, end in rest)])
+        return [
+            _snippet(texts[i][0], texts[i][1], start, end, found[i]) for i, start, end in picked
+        ]
     chosen = _choose(texts, found, max_fragments, fragment_chars)
     if not chosen:
         name, text = texts[0]
-        start, end = _trim(text, 0, _word_end(text, min(len(text), fragment_chars)))
-        return [_snippet(name, text, start, end, [])]
+        return [_snippet(name, text, *_opening(text, fragment_chars), [])]
     return [_snippet(texts[i][0], texts[i][1], start, end, found[i]) for i, start, end in chosen]
+
+
+def _opening(text: str, size: int) -> Span:
+    """The first `size` characters of `text` or so, ending on a word boundary."""
+    return _trim(text, 0, _word_end(text, min(len(text), size)))
 
 
 def highlight_headline(article: Article, terms: Mapping[str, FieldTerms]) -> Snippet:

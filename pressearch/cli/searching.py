@@ -93,13 +93,20 @@ def query_command(
     else:
         console = stdout_console()
         if explain:
+            from rich.table import Table
             from rich.text import Text
 
             from pressearch.escape import visible
 
-            console.print(
-                Text(f"Query: {visible(result.query)}\nUnderstood as: {visible(result.parsed)}\n")
-            )
+            # Two columns, so that a long line wraps under its own text, not its label.
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(no_wrap=True)
+            grid.add_column(overflow="fold")
+            for line in result.parsed.splitlines():
+                label, _, said = line.partition(": ")
+                grid.add_row(Text(f"{label}:", style="bold"), Text(visible(said.strip())))
+            console.print(grid)
+            console.print()
         render_search(result, console, scores=sort is Sort.relevance)
     if open_ is not None:
         _open_hit(result, open_)

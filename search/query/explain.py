@@ -6,7 +6,8 @@ stems, the words a wildcard or fuzzy word stands for, the stored spelling of
 a facet value). Dates are shown as the days they were resolved to, and a
 query with a relative date (`now-7d`, `today`) names the moment it was
 resolved against. Parentheses appear where a part binds looser than the
-operator around it.
+operator around it. Every line starts with a label (`typed:`, `query:`,
+`note:` …) padded to one width, so the lines read as two columns.
 """
 
 from __future__ import annotations
@@ -57,9 +58,9 @@ def explain(request: SearchRequest, tree: Node, filters: Node | None, reading: R
         lines.append(f"filter: {_text(filters, reading)}")
     if reading.bare_words:
         *init, last = (user_field(f) for f in DEFAULT_SEARCH_FIELDS)
-        lines.append(f"words without a field search {', '.join(init)} and {last}")
+        lines.append(f"fields: words without a field search {', '.join(init)} and {last}")
     if request.match == "any":
-        lines.append("any word may match; articles matching more words rank higher")
+        lines.append("match:  any word may match; articles matching more words rank higher")
     if any(isinstance(n, DateRange) and n.relative for n in walk(tree)):
         lines.append(f"now:    {reading.now:%Y-%m-%d %H:%M} (relative dates count from here)")
     lines.extend(f"note:   {note}" for note in dict.fromkeys(reading.notes))

@@ -75,20 +75,20 @@ def test_watch_list_rm_and_usage_errors(env: dict[str, str], tmp_path: Path) -> 
     code, out, err = run(env, "watch", "run")
     assert (code, out) == (1, "")
     assert err == "Error: no watches to run (add one with `pressearch watch add NAME QUERY`)\n"
-    run(env, "watch", "add", "drugs", "-heroin cocaine", "--match", "any", "--filter", "type=x")
+    run(env, "watch", "add", "drugs", "-heroin cocaine", "--match", "any", "--filter", "year=2023")
     code, out, _ = run(env, "watch", "list", "--json")
     assert json.loads(out) == {
         "name": "drugs",
         "query": "-heroin cocaine",
         "match": "any",
-        "filters": [["type", "x"]],
+        "filters": [["year", "2023"]],
         "sort": "newest",
         "since": None,
         "until": None,
         "last_run": None,
     }
     assert run(env, "watch", "list")[1] == (
-        "drugs  -heroin cocaine  --match any --filter type=x  (never run)\n"
+        "drugs  -heroin cocaine  --match any --filter year=2023  (never run)\n"
     )
     code, _, err = run(env, "watch", "add", "bad", "hedline:x")
     assert code == 2 and err.startswith("Error: unknown field 'hedline'")

@@ -329,7 +329,9 @@ def test_filters_or_within_a_facet_and_across_facets(searcher: Searcher) -> None
     filters = (("target", "LAW ENFORCEMENT"), ("year", "2020"), ("year", "2019"))
     assert hits(searcher, "", filters=filters) == {"covid", "raid", "speech"}
     assert hits(searcher, "europol", filters=filters) == {"covid", "raid"}
-    assert hits(searcher, "europol", filters=(("region", "nowhere"),)) == set()
+    # A value no article has is an error (naming the closest values), not an empty result.
+    with pytest.raises(QueryError, match="no region value 'nowhere' — see: pressearch facets"):
+        hits(searcher, "europol", filters=(("region", "nowhere"),))
     assert hits(searcher, "", filters=(("type", "speech"),)) == {"speech"}
 
 
@@ -636,7 +638,7 @@ def test_wildcards_that_expand_too_far_are_refused(tmp_path: Path) -> None:
             {},
             "typed:  COVID-19 police\n"
             "query:  covid-19 AND polic\n"
-            "words without a field search headline, body, quote and speaker",
+            "fields: words without a field search headline, body, quote and speaker",
         ),
         (
             'cybercrme~ OR polic* title:"Organised Crime"~3',
@@ -644,7 +646,7 @@ def test_wildcards_that_expand_too_far_are_refused(tmp_path: Path) -> None:
             'typed:  cybercrme~ OR polic* title:"Organised Crime"~3\n'
             "query:  (cybercrme~ [cybercrim] OR polic* [polic, polici]) AND "
             'headline:"organis crime"~3\n'
-            "words without a field search headline, body, quote and speaker",
+            "fields: words without a field search headline, body, quote and speaker",
         ),
         (
             'target:"law enforcement" entity:*ec3* -year:2019 date:[2019 TO 2020-06]',
@@ -660,15 +662,15 @@ def test_wildcards_that_expand_too_far_are_refused(tmp_path: Path) -> None:
             "typed:  +europol ransomware cocaine\n"
             "query:  (europol ANDMAYBE (ransomwar OR cocain)) AND date:>=2020-10-01\n"
             "filter: organisation:Europol\n"
-            "words without a field search headline, body, quote and speaker\n"
-            "any word may match; articles matching more words rank higher",
+            "fields: words without a field search headline, body, quote and speaker\n"
+            "match:  any word may match; articles matching more words rank higher",
         ),
         (
             "europol crime:piracy date:>2020-01-01",
             {},
             "typed:  europol crime:piracy date:>2020-01-01\n"
             "query:  europol AND crime_area:piracy AND date:>2020-01-01\n"
-            "words without a field search headline, body, quote and speaker\n"
+            "fields: words without a field search headline, body, quote and speaker\n"
             "note:   no crime_area value matches 'piracy' — see: pressearch facets crime_area",
         ),
         (
@@ -676,7 +678,7 @@ def test_wildcards_that_expand_too_far_are_refused(tmp_path: Path) -> None:
             {},
             "typed:  europol\\x1b[31m\n"
             "query:  europol AND 31m\n"
-            "words without a field search headline, body, quote and speaker",
+            "fields: words without a field search headline, body, quote and speaker",
         ),
         (
             "",

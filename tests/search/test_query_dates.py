@@ -131,7 +131,7 @@ def test_a_relative_date_is_resolved_once_and_explained(searcher: Searcher) -> N
     assert compiled.explain == (
         "typed:  europol date:[now-7d TO now]\n"
         "query:  europol AND date:[2020-10-03 TO 2020-10-10] AND date:<=2020-10-10\n"
-        "words without a field search headline, body, quote and speaker\n"
+        "fields: words without a field search headline, body, quote and speaker\n"
         "now:    2020-10-10 15:30 (relative dates count from here)"
     )
 

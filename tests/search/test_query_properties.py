@@ -27,10 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
 
+from pressearch.errors import QueryError
 from pressearch.index.schema import build_schema, fold
 from pressearch.models import Article, SearchRequest
 from pressearch.search.compile import compile_query
@@ -245,6 +247,12 @@ def test_exclusion_and_union_identities(
             request = SearchRequest(text, match=match, filters=filters, since=since)  # type: ignore[arg-type]
             return len(engine_ids(archive, request))
 
+        held = {fold(v) for x in archive.articles for v in x.facets().get("crime_area", ())}
+        if any(fold(value) not in held for _, value in filters):
+            # A --filter value no article has is an error naming the facet, whatever the query.
+            with pytest.raises(QueryError, match=r"^no crime_area value "):
+                count(a)
+            return
         both = count(f"{a} AND {b}")
         assert count(f"{a} -{b}") == count(a) - both
         assert count(f"{a} AND NOT {b}") == count(a) - both
