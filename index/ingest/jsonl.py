@@ -41,6 +41,9 @@ def read_jsonl(text: str, *, path: str, rel_path: str) -> ParsedFile:
             articles.append(parse_jsonl_line(line, path=path, rel_path=rel_path, lineno=lineno))
         except ArticleParseError as exc:
             errors.append(exc)
+    if not articles and not errors:
+        # Only control characters and blanks: as empty as a file of nothing.
+        errors.append(ArticleParseError(path, "empty file"))
     return ParsedFile(tuple(articles), tuple(errors))
 
 

@@ -82,3 +82,11 @@ def test_jsonl_line_id_rules() -> None:
         "https://e.org/a", "x.jsonl"
     )
     assert line_id({"headline": "H", "url": "https://e.org/a", "id": "mine"}) == "mine"
+
+
+def test_a_file_of_control_characters_and_blanks_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "controls.jsonl"
+    path.write_bytes("\u0080\n \u0085\n".encode())
+    parsed = read_file(path, tmp_path)
+    assert parsed.articles == ()
+    assert [(e.path, e.reason) for e in parsed.errors] == [(str(path), "empty file")]
