@@ -181,6 +181,9 @@ def run_pressearch(documents: Sequence[Document], queries: Mapping[str, str], wo
             # Ranking is measured, not highlighting: snippets for 1,000 hits
             # per query would triple the run time.
             "--no-snippets",
+            # Judgements are per document: every copy of a text is its own
+            # document in these collections, so identical ones stay apart.
+            "--no-collapse",
         ]
     )
     lines = [line for line in stdout.splitlines() if line.strip()]
