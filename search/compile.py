@@ -53,6 +53,7 @@ from pressearch.search.query.tree import (
     Wildcard,
     Word,
 )
+from pressearch.search.rewrite import add_compound_parts, merge_repeats, unwrapped
 from pressearch.search.scoring import WordInFields
 from pressearch.vocabulary import ALIASES as FIELD_ALIASES
 from pressearch.vocabulary import (
@@ -65,11 +66,6 @@ from pressearch.vocabulary import (
     index_field,
     normalize_name,
 )
-
-# With match="any", a compound word (three-dimensional) is also searched as
-# its parts; the compound itself, which implies them all, keeps this share of
-# its weight so that articles with it as written come first.
-COMPOUND_WEIGHT = 0.5
 
 _STANDARD_FACET_ORDER = (*BUILTIN_FACETS, *STANDARD_FACETS)
 _FIELD_NAME = re.compile(r"[^\W\d][\w-]*")
@@ -142,9 +138,10 @@ def compile_query(
             if exc.position is None or exc.query != reading.text:
                 raise  # about the query as a whole (its length, only stop words)
             at = culprit(reading.text, exc.position)
-            if at is None:
-                break
-            reading = reading.escape(at)
+            repaired = reading if at is None else reading.escape(at)
+            if repaired == reading:
+                break  # nothing left to escape there: read every special character as text
+            reading = repaired
     return _compile(request, reader, now, as_words(request.text))
 
 
@@ -167,8 +164,8 @@ def _compile(
             raise _nothing_to_search(compiler, typed.text)
         if request.match == "any":
             # A lone word too: its parts are searched beside it.
-            built = _unwrapped(_add_compound_parts(compiler, AnyOr([built])))
-        _merge_repeats(built)
+            built = unwrapped(add_compound_parts(compiler.schema, AnyOr([built])))
+        merge_repeats(built)
         if dates is not None:
             built = query.And([built, compiler.build(dates, None, 1.0)])
             tree = Boolean((tree, dates), (), (), tree.start, tree.end)
@@ -544,78 +541,6 @@ def _filter_tree(compiler: _Compiler, filters: tuple[tuple[str, str], ...]) -> N
     if not per_facet:
         return None
     return per_facet[0] if len(per_facet) == 1 else Boolean(tuple(per_facet), (), (), 0, 0)
-
-
-# --- Whole-query adjustments ---------------------------------------------------------------------
-
-
-def _unwrapped(q: query.Query) -> query.Query:
-    """An Or of one clause as that clause."""
-    if isinstance(q, query.Or) and len(q.subqueries) == 1:
-        return q.subqueries[0]
-    return q
-
-
-def _add_compound_parts(compiler: _Compiler, q: query.Query) -> query.Query:
-    """Beside each compound word OR'd in `q`, its parts as words of their own, in place.
-
-    The index holds a compound (three-dimensional, COVID-19) whole and as its
-    parts, a query word only whole. In natural-language queries (match="any")
-    the parts also find articles that write the words apart ("three
-    dimensional"); the compound keeps `COMPOUND_WEIGHT` of its boost.
-    One-letter parts (the "g" of "e.g") carry no topic and are left out.
-    """
-    for child in q.children():
-        _add_compound_parts(compiler, child)
-    if not isinstance(q, query.Or):
-        return q
-    clauses: list[query.Query] = []
-    for sub in q.subqueries:
-        clauses.append(sub)
-        parts = _compound_parts(compiler, sub) if isinstance(sub, WordInFields) else []
-        if parts:
-            clauses.extend(part.with_boost(sub.boost) for part in parts)
-            sub.boost *= COMPOUND_WEIGHT
-    q.subqueries = clauses
-    return q
-
-
-def _compound_parts(compiler: _Compiler, word: WordInFields) -> list[WordInFields]:
-    """The parts of compound `word`, each searched in the word's fields; [] if none."""
-    per_field: list[list[query.Term]] = []
-    for term in word.subqueries:
-        if not isinstance(term, query.Term):
-            return []
-        # Index-mode analysis of the compound: the compound, then its parts.
-        terms = list(compiler.schema[term.fieldname].process_text(term.text))[1:]
-        per_field.append([query.Term(term.fieldname, t) for t in terms if len(t) > 1])
-    if not per_field or any(len(terms) != len(per_field[0]) for terms in per_field):
-        return []
-    return [WordInFields(list(terms)) for terms in zip(*per_field, strict=True)]
-
-
-def _merge_repeats(q: query.Query) -> None:
-    """Merge clauses repeated side by side into one whose boost is their sum, in place.
-
-    A word a long query repeats ("... information ... information ...")
-    counts as often as it was typed, as one clause boosted by the count
-    (the query-term frequency of BM25 and DFR models). The matches are the
-    same either way.
-    """
-    for child in q.children():
-        _merge_repeats(child)
-    if not isinstance(q, (query.And, query.Or)):
-        return
-    first: dict[query.Query, query.Query] = {}
-    kept: list[query.Query] = []
-    for sub in q.subqueries:
-        key = sub.with_boost(1.0)
-        if key in first:
-            first[key].boost += sub.boost
-        else:
-            first[key] = sub
-            kept.append(sub)
-    q.subqueries = kept
 
 
 def _nothing_to_search(compiler: _Compiler, typed: str) -> QueryError:

@@ -37,15 +37,21 @@ class Repaired:
     escaped: tuple[int, ...] = ()
 
     def escape(self, at: int) -> Repaired:
-        """This reading with the character at offset `at` of `self.text` escaped too."""
-        typed = at - sum(1 for _ in self._inserted_before(at))
-        return Repaired(
-            self.text[:at] + "\\" + self.text[at:], tuple(sorted({*self.escaped, typed}))
-        )
+        """This reading with the character at offset `at` of `self.text` escaped too.
 
-    def _inserted_before(self, at: int) -> list[int]:
-        # The backslashes added so far sit just before their characters.
-        return [i for i, typed in enumerate(sorted(self.escaped)) if typed + i < at]
+        An offset that falls on a backslash this reading added stands for the
+        character after it, which is escaped already: the reading stays as it is.
+        """
+        inserted = [typed + i for i, typed in enumerate(self.escaped)]
+        if at in inserted:
+            return self
+        typed_at = at - sum(1 for offset in inserted if offset < at)
+        added = set(inserted)
+        typed = "".join(ch for i, ch in enumerate(self.text) if i not in added)
+        escaped = tuple(sorted({*self.escaped, typed_at}))
+        marks = set(escaped)
+        text = "".join(("\\" if i in marks else "") + ch for i, ch in enumerate(typed))
+        return Repaired(text, escaped)
 
 
 def culprit(text: str, position: int) -> int | None:

@@ -21,6 +21,7 @@ from pressearch.errors import QueryError
 from pressearch.index.reader import open_index
 from pressearch.models import SearchRequest
 from pressearch.search.compile import compile_query
+from pressearch.search.query.lenient import Repaired
 from tests.conftest import BuiltIndex
 
 # Each is not valid query syntax as typed, and each holds words of the small archive.
@@ -123,3 +124,20 @@ def test_match_any_never_refuses_text_for_its_syntax(searcher: Searcher, text: l
     except QueryError as exc:
         # Only what is about the query as a whole: nothing but stop words or spaces.
         assert exc.position is None, str(exc)
+
+
+@pytest.mark.parametrize("text", ["~~", "\\~~", "((", "~\\", '"\\', "a:~:~"])
+def test_repairs_that_meet_their_own_backslashes_stay_consistent(text: str) -> None:
+    reading = Repaired(text)
+    for at in range(len(text) * 2):
+        if at < len(reading.text):
+            reading = reading.escape(at)
+            # The typed text, with a backslash before each escaped offset, is the reading.
+            typed = "".join(ch for i, ch in enumerate(reading.text) if i not in _added(reading))
+            assert typed == text
+            assert all(0 <= i < len(text) for i in reading.escaped)
+
+
+def _added(reading: Repaired) -> set[int]:
+    """Where the reading's backslashes stand in its text."""
+    return {typed + i for i, typed in enumerate(reading.escaped)}
