@@ -1,0 +1,127 @@
+"""How the benchmark runs a measured task: a child process, its wall time and peak RSS.
+
+Model: every measured task runs in its own process (psutil polls the tree's
+RSS), so a peak belongs to one task; helpers for wall times and sizes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A finished child process: exit code, output, wall time, peak RSS of its tree."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_rss_mb: float
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # An installed pressearch has bytecode (pip compiles it); without it every
+    # process would compile our modules again, ~35 ms of each cold start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def run_measured(cmd: Sequence[str], poll: float = 0.05) -> Measured:
+    """Run `cmd`, polling the RSS of its whole process tree (workers included)."""
+    import psutil  # type: ignore[import-untyped]
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = psutil.Popen(list(cmd), stdout=out, stderr=err, env=child_env(), cwd=REPO)
+        peak = 0
+        while proc.poll() is None:
+            total = 0
+            try:
+                for p in [proc, *proc.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        total += p.memory_info().rss
+            except psutil.Error:
+                pass
+            peak = max(peak, total)
+            time.sleep(poll)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        return Measured(proc.returncode, out.read(), err.read(), seconds, peak / 2**20)
+
+
+def wall_ms(cmd: Sequence[str], failures: list[str] | None = None) -> float | None:
+    """Wall time of one process in ms; None for a non-zero exit when `failures` is given
+    (the failure is noted there)."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        list(cmd),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+        cwd=REPO,
+        check=False,
+    )
+    ms = (time.perf_counter() - start) * 1000
+    if done.returncode != 0 and failures is not None:
+        failures.append(f"`{' '.join(cmd[-6:])}` exited {done.returncode}: {tail(done.stderr, 1)}")
+        return None
+    return ms
+
+
+def median_ms(times: Iterable[float | None]) -> float | None:
+    """Median of the runs that succeeded, or None when none did."""
+    done = [t for t in times if t is not None]
+    return statistics.median(done) if done else None
+
+
+def pressearch_cmd() -> list[str]:
+    """The console script next to this Python when installed, else `python -m pressearch`."""
+    script = Path(sys.executable).parent / "pressearch"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "pressearch"]
+
+
+def pressearch_missing() -> str | None:
+    """Why pressearch cannot be measured yet (a module that fails to import), or None."""
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import pressearch.cli.app, pressearch.search.engine, pressearch.index.writer",
+        ],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        cwd=REPO,
+        check=False,
+    )
+    if probe.returncode == 0:
+        return None
+    lines = probe.stderr.strip().splitlines()
+    return lines[-1] if lines else "import failed"
+
+
+def dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def tail(text: str, lines: int = 3) -> str:
+    return " | ".join(text.strip().splitlines()[-lines:]) or "(no output)"
