@@ -9,23 +9,15 @@ imported inside the command so that `pressearch --help` stays fast.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from pressearch.cli.options import IndexOpt
+
 
 def serve_command(
-    index: Annotated[
-        Path | None,
-        typer.Option(
-            "--index",
-            metavar="DIR",
-            help="Index directory [default: $PRESSEARCH_INDEX, else the user data directory].",
-            show_default=False,
-            file_okay=False,
-        ),
-    ] = None,
+    index: IndexOpt = None,
     host: Annotated[
         str,
         typer.Option(
