@@ -116,7 +116,10 @@ class SearchRequest:
     `filters` are (facet name, value) pairs from --filter: values of one facet
     OR, different facets AND. `since`/`until` are raw user strings read with
     python-dateutil. `facets` names the facets to count (or ("all",)).
-    `collapse` shows articles of identical text as one hit (see `Hit.duplicates`).
+    `collapse` folds copies into one hit (see `Hit.duplicates`): "identical"
+    articles of identical text, "near" those too and the articles of one
+    near-duplicate cluster at similarity 0.8 (`Archive.near_duplicates`),
+    "none" nothing.
     """
 
     text: str
@@ -128,9 +131,14 @@ class SearchRequest:
     page: int = 1
     since: str | None = None
     until: str | None = None
-    collapse: bool = True
+    collapse: Literal["identical", "near", "none"] = "identical"
 
     def __post_init__(self) -> None:
+        # A boolean (the old `collapse: bool`) is refused here, not guessed at.
+        if self.collapse not in ("identical", "near", "none"):
+            raise UsageError(
+                f"collapse must be 'identical', 'near' or 'none', not {self.collapse!r}"
+            )
         if self.match not in ("all", "any"):
             raise UsageError(f"match must be 'all' or 'any', not {self.match!r}")
         if self.sort not in ("relevance", "newest", "oldest"):

@@ -11,15 +11,29 @@ every value any of its copies has (so a value's count is the number of hits
 that filtering on it leaves). Hashes are read only for the matching
 documents, per segment (Whoosh's multi-segment column reader misplaces
 documents when a segment lacks the column).
+
+Near-duplicates (`SearchRequest.collapse == "near"`) widen the sets: two
+matches are also copies when they are in one near-duplicate cluster at
+`NEAR_THRESHOLD` (`index.near_duplicates.clusters` over the pairs kept at
+index time, by article id), and the sets are the connected groups of both
+relations, so a syndicated copy and an identical copy of the update fold
+into one hit with the release. Clusters are connected over the whole
+archive: two matches joined through an article the query does not match are
+still one set, as `pressearch duplicates` lists them. Everything else
+(best-ranked copy shown, totals and facets) is as for identical copies.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 TEXT_HASH = "text_hash"
+ID = "id"
+# The similarity at which `near` folds articles: the default of `pressearch
+# duplicates` and `Archive.near_duplicates`, so a search folds what they list.
+NEAR_THRESHOLD = 0.8
 
 # Docnum → every matching docnum of its set of copies (itself included), in docnum order.
 Copies = dict[int, tuple[int, ...]]
@@ -28,7 +42,7 @@ Copies = dict[int, tuple[int, ...]]
 def find_copies(reader: Any, docnums: Iterable[int]) -> Copies:
     """The sets of identical articles among `docnums` (only sets of two or more)."""
     by_hash: dict[bytes, list[int]] = {}
-    for docnum, value in _hashes(reader, docnums):
+    for docnum, value in _column(reader, docnums, TEXT_HASH):
         if value:
             by_hash.setdefault(value, []).append(docnum)
     copies: Copies = {}
@@ -38,6 +52,55 @@ def find_copies(reader: Any, docnums: Iterable[int]) -> Copies:
             for docnum in group:
                 copies[docnum] = group
     return copies
+
+
+def find_near_copies(reader: Any, docnums: Iterable[int], cluster_of: Mapping[str, int]) -> Copies:
+    """The sets of identical or near-identical articles among `docnums` (two or more).
+
+    `cluster_of` maps each clustered article id to its cluster's number
+    (`near_clusters`). A set is a connected group of matches joined by an
+    equal text hash or a shared cluster.
+    """
+    wanted = list(docnums)
+    parent = {docnum: docnum for docnum in wanted}
+
+    def root(docnum: int) -> int:
+        while parent[docnum] != docnum:
+            parent[docnum] = parent[parent[docnum]]  # path halving keeps the trees flat
+            docnum = parent[docnum]
+        return docnum
+
+    first: dict[tuple[str, object], int] = {}  # (relation, key) → the first match with it
+    keyed = [
+        *(
+            (docnum, ("hash", value))
+            for docnum, value in _column(reader, wanted, TEXT_HASH)
+            if value
+        ),
+        *(
+            (docnum, ("cluster", cluster_of[ident]))
+            for docnum, ident in _ids(reader, wanted)
+            if ident in cluster_of
+        ),
+    ]
+    for docnum, key in keyed:
+        other = first.setdefault(key, docnum)
+        parent[root(docnum)] = root(other)
+    groups: dict[int, list[int]] = {}
+    for docnum in wanted:
+        groups.setdefault(root(docnum), []).append(docnum)
+    copies: Copies = {}
+    for members in groups.values():
+        if len(members) > 1:
+            group = tuple(sorted(members))
+            for docnum in group:
+                copies[docnum] = group
+    return copies
+
+
+def near_clusters(clustered: Iterable[tuple[float, Sequence[str]]]) -> dict[str, int]:
+    """Each article id of `clustered` (`index.near_duplicates.clusters`) → its cluster's number."""
+    return {ident: number for number, (_, ids) in enumerate(clustered) for ident in ids}
 
 
 def extra_copies(copies: Copies) -> int:
@@ -64,11 +127,17 @@ def one_per_set(docnums: Iterable[int], copies: Copies) -> list[int]:
     return [d for d in docnums if d not in copies or copies[d][0] == d]
 
 
-def _hashes(reader: Any, docnums: Iterable[int]) -> Iterable[tuple[int, bytes]]:
+def _ids(reader: Any, docnums: Iterable[int]) -> Iterable[tuple[int, str]]:
+    for docnum, raw in _column(reader, docnums, ID):
+        yield docnum, raw.decode("utf-8")
+
+
+def _column(reader: Any, docnums: Iterable[int], name: str) -> Iterable[tuple[int, bytes]]:
+    """(docnum, raw value of column `name`) for each of `docnums` whose segment has the column."""
     leaves = list(reader.leaf_readers())
     starts = [offset for _, offset in leaves]
     columns = [
-        leaf.column_reader(TEXT_HASH, translate=False) if leaf.has_column(TEXT_HASH) else None
+        leaf.column_reader(name, translate=False) if leaf.has_column(name) else None
         for leaf, _ in leaves
     ]
     for docnum in docnums:

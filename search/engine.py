@@ -34,7 +34,16 @@ from pressearch.index.reader import (
 )
 from pressearch.index.schema import FACET_PREFIX
 from pressearch.models import Article, FacetCount, Hit, SearchRequest, SearchResult
-from pressearch.search.collapse import Copies, collapsed, extra_copies, find_copies, one_per_set
+from pressearch.search.collapse import (
+    NEAR_THRESHOLD,
+    Copies,
+    collapsed,
+    extra_copies,
+    find_copies,
+    find_near_copies,
+    near_clusters,
+    one_per_set,
+)
 from pressearch.search.compile import CompiledQuery, compile_query
 from pressearch.search.facets import count_facets
 from pressearch.search.highlight import FieldTerms, highlight_headline, make_snippets, query_terms
@@ -60,6 +69,7 @@ class Engine:
         self._index = open_index(index_dir)
         self._searcher = self._index.searcher(weighting=weighting())
         self._taxonomy: tuple[str, ...] | None = None
+        self._cluster_of: dict[str, int] | None = None  # near-duplicate clusters, read once
 
     def close(self) -> None:
         self._searcher.close()
@@ -209,7 +219,7 @@ class Engine:
         self, compiled: CompiledQuery, request: SearchRequest, wanted: int
     ) -> tuple[list[int], list[tuple[int, float]], Copies]:
         """Every matching docnum, (docnum, score) of the first `wanted` hits in the
-        order asked, and the sets of identical articles among the matches.
+        order asked, and the sets of copies among the matches (`_copies`).
 
         One pass over the matches: ranking by relevance scores each match
         and records its docnum on the way (for the total and the facets).
@@ -229,16 +239,16 @@ class Engine:
                 order = sorted(matched, key=lambda d: (dates[d] == 0, -dates[d], d))
             else:
                 order = sorted(matched, key=lambda d: (dates[d] == 0, dates[d], d))
-            copies = find_copies(reader, matched) if request.collapse else {}
+            copies = self._copies(reader, matched, request)
             ranked = collapsed([(docnum, 0.0) for docnum in order], copies)
             return matched, ranked[: max(wanted, 0)], copies
         allowed = None if compiled.filter is None else set(searcher.docs_for_query(compiled.filter))
         need = max(wanted, 0) + _TIE_MARGIN
         # Collapsing drops copies from what is kept: keep twice as many, and
         # only when copies crowd out even that, match again keeping them all.
-        keep = need * 2 if request.collapse else need
+        keep = need * 2 if request.collapse != "none" else need
         matched, scored = _collect(searcher, compiled.query, allowed, keep)
-        copies = find_copies(reader, matched) if request.collapse else {}
+        copies = self._copies(reader, matched, request)
         extra = extra_copies(copies)
         if extra and len(collapsed(scored, copies)) < min(need, len(matched) - extra):
             matched, scored = _collect(searcher, compiled.query, allowed, keep + extra)
@@ -246,6 +256,34 @@ class Engine:
         # Equal scores: newer first. Rounding makes float noise count as a tie.
         scored.sort(key=lambda pair: (-round(pair[1], 6), -dates[pair[0]]))
         return matched, collapsed(scored, copies)[: max(wanted, 0)], copies
+
+    def _copies(self, reader: Any, matched: list[int], request: SearchRequest) -> Copies:
+        """The sets of copies among `matched` that `request.collapse` folds (none for "none")."""
+        if request.collapse == "none":
+            return {}
+        if request.collapse == "identical":
+            return find_copies(reader, matched)
+        return find_near_copies(reader, matched, self._near_clusters())
+
+    def _near_clusters(self) -> dict[str, int]:
+        """Article id → near-duplicate cluster at NEAR_THRESHOLD, from the index's sidecar.
+
+        A missing or stale sidecar (the index written by another process or
+        an older pressearch) is brought up to date first, as
+        `Archive.near_duplicates` does, rather than refused: on a writable
+        folder that is what `pressearch index` would have done, and on a
+        read-only one (a served or mounted archive, where no command could
+        write it) the pairs are computed in memory, so `near` is never
+        silently identical-only and never unusable. A current sidecar costs
+        one read of its pairs line; the clusters are kept for the engine's
+        life, as its searcher sees one commit.
+        """
+        if self._cluster_of is None:
+            from pressearch.index.near_duplicates import clusters, current_pairs
+
+            pairs = current_pairs(self.index_dir)
+            self._cluster_of = near_clusters(clusters(pairs, NEAR_THRESHOLD))
+        return self._cluster_of
 
     def _hit(
         self,

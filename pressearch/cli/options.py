@@ -36,6 +36,12 @@ class HistogramUnit(str, Enum):
     month = "month"
 
 
+class Collapse(str, Enum):
+    identical = "identical"
+    near = "near"
+    none = "none"
+
+
 class ExportFormat(str, Enum):
     csv = "csv"
     jsonl = "jsonl"
@@ -98,11 +104,21 @@ SnippetsOpt = Annotated[
     typer.Option("--snippets/--no-snippets", help="Compute highlighted snippets for the hits."),
 ]
 CollapseOpt = Annotated[
-    bool,
+    Collapse | None,
     typer.Option(
-        "--collapse/--no-collapse",
-        help="Show articles of identical text as one hit naming its copies (--no-collapse: all).",
+        "--collapse",
+        metavar="identical|near|none",
+        help=(
+            "Fold copies into one hit naming them: identical text; near: also near-identical "
+            "articles (syndicated copies, updates; see `pressearch duplicates`); none: show all "
+            "[default: identical]."
+        ),
+        show_default=False,
     ),
+]
+# The spelling of `--collapse none` from before `near`, kept for scripts.
+NoCollapseOpt = Annotated[
+    bool, typer.Option("--no-collapse", help="Show every copy: the same as --collapse none.")
 ]
 UntilOpt = Annotated[
     str | None,
@@ -141,11 +157,16 @@ def search_request(
     page: int,
     since: str | None,
     until: str | None,
-    collapse: bool = True,
+    collapse: Collapse | None = None,
+    no_collapse: bool = False,
 ) -> SearchRequest:
     from pressearch.errors import UsageError
     from pressearch.models import SearchRequest
 
+    if no_collapse and collapse is not None and collapse is not Collapse.none:
+        raise UsageError(f"--no-collapse contradicts --collapse {collapse.value}: give one")
+    if no_collapse:
+        collapse = Collapse.none
     filters = []
     for item in filter_ or ():
         name, sep, value = item.partition("=")
@@ -165,5 +186,5 @@ def search_request(
         page=page,
         since=since,
         until=until,
-        collapse=collapse,
+        collapse=(collapse or Collapse.identical).value,
     )

@@ -25,6 +25,7 @@ from pressearch.cli.options import (
     LimitOpt,
     Match,
     MatchOpt,
+    NoCollapseOpt,
     PageOpt,
     SinceOpt,
     SnippetsOpt,
@@ -57,7 +58,8 @@ def query_command(
         bool, typer.Option("--explain", help="Show how the query was understood.")
     ] = False,
     snippets: SnippetsOpt = True,
-    collapse: CollapseOpt = True,
+    collapse: CollapseOpt = None,
+    no_collapse: NoCollapseOpt = False,
     histogram: Annotated[
         HistogramUnit | None,
         typer.Option(
@@ -83,7 +85,9 @@ def query_command(
     from pressearch.cli.render import render_search
     from pressearch.jsonify import dumps, search_json
 
-    request = search_request(text, match, facet, filter_, sort, limit, page, since, until, collapse)
+    request = search_request(
+        text, match, facet, filter_, sort, limit, page, since, until, collapse, no_collapse
+    )
     with open_archive(index) as archive:
         result = archive.search(
             request, snippets=snippets, histogram=histogram.value if histogram else None
@@ -144,7 +148,8 @@ def batch_command(
     since: SinceOpt = None,
     until: UntilOpt = None,
     snippets: SnippetsOpt = True,
-    collapse: CollapseOpt = True,
+    collapse: CollapseOpt = None,
+    no_collapse: NoCollapseOpt = False,
 ) -> None:
     """Run one query per line; print one JSON object per line, in order.
 
@@ -157,7 +162,9 @@ def batch_command(
     from pressearch.errors import QueryError, UsageError
     from pressearch.jsonify import dumps, search_json
 
-    template = search_request("", match, facet, filter_, sort, limit, page, since, until, collapse)
+    template = search_request(
+        "", match, facet, filter_, sort, limit, page, since, until, collapse, no_collapse
+    )
     failed = 0
     with open_archive(index) as archive:
         for lineno, line in enumerate(_read_lines(file), 1):
@@ -227,12 +234,15 @@ def export_command(
     sort: SortOpt = Sort.relevance,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    collapse: CollapseOpt = True,
+    collapse: CollapseOpt = None,
+    no_collapse: NoCollapseOpt = False,
 ) -> None:
     """Export every matching article (no cap) with its snippets, as CSV or JSON Lines."""
     from pressearch.export import output_file, write_export
 
-    request = search_request(text, match, None, filter_, sort, 10, 1, since, until, collapse)
+    request = search_request(
+        text, match, None, filter_, sort, 10, 1, since, until, collapse, no_collapse
+    )
     with open_archive(index) as archive:
         hits = archive.export(request)
         if output is None:

@@ -63,13 +63,13 @@ def art(id: str, body: str, date: str, headline: str = "Report") -> dict[str, An
 
 # Scoring is about every article: identical ones are not collapsed (see test_collapse).
 def ids(engine: Engine, text: str, match: str = "any") -> list[str]:
-    request = SearchRequest(text=text, match=match, collapse=False)  # type: ignore[arg-type]
+    request = SearchRequest(text=text, match=match, collapse="none")  # type: ignore[arg-type]
     result = engine.search(request, snippets=False)
     return [hit.id for hit in result.hits]
 
 
 def scores(engine: Engine, text: str, match: str = "any") -> dict[str, float]:
-    request = SearchRequest(text=text, match=match, collapse=False)  # type: ignore[arg-type]
+    request = SearchRequest(text=text, match=match, collapse="none")  # type: ignore[arg-type]
     result = engine.search(request, snippets=False)
     return {hit.id: hit.score for hit in result.hits}
 
