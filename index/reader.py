@@ -163,7 +163,12 @@ def check_schema_version(index_dir: Path) -> None:
         found = version
     else:
         found = f"was built with schema version {version}, this pressearch uses {SCHEMA_VERSION}"
-    raise SchemaVersionError(f"the index at {index_dir} {found} — run `pressearch index --rebuild`")
+    # A rebuild with no path re-reads the roots the index recorded; older
+    # indexes recorded none, so the user must name them.
+    paths = "" if recorded_roots(index_dir) else " PATH..., naming the folders it covered"
+    raise SchemaVersionError(
+        f"the index at {index_dir} {found} — run `pressearch index --rebuild{paths}`"
+    )
 
 
 def check_index(index_dir: Path) -> None:

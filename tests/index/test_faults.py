@@ -117,7 +117,8 @@ def test_a_folder_or_deep_nesting_as_metadata(built_index: BuiltIndex) -> None:
         open_index(index_dir)
     assert str(caught.value) == (
         f"the index at {index_dir} has no readable pressearch.json (not the JSON pressearch"
-        " writes) — run `pressearch index --rebuild`"
+        " writes) — run `pressearch index --rebuild"
+        " PATH..., naming the folders it covered`"
     )
     build([built_index.archive], index_dir, rebuild=True)
     assert json.loads(metadata.read_text(encoding="utf-8"))["schema_version"] >= 1

@@ -58,14 +58,19 @@ def test_other_schema_version_must_be_rebuilt(built_index: BuiltIndex) -> None:
     assert str(caught.value) == (
         f"the index at {built_index.index_dir} was built with schema version"
         f" {SCHEMA_VERSION + 1}, this pressearch uses {SCHEMA_VERSION}"
-        " — run `pressearch index --rebuild`"
+        " — run `pressearch index --rebuild PATH..., naming the folders it covered`"
     )
+    # An index that recorded its roots is rebuilt from them: no paths to give.
+    roots = {"schema_version": SCHEMA_VERSION + 1, "roots": [str(built_index.archive)]}
+    metadata.write_text(json.dumps(roots), encoding="utf-8")
+    with pytest.raises(SchemaVersionError, match=r"— run `pressearch index --rebuild`$"):
+        open_index(built_index.index_dir)
     metadata.unlink()
     with pytest.raises(SchemaVersionError) as caught:
         open_index(built_index.index_dir)
     assert str(caught.value) == (
         f"the index at {built_index.index_dir} has no readable pressearch.json"
-        " — run `pressearch index --rebuild`"
+        " — run `pressearch index --rebuild PATH..., naming the folders it covered`"
     )
 
 

@@ -145,7 +145,7 @@ def test_a_fifo_or_a_device_as_metadata_is_refused_at_once(built_index: BuiltInd
         assert isinstance(raised, SchemaVersionError)
         assert str(raised) == (
             f"the index at {index_dir} has no readable pressearch.json (not a regular file)"
-            " — run `pressearch index --rebuild`"
+            " — run `pressearch index --rebuild PATH..., naming the folders it covered`"
         )
     build([built_index.archive], index_dir, rebuild=True)
     assert open_index(index_dir).doc_count() == 4

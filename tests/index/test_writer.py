@@ -315,7 +315,8 @@ def test_schema_change_requires_rebuild(built_index: BuiltIndex) -> None:
         build([built_index.archive], built_index.index_dir)
     assert str(caught.value) == (
         f"the index at {built_index.index_dir} was built with schema version 0,"
-        f" this pressearch uses {SCHEMA_VERSION} — run `pressearch index --rebuild`"
+        f" this pressearch uses {SCHEMA_VERSION} — run `pressearch index --rebuild"
+        " PATH..., naming the folders it covered`"
     )
     report = build([built_index.archive], built_index.index_dir, rebuild=True)
     assert counts(report) == (4, 0, 0, 0)
