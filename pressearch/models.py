@@ -166,8 +166,9 @@ class FacetCount:
 class Hit:
     """One matching article as shown in a result list.
 
-    `duplicates` holds the ids of the other matching articles of identical
-    text, folded into this hit when the search collapses copies. `facets`
+    `duplicates` holds the ids of the other matching articles folded into
+    this hit when the search collapses copies (of identical text, or also
+    near-identical ones with collapse "near"). `facets`
     maps every taxonomy facet of the index to the article's values (empty
     when it has none), in the index's facet order.
     """

@@ -182,11 +182,8 @@ def _hit_renderable(hit: Hit, plain: bool, *, scores: bool = True) -> Renderable
         headline.stylize(Style(link=target))
     snippets = []
     if hit.duplicates:
-        copies = (
-            "1 identical copy"
-            if len(hit.duplicates) == 1
-            else f"{len(hit.duplicates)} identical copies"
-        )
+        # Identical or near-identical, as the search folded them (--collapse).
+        copies = "1 more copy" if len(hit.duplicates) == 1 else f"{len(hit.duplicates)} more copies"
         ids = ", ".join(visible_line(d) for d in hit.duplicates)
         snippets.append(Text(f"{copies}: id {ids}", style=META_STYLE))
     for snippet in hit.snippets:

@@ -121,7 +121,7 @@ def test_the_text_output_names_the_copies(index: Path) -> None:
         app, ["query", "--index", str(index), "cocaine"], env={"NO_COLOR": "1", "COLUMNS": "200"}
     )
     assert result.exit_code == 0
-    assert result.stdout.count("2 identical copies: id ") == 1
+    assert result.stdout.count("2 more copies: id ") == 1
     assert "3 articles" in result.stdout
 
 
