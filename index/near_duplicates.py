@@ -31,7 +31,9 @@ Why these numbers:
   and unrelated articles are almost never compared.
 - Articles with fewer than `MIN_SHINGLES` shingles (a stub, a one-line
   notice) get no signature: their few shingles say nothing reliable, and an
-  empty set would look like every other empty set.
+  empty set would look like every other empty set. Those of identical text
+  (the same `text_hash`) still pair, at similarity 1: identical articles
+  are copies however short.
 
 The sidecar, `SIDECAR` in the index folder, is two lines of JSON: the
 parameters, the index generation it describes and the kept pairs (all that
@@ -54,6 +56,7 @@ import base64
 import contextlib
 import datetime as dt
 import functools
+import itertools
 import json
 import os
 import re
@@ -328,18 +331,23 @@ def _stored(leaf: Any, docnum: int) -> Article:
 def _pairs(
     signatures: dict[str, _Signature], old: Sequence[Pair], changed: set[str]
 ) -> tuple[Pair, ...]:
-    """The kept pairs: old ones between unchanged live articles, new ones found by LSH."""
-    kept = [
-        pair
-        for pair in old
-        if pair.a in signatures
-        and pair.b in signatures
-        and pair.a not in changed
-        and pair.b not in changed
-    ]
+    """The kept pairs: old ones between unchanged live articles, new ones found by LSH.
+
+    Short articles (no signature) pair only with their identical copies,
+    chained in id order so that each set of copies is one cluster; those
+    chains are made anew every time, so a removed copy never breaks a set.
+    """
     comparable = {
         ident: entry.values for ident, entry in signatures.items() if entry.values is not None
     }
+    kept = [
+        pair
+        for pair in old
+        if pair.a in comparable
+        and pair.b in comparable
+        and pair.a not in changed
+        and pair.b not in changed
+    ]
     ids = sorted(comparable)
     asking = [row for row, ident in enumerate(ids) if ident in changed]
     if asking:
@@ -352,6 +360,12 @@ def _pairs(
                 estimate = similarity(matrix[one], matrix[other])
                 if estimate >= FLOOR:
                     kept.append(Pair(ids[one], ids[other], estimate))
+    short: dict[str, list[str]] = {}
+    for ident, entry in signatures.items():
+        if entry.values is None:
+            short.setdefault(entry.text_hash, []).append(ident)
+    for copies in short.values():
+        kept.extend(Pair(a, b, 1.0) for a, b in itertools.pairwise(sorted(copies)))
     kept.sort(key=lambda pair: (pair.a, pair.b))
     return tuple(kept)
 

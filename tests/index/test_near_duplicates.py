@@ -225,3 +225,22 @@ def test_a_folder_that_cannot_be_written_still_answers(
     assert cluster_ids(index_dir) == [["europol-drug-network", "europol-drug-network-updated"]]
     assert not [name for name in os.listdir(index_dir) if name.endswith(".tmp")]
     assert recorded_generation(index_dir) != latest_generation(index_dir)  # left as it was
+
+
+def test_identical_short_articles_are_copies_however_short(
+    index_dir: Path, archive_dir: Path
+) -> None:
+    # Too short for a signature, yet identical: a flash sent out three times.
+    short = json.loads((archive_dir / "europol-drug-network-short.jsonl").read_text())
+    for n in (1, 2):
+        copy = {**short, "id": f"flash-copy-{n}", "url": f"https://mirror{n}.example.eu/brief"}
+        (archive_dir / f"flash-copy-{n}.jsonl").write_text(json.dumps(copy) + "\n")
+    with Archive.open(index_dir) as archive:
+        archive.index([archive_dir])
+    flashes = {"europol-drug-network-short", "flash-copy-1", "flash-copy-2"}
+    assert [set(ids) for ids in cluster_ids(index_dir, 0.99)] == [flashes]
+    # Take the middle copy away: the other two stay one set.
+    (archive_dir / "flash-copy-1.jsonl").unlink()
+    with Archive.open(index_dir) as archive:
+        archive.index([archive_dir])
+    assert [set(ids) for ids in cluster_ids(index_dir, 0.99)] == [flashes - {"flash-copy-1"}]
