@@ -210,7 +210,7 @@ class Archive:
 
     def similar(self, key: str, *, limit: int = 10) -> SearchResult:
         """The articles most like the one `key` names (id, URL or path); `about` is that one."""
-        return replace(self._searcher().similar(key, limit), about=self.get(key))
+        return self._searcher().similar(key, limit)
 
     def near_duplicates(self, threshold: float = 0.8) -> list[DuplicateCluster]:
         """Clusters of near-identical articles: syndicated copies, updated versions.

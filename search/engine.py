@@ -194,6 +194,7 @@ class Engine:
             hits=hits,
             facets={},
             suggestion=None,
+            about=article,
         )
 
     def facet_values(self, name: str) -> tuple[str, list[FacetCount]]:
