@@ -12,8 +12,8 @@ the index.
 
     with Archive.open("~/press-index") as archive:
         result = archive.search("COVID cybercrime", facets=["target_group"])
-        for hit in result.hits:
-            print(hit.rank, hit.headline)
+        headlines = [hit.headline for hit in result.hits]
+        counts = {c.value: c.count for c in result.facets["target_group"]}
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ the hits on the page shown.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from heapq import heappush, heapreplace
@@ -136,19 +136,6 @@ class Engine:
             facets=facets,
             suggestion=suggestion,
         )
-
-    def batch(
-        self, lines: Iterable[str], template: SearchRequest, *, snippets: bool = True
-    ) -> Iterator[SearchResult]:
-        """Run one query per non-empty line with the options of `template`.
-
-        A line whose query is malformed raises `QueryError` from the iterator;
-        the caller decides whether to go on with the next line.
-        """
-        for line in lines:
-            text = line.strip()
-            if text:
-                yield self.search(replace(template, text=text), snippets=snippets)
 
     def export(self, request: SearchRequest) -> Iterator[Hit]:
         """Every matching article, in the request's order, with snippets."""
@@ -351,12 +338,6 @@ def _collect(
                 heapreplace(top, (score, -docnum))
     top.sort(reverse=True)
     return matched, [(-negated, score) for score, negated in top]
-
-
-def search(index_dir: Path, request: SearchRequest) -> SearchResult:
-    """Open the index at `index_dir`, run one request, close."""
-    with Engine(index_dir) as engine:
-        return engine.search(request)
 
 
 def _check_paging(request: SearchRequest) -> None:

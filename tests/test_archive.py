@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,16 @@ def test_errors_are_the_library_exceptions(built_index: BuiltIndex, tmp_path: Pa
             archive.search("fraud", filters=["crime_area"])  # type: ignore[list-item]
         with pytest.raises(UsageError):
             archive.facet_values("no such facet")
+
+
+def test_batch_runs_each_text_with_the_templates_options(built_index: BuiltIndex) -> None:
+    template = SearchRequest(text="", facets=("year",), limit=1)
+    with Archive.open(built_index.index_dir) as archive:
+        results = list(archive.batch(["criminals", "synthetic"], template))
+        one_by_one = [archive.search(replace(template, text=t)) for t in ("criminals", "synthetic")]
+    assert [(r.query, r.total, r.limit) for r in results] == [
+        ("criminals", 2, 1),
+        ("synthetic", 1, 1),
+    ]
+    assert [r.hits for r in results] == [r.hits for r in one_by_one]
+    assert [r.facets for r in results] == [r.facets for r in one_by_one]
