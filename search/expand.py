@@ -21,7 +21,7 @@ from typing import Any
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from pressearch.errors import QueryError
-from pressearch.search.query.messages import plural, show
+from pressearch.search.query.messages import show, thousands
 from pressearch.vocabulary import TEXT_FIELDS
 
 MAX_EXPANSIONS = 1_000  # words one wildcard or fuzzy term may expand to
@@ -66,7 +66,7 @@ def check_pattern(pattern: str, position: int, facet: bool, error: Error) -> Non
 def too_many(kind: str, typed: str, position: int, error: Error) -> QueryError:
     return error(
         f"{kind} {show(typed)} at position {position} matches more than "
-        f"{plural(MAX_EXPANSIONS)} words — add letters to narrow it",
+        f"{thousands(MAX_EXPANSIONS)} words — add letters to narrow it",
         position,
     )
 

@@ -35,6 +35,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pressearch.escape import visible, visible_line
+from pressearch.wording import counted
 
 if TYPE_CHECKING:
     # Only for annotations: `pressearch index` must not import the query layer.
@@ -155,7 +156,7 @@ def render_search(
     if result.histogram:
         console.print(_histogram_renderable(result.histogram, plain))
     page = min(result.page, result.pages)
-    footer = f"{_count(result.total, 'article')} · page {page} of {result.pages}"
+    footer = f"{counted(result.total, 'article')} · page {page} of {result.pages}"
     if result.page < result.pages:
         footer += f" · next: --page {result.page + 1}"
     footer += f" · {result.took_ms:.0f} ms"
@@ -163,10 +164,6 @@ def render_search(
         console.print(footer)
     else:
         console.print(Rule(Text(footer, style=META_STYLE), style="dim"))
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _hit_renderable(hit: Hit, plain: bool, *, scores: bool = True) -> RenderableType:
@@ -389,7 +386,7 @@ def render_index_report(report: IndexReport, console: Console, errors: Console) 
         Text(
             f"{report.added} added, {report.updated} updated, {report.removed} removed, "
             f"{report.unchanged} unchanged, {len(report.failed)} failed "
-            f"({_count(report.files_seen, 'file')} in {report.seconds:.1f} s)"
+            f"({counted(report.files_seen, 'file')} in {report.seconds:.1f} s)"
         )
     )
     console.print(Text(f"index: {visible_line(report.index_dir)}", style=META_STYLE))
@@ -443,7 +440,7 @@ def render_duplicates(
         if number > 1:
             console.print()
         heading = Text(f"{number}. ", style="bold")
-        heading.append(f"{_count(len(cluster.articles), 'article')}, similarity ")
+        heading.append(f"{counted(len(cluster.articles), 'article')}, similarity ")
         heading.append(f"{cluster.similarity:.2f}", style="bold")
         console.print(heading)
         for article in cluster.articles:
@@ -455,7 +452,7 @@ def render_duplicates(
             console.print(line)
     console.print(
         Text(
-            f"{_count(len(clusters), 'cluster')} at similarity {threshold:g} or above",
+            f"{counted(len(clusters), 'cluster')} at similarity {threshold:g} or above",
             style=META_STYLE,
         )
     )
@@ -478,7 +475,7 @@ def render_watch_runs(runs: Sequence[WatchRun], console: Console) -> None:
         since = f"since {run.since:%Y-%m-%d %H:%M} UTC" if run.since else "first run"
         heading = Text(visible_line(run.name), style="bold")
         heading.append(f" — {visible_line(run.query)}", style=META_STYLE)
-        heading.append(f": {_count(len(run.hits), 'new article')} ({since})")
+        heading.append(f": {counted(len(run.hits), 'new article')} ({since})")
         console.print(heading)
         for hit in run.hits:
             console.print(_hit_renderable(hit, plain, scores=False))

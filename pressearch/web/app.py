@@ -29,6 +29,7 @@ from pressearch.vocabulary import display_name
 from pressearch.web import api, pages, view
 from pressearch.web.live import LiveArchive
 from pressearch.web.security import ASGIApp, Guard
+from pressearch.wording import counted
 
 log = logging.getLogger("pressearch.web")
 
@@ -74,7 +75,7 @@ def templates() -> Environment:
         pieces=view.pieces,
         nice_date=view.nice_date,
         paragraphs=view.paragraphs,
-        count_label=view.count_label,
+        count_label=counted,
         facet_link=view.facet_link,
         source_link=view.source_link,
         display_name=display_name,

@@ -245,10 +245,6 @@ class WatchRow:
     href: str
 
 
-def count_label(n: int, noun: str = "article") -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
-
-
 def stats_facets(facets: Mapping[str, Mapping[str, int]], limit: int = 6) -> list[Facet]:
     """The start page's overview: each facet's most frequent values, as links to their articles."""
     out = []

@@ -28,7 +28,8 @@ def show(text: str, limit: int = 40) -> str:
     return f"'{escape(text)}'"
 
 
-def plural(n: int) -> str:
+def thousands(n: int) -> str:
+    """`n` with thousands separators, as limits read in messages (20,000)."""
     return f"{n:,}"
 
 

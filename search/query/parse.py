@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass, replace
 
 from pressearch.errors import QueryError
-from pressearch.search.query.messages import escape, plural, show
+from pressearch.search.query.messages import escape, show, thousands
 from pressearch.search.query.tree import (
     Boolean,
     Boost,
@@ -75,8 +75,8 @@ def parse(text: str, *, match: str = "all", now: dt.datetime | None = None) -> N
     """
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(
-            f"query is {plural(len(text))} characters long; the limit is "
-            f"{plural(MAX_QUERY_CHARS)} — shorten it",
+            f"query is {thousands(len(text))} characters long; the limit is "
+            f"{thousands(MAX_QUERY_CHARS)} — shorten it",
             query=text,
         )
     if not text.strip():
@@ -135,8 +135,8 @@ class _Parser:
         node = self.sequence(depth=0, target=DEFAULT, opened=-1)
         if self.terms > MAX_QUERY_TERMS:
             raise self.error(
-                f"query has {plural(self.terms)} terms; the limit is {plural(MAX_QUERY_TERMS)} "
-                "— shorten it or split it into several queries",
+                f"query has {thousands(self.terms)} terms; the limit is"
+                f" {thousands(MAX_QUERY_TERMS)} — shorten it or split it into several queries",
                 None,
             )
         return node
