@@ -3,14 +3,13 @@
 Model: each task runs in a worker process (or in the run's own process
 for small runs) and writes a new Whoosh index in a hidden folder of its
 own inside the index folder (the same file system, so its segment's files
-move in by rename). `index_files` parses a batch of files and adds their
-articles, in file order, as one never-merged segment; `merge_segments`
-copies the live documents of some of the index's segments into one. Each
-returns a `Built`: the folder, the segment (None when it holds no
-document) and, for files, what became of each. A parser bug costs its
-file, never the batch; a file that changes while it is read is read once
-more, and reported if it changes again. Spelling words are counted per segment and posted
-once with their document count (see `index.schema.PressText`).
+move in by rename). `index_files` reads a batch of files (`index.reading`)
+and adds their articles, in file order, as one never-merged segment;
+`merge_segments` copies the live documents of some of the index's segments
+into one. Each returns a `Built`: the folder, the segment (None when it
+holds no document) and, for files, what became of each. Spelling words
+are counted per segment and posted once with their document count (see
+`index.schema.PressText`).
 """
 
 from __future__ import annotations
@@ -18,18 +17,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import whoosh.index
 
-from pressearch.errors import ArticleParseError
-from pressearch.index.ingest import read_file
+from pressearch.index.reading import FileResult, Job, read_job
 from pressearch.index.schema import (
     PressText,
     build_schema,
@@ -38,7 +34,6 @@ from pressearch.index.schema import (
     text_hash,
 )
 from pressearch.index.store import WORK_PREFIX
-from pressearch.index.walk import signature
 from pressearch.index.whoosh_internals import (
     post_word_counts,
     unmapped_segment_reader,
@@ -78,70 +73,12 @@ def document_fields(article: Article, path: str, sig: str) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class _Parsed:
-    """A parse result that pickles (exceptions with custom arguments do not)."""
-
-    articles: tuple[Article, ...]
-    errors: tuple[str, ...]
-    warnings: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """What a worker made of one file: reasons it failed, warnings, ids indexed in order."""
-
-    errors: tuple[str, ...]
-    warnings: tuple[str, ...]
-    ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Built:
     """A segment a worker wrote in its own folder (None: no documents), and its files."""
 
     folder: str
     segment: Any
     files: tuple[FileResult, ...] = ()
-
-
-# Why a file is not indexed when it kept changing while it was read.
-CHANGING = "changed while it was being read, twice: not indexed — run again once it is written"
-
-
-def _read_whole(path: str, root: str, sig: str) -> tuple[_Parsed, str]:
-    """Parse `path`, and the signature of what was read.
-
-    A file rewritten while it is read would be stored torn (half one
-    version, half the other): its size and modification time are compared
-    before and after reading, and a file that changed is read once more.
-    """
-    for _attempt in range(2):
-        before = _signature(path)
-        parsed = _parse_one(path, root)
-        if before is None or _signature(path) == before:
-            return parsed, before or sig  # None: gone, and the parse says so
-    return _Parsed((), (CHANGING,), ()), sig
-
-
-def _signature(path: str) -> str | None:
-    try:
-        return signature(os.stat(path))
-    except OSError:
-        return None
-
-
-def _parse_one(path: str, root: str) -> _Parsed:
-    try:
-        parsed = read_file(Path(path), Path(root))
-    except Exception as exc:  # a parser bug must cost one file, not the run
-        return _Parsed((), (f"cannot parse: {type(exc).__name__}: {exc}",), ())
-    return _Parsed(parsed.articles, tuple(_reason(e, path) for e in parsed.errors), parsed.warnings)
-
-
-def _reason(error: ArticleParseError, path: str) -> str:
-    # A JSON Lines error names "path:lineno"; the report names the file.
-    line = error.path[len(path) + 1 :] if error.path.startswith(path + ":") else ""
-    return f"line {line}: {error.reason}" if line else error.reason
 
 
 def _private_writer(parent: str) -> tuple[str, Any]:
@@ -160,9 +97,9 @@ def _finish(folder: str, writer: Any, files: tuple[FileResult, ...] = ()) -> Bui
 
 
 def index_files(
-    parent: str, jobs: list[tuple[str, str, str]], on_file: Callable[[int], None] | None = None
+    parent: str, jobs: list[Job], on_file: Callable[[int], None] | None = None
 ) -> Built:
-    """Parse files (path, root, signature) and write their articles as one segment.
+    """Read files and write their articles as one segment, in job order.
 
     `on_file(i)` is called after the i-th file (in-process runs report progress so).
     """
@@ -170,18 +107,11 @@ def index_files(
     try:
         _count_spelling(writer)
         results: list[FileResult] = []
-        for i, (path, root, sig) in enumerate(jobs):
-            parsed, sig = _read_whole(path, root, sig)
-            warnings = list(parsed.warnings)
-            keep: dict[str, Article] = {}
-            for article in reversed(parsed.articles):  # within a file, the last line wins
-                if article.id in keep:
-                    warnings.append(f"duplicate id {article.id}: a later line wins")
-                else:
-                    keep[article.id] = article
-            for article in reversed(keep.values()):
-                writer.add_document(**document_fields(article, path, sig))
-            results.append(FileResult(parsed.errors, tuple(warnings), tuple(reversed(keep))))
+        for i, job in enumerate(jobs):
+            articles, sig, result = read_job(job)
+            for article in articles:
+                writer.add_document(**document_fields(article, job.path, sig))
+            results.append(result)
             if on_file is not None:
                 on_file(i)
         _post_spelling(writer)

@@ -32,6 +32,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from pressearch.errors import PressearchError
+from pressearch.index.reading import Job
 from pressearch.index.segments import Built, index_files, merge_segments
 from pressearch.index.walk import SourceFile
 
@@ -169,7 +170,7 @@ class Workers:
     def _submit(self) -> None:
         while self.batches and len(self.pending) < self.window:
             batch = self.batches.popleft()
-            jobs = [(f.path, f.root, f.sig) for f in batch]
+            jobs = [Job(f.path, f.root, f.sig) for f in batch]
             if isinstance(self.executor, _Inline):
                 on_file = partial(_on_file, self.on_file, batch)
                 future = self.executor.submit(index_files, self.folder, jobs, on_file)

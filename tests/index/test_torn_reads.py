@@ -14,7 +14,7 @@ import pytest
 
 from pressearch.index.ingest import ParsedFile, read_file
 from pressearch.index.reader import open_index
-from pressearch.index.segments import CHANGING
+from pressearch.index.reading import CHANGING
 from pressearch.index.writer import build
 from pressearch.models import Failure
 from tests.conftest import touch_later, write_article
@@ -33,7 +33,7 @@ def rewriting_reader(monkeypatch: pytest.MonkeyPatch, path: Path, times: int) ->
             rewrites.append(headline)
         return parsed
 
-    monkeypatch.setattr("pressearch.index.segments.read_file", racing)
+    monkeypatch.setattr("pressearch.index.reading.read_file", racing)
     return rewrites
 
 

@@ -76,7 +76,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(str(path))
         return read_file(path, root)
 
-    monkeypatch.setattr("pressearch.index.segments.read_file", spy)
+    monkeypatch.setattr("pressearch.index.reading.read_file", spy)
     return seen
 
 
