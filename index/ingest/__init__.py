@@ -70,11 +70,11 @@ def read_file(path: Path, root: Path) -> ParsedFile:
         text, warnings = load(where, whole_file_limit=not reader.per_line_limit)
     except ArticleParseError as exc:
         return ParsedFile((), (exc,))
-    parsed = reader.read(text, path=where, rel_path=_rel_path(where, root))
+    parsed = reader.read(text, path=where, rel_path=rel_path(where, root))
     return replace(parsed, warnings=warnings + parsed.warnings)
 
 
-def _rel_path(path: str, root: Path) -> str:
+def rel_path(path: str, root: Path) -> str:
     """Absolute `path` relative to the indexed root, POSIX style (root may be the file)."""
     # String operations: pathlib costs ~25 µs a file here, a tenth of a parse.
     base = os.path.abspath(root)

@@ -23,7 +23,8 @@ MAX_FILE_BYTES = 20_000_000
 
 # Bytes that never occur in text files (tab, newline, form feed, CR excepted).
 _CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (0x09, 0x0A, 0x0C, 0x0D)) + b"\x7f"
-_BINARY_SHARE = 0.10  # more control bytes than this in the first 64 KiB: binary
+SAMPLE_BYTES = 65536  # the first bytes of a file, whose control bytes tell a binary file
+_BINARY_SHARE = 0.10  # more control bytes than this in the sample: binary
 _LEGIBLE_SHARE = 0.70  # Windows-1252 text must be mostly ASCII letters, digits, spaces
 _NOT_ASCII_TEXT_RE = re.compile("[^\x20-\x7e\n\t\r]")
 _CP1252_WARNING = "not UTF-8; decoded as Windows-1252"
@@ -48,13 +49,13 @@ def load(path: str, *, whole_file_limit: bool) -> tuple[str, tuple[str, ...]]:
     if whole_file_limit and len(data) > MAX_FILE_BYTES:
         limit = f"{MAX_FILE_BYTES / 1e6:g} MB"
         raise ArticleParseError(path, f"file too large ({size / 1e6:.1f} MB > {limit} limit)")
-    text, warnings = _decode(data, path)
+    text, warnings = decode(data, path)
     if not text.strip():
         raise ArticleParseError(path, "empty file")
     return text, warnings
 
 
-def _decode(data: bytes, where: str) -> tuple[str, tuple[str, ...]]:
+def decode(data: bytes, where: str) -> tuple[str, tuple[str, ...]]:
     """The text of a file's bytes and any warnings; ArticleParseError when not text."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
@@ -62,7 +63,7 @@ def _decode(data: bytes, where: str) -> tuple[str, tuple[str, ...]]:
         except UnicodeDecodeError:
             reason = "invalid UTF-16 text; re-save the file as UTF-8"
             raise ArticleParseError(where, reason) from None
-    sample = data[:65536]
+    sample = data[:SAMPLE_BYTES]
     if b"\x00" in data or len(sample) - len(sample.translate(None, _CONTROL_BYTES)) > (
         _BINARY_SHARE * len(sample)
     ):
