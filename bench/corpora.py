@@ -42,6 +42,7 @@ class Corpus:
 
     name: str
     key: str
+    kind: str  # "generated", "reuters" or "posts": runs of one kind extrapolate to another size
     archive: Path
     truth: tuple[Path, ...]  # JSON Lines of Article.to_dict(): manifest or the archive itself
     manifest: Path | None  # for the FTS5 baseline when index.parse is missing
@@ -70,13 +71,20 @@ def generated_corpus(work: Path, n: int, seed: int) -> Corpus:
     if info is None:
         shutil.rmtree(base, ignore_errors=True)
         say(f"generating {n:,} articles (seed {seed}) into {base} ...")
-        report = generate(base / "archive", n, seed, manifest=base / "manifest.jsonl")
+        report = generate(
+            base / "archive",
+            n,
+            seed,
+            manifest=base / "manifest.jsonl",
+            progress=lambda done: say(f"  {done:,} of {n:,} articles written"),
+        )
         info = {**expected, "files": report.files, "bytes": report.bytes}
         stamp.write_text(json.dumps(info))
     manifest = base / "manifest.jsonl"
     return Corpus(
         name=f"generated {n:,}",
         key=base.name,
+        kind="generated",
         archive=base / "archive",
         truth=(manifest,),
         manifest=manifest,
@@ -115,6 +123,7 @@ def reuters_corpus(work: Path, data: Path) -> Corpus | None:
     return Corpus(
         name="Reuters-21578",
         key="reuters",
+        kind="reuters",
         archive=archive,
         truth=tuple(sorted(archive.glob("*.jsonl"))),
         manifest=None,
@@ -128,7 +137,8 @@ def reuters_corpus(work: Path, data: Path) -> Corpus | None:
 
 def posts_corpus(work: Path, n: int, seed: int) -> Corpus:
     """`n` long posts in ONE JSON Lines file, ~170k distinct words (`bench.generate`)."""
-    from bench.generate import GENERATOR_VERSION, generate_posts
+    from bench.generate import GENERATOR_VERSION
+    from bench.posts import generate_posts
 
     base = work / f"posts-s{seed}-n{n}"
     stamp = base / "corpus.json"
@@ -144,6 +154,7 @@ def posts_corpus(work: Path, n: int, seed: int) -> Corpus:
     return Corpus(
         name=f"posts {n:,}, one JSON Lines file",
         key=base.name,
+        kind="posts",
         archive=archive,
         truth=(archive / "posts.jsonl",),
         manifest=None,
@@ -155,12 +166,18 @@ def posts_corpus(work: Path, n: int, seed: int) -> Corpus:
     )
 
 
-def iter_truth(corpus: Corpus) -> Iterator[dict[str, Any]]:
+def iter_truth(corpus: Corpus, wanted: set[int] | None = None) -> Iterator[dict[str, Any]]:
+    """The corpus's article records in order; only the `wanted` ones (by position) when given
+    (the others are counted, not parsed: at 1,000,000 articles parsing them all takes minutes)."""
+    position = 0
     for path in corpus.truth:
         with path.open(encoding="utf-8") as lines:
             for line in lines:
-                if line.strip():
+                if not line.strip():
+                    continue
+                if wanted is None or position in wanted:
                     yield json.loads(line)
+                position += 1
 
 
 @dataclass(frozen=True)
@@ -193,13 +210,21 @@ def _content_words(tokens: Sequence[str], stop: frozenset[str]) -> list[str]:
 
 def sample_queries(corpus: Corpus, per_kind: int, seed: int) -> list[QuerySpec]:
     """`per_kind` queries of each kind, each built from one sampled article."""
+    return sample_mix(corpus, per_kind, seed)[0]
+
+
+def sample_mix(corpus: Corpus, per_kind: int, seed: int) -> tuple[list[QuerySpec], str]:
+    """`per_kind` queries of each kind, each built from one sampled article, and a probe
+    word: the rarest body word of the sampled articles (the longest of those tied), for
+    timing the opening of an index with a query that finds next to nothing."""
     from bench import fts5
     from pressearch.index.schema import STOP_WORDS
 
     rng = random.Random(seed)
     wanted = set(rng.sample(range(corpus.articles), min(corpus.articles, per_kind * 60)))
-    docs = [d for i, d in enumerate(iter_truth(corpus)) if i in wanted]
+    docs = list(iter_truth(corpus, wanted))
     rng.shuffle(docs)
+    probe = _rarest_word(docs, STOP_WORDS)
     filter_facet = corpus.facets[0]
 
     def make(kind: str, doc: dict[str, Any]) -> QuerySpec | None:
@@ -260,4 +285,23 @@ def sample_queries(corpus: Corpus, per_kind: int, seed: int) -> list[QuerySpec]:
                 made += 1
                 if made == per_kind:
                     break
-    return queries
+    return queries, probe
+
+
+def _rarest_word(docs: Sequence[dict[str, Any]], stop: frozenset[str]) -> str:
+    """The body word whose stem the fewest of `docs` hold (engines match stems)."""
+    import Stemmer  # type: ignore[import-not-found]
+
+    stem = Stemmer.Stemmer("english").stemWord
+    df: dict[str, int] = {}
+    spelt: dict[str, str] = {}
+    for doc in docs:
+        stems = {}
+        for word in _content_words(re.findall(r"\w+", doc["body"]), stop):
+            stems[stem(word)] = word
+        for s, word in stems.items():
+            df[s] = df.get(s, 0) + 1
+            spelt.setdefault(s, word)
+    if not df:
+        return "probe"
+    return spelt[min(sorted(df), key=lambda s: (df[s], -len(s)))]

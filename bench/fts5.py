@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sqlite3
 import time
@@ -191,9 +192,15 @@ def build(db_path: Path, articles: Iterable[Article], batch: int = 2000) -> int:
     return count
 
 
-def archive_files(root: Path) -> list[Path]:
-    """The files under `root` that pressearch would read, in a stable order."""
-    return sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+def archive_files(root: Path) -> Iterator[Path]:
+    """The files under `root` that pressearch would read, in path order, one folder
+    listed at a time (at 1,000,000 files a full list would take hundreds of MB)."""
+    entries = sorted(os.scandir(root), key=lambda e: e.name)
+    for entry in entries:
+        if entry.is_dir():
+            yield from archive_files(Path(entry.path))
+        elif entry.is_file() and os.path.splitext(entry.name)[1] in SUFFIXES:
+            yield Path(entry.path)
 
 
 def read_archive(root: Path, manifest: Path | None = None) -> tuple[Iterator[Article], str]:
@@ -205,7 +212,6 @@ def read_archive(root: Path, manifest: Path | None = None) -> tuple[Iterator[Art
     """
     from pressearch.models import Article
 
-    files = archive_files(root)
     try:
         from pressearch.index.ingest import read_file
     except ImportError:
@@ -213,7 +219,7 @@ def read_archive(root: Path, manifest: Path | None = None) -> tuple[Iterator[Art
     else:
 
         def parsed() -> Iterator[Article]:
-            for path in files:
+            for path in archive_files(root):
                 yield from read_file(path, root).articles
 
         return parsed(), "index.parse"
@@ -225,6 +231,7 @@ def read_archive(root: Path, manifest: Path | None = None) -> tuple[Iterator[Art
                     if line.strip():
                         yield Article.from_dict(json.loads(line))
 
+    files = list(archive_files(root))  # without pressearch's reader only: small archives
     if files and all(p.suffix == ".jsonl" for p in files):
         return from_lines(files), "jsonl"
     if manifest is None:

@@ -12,12 +12,15 @@ sentence, inline links, speaker cards, quote blocks in the three attribution
 styles, escaped parentheses in taxonomy values.
 
 The ground truth (`Article.to_dict()` per line) can be written beside the
-archive as a manifest, never inside it.
+archive as a manifest, never inside it. Files go into `host/year/month/`
+folders, and from 200,001 articles on into `host/year/month/day/` ones, so
+that no folder holds thousands of files (at 1,000,000 a day folder holds
+~200); the writing streams, so any count fits in memory.
 
     python -m bench.generate OUT_DIR -n 10000 [--seed 0] [--manifest FILE]
 
 `--posts WORDS` writes another shape instead: long forum posts in one JSON
-Lines file with a vocabulary of WORDS invented words (`generate_posts`).
+Lines file with a vocabulary of WORDS invented words (`bench.posts`).
 
     python -m bench.generate OUT_DIR -n 20000 --posts 170000
 """
@@ -33,7 +36,7 @@ import re
 import sys
 import time
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -352,7 +355,7 @@ class _ArticleMaker:
         return out
 
     # -- whole article ----------------------------------------------------
-    def make(self, index: int, root: Path) -> Generated:
+    def make(self, index: int, root: Path, day_folders: bool = False) -> Generated:
         rng = self.rng
         host = rng.choices(HOSTS, weights=self.host_weights)[0]
         area = _zipf_pick(rng, self.area_names, 1.0)
@@ -426,6 +429,9 @@ class _ArticleMaker:
         year = f"{date.year:04d}" if date else "undated"
         month = f"{date.month:02d}" if date else "00"
         rel_path = f"{host.name}/{year}/{month}/{slug}-{index}.md"
+        if day_folders:  # large archives: a folder per day (undated: per 100,000)
+            day = f"{date.day:02d}" if date else f"{index // 100_000:02d}"
+            rel_path = f"{host.name}/{year}/{month}/{day}/{slug}-{index}.md"
         article = Article(
             id="",  # the indexer derives it (URL hash or path); not ground truth here
             path=str(root / rel_path),
@@ -442,11 +448,25 @@ class _ArticleMaker:
         return Generated(rel_path, markdown, article)
 
 
-def iter_articles(n: int, seed: int = 0, root: Path = Path(".")) -> Iterator[Generated]:
-    """The first `n` articles of the stream for `seed` (paths relative to `root`)."""
+# From this many articles on, files go into a folder per day, not per month:
+# at 1,000,000 the busiest month folder would hold ~4,400 files, a day folder
+# holds at most ~200. Smaller archives keep their layout (and their bytes).
+DAY_FOLDERS_FROM = 200_001
+
+
+def iter_articles(
+    n: int, seed: int = 0, root: Path = Path("."), day_folders: bool | None = None
+) -> Iterator[Generated]:
+    """The first `n` articles of the stream for `seed` (paths relative to `root`).
+
+    `day_folders` (default: when `n` >= DAY_FOLDERS_FROM) puts each article
+    in a folder per day of its host, year and month; the articles are the
+    same either way, only their paths differ.
+    """
     maker = _ArticleMaker(seed)
+    by_day = n >= DAY_FOLDERS_FROM if day_folders is None else day_folders
     for index in range(n):
-        yield maker.make(index, root)
+        yield maker.make(index, root, by_day)
 
 
 @dataclass(frozen=True)
@@ -461,9 +481,17 @@ class GenerationReport:
 
 
 def generate(
-    out_dir: Path, n: int, seed: int = 0, manifest: Path | None = None
+    out_dir: Path,
+    n: int,
+    seed: int = 0,
+    manifest: Path | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> GenerationReport:
-    """Write `n` articles as Markdown files under `out_dir` (and the truth to `manifest`)."""
+    """Write `n` articles as Markdown files under `out_dir` (and the truth to `manifest`).
+
+    Streams: one article in memory at a time, whatever `n`. `progress` is
+    called with the count written after every 50,000 articles.
+    """
     out_dir = out_dir.resolve()
     if manifest is not None and manifest.resolve().is_relative_to(out_dir):
         raise ValueError("the manifest must not be inside the archive folder")
@@ -475,7 +503,9 @@ def generate(
         manifest.parent.mkdir(parents=True, exist_ok=True)
     sink = manifest.open("w", encoding="utf-8") if manifest else None
     try:
-        for item in iter_articles(n, seed, out_dir):
+        for count, item in enumerate(iter_articles(n, seed, out_dir), 1):
+            if progress and count % 50_000 == 0:
+                progress(count)
             path = out_dir / item.rel_path
             if path.parent not in made_dirs:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -490,75 +520,6 @@ def generate(
         if sink:
             sink.close()
     return GenerationReport(n, n, total_bytes, total_words, time.perf_counter() - start)
-
-
-# -- one large JSON Lines file of long posts (issue 15's build target) ----------
-
-# Consonant-vowel syllables: invented words of two to four of them, enough
-# for a forum's vocabulary (Usenet posts hold ~170k distinct words).
-_ONSETS = "b c d f g h j k l m n p r s t v w z br dr gr kr pl st tr".split()
-_SYLLABLES = tuple(onset + vowel for onset in _ONSETS for vowel in "aeiou")
-NEWSGROUPS = tuple(
-    f"{a}.{b}"
-    for a in ("comp", "rec", "sci", "talk", "misc")
-    for b in ("misc", "tech", "forum", "news")
-)
-
-
-def invented_vocabulary(size: int, exponent: float = 0.9) -> Vocabulary:
-    """`size` invented words (`brakomi`), shortest first, Zipf-weighted by rank."""
-    words: list[str] = []
-    for length in (2, 3, 4):
-        for parts in itertools.product(_SYLLABLES, repeat=length):
-            words.append("".join(parts))
-            if len(words) == size:
-                cum = tuple(itertools.accumulate(1.0 / r**exponent for r in range(1, size + 1)))
-                return Vocabulary(tuple(words), cum)
-    raise ValueError(f"at most {len(words):,} invented words")
-
-
-def generate_posts(
-    path: Path, n: int = 20_000, vocabulary: int = 170_000, seed: int = 0
-) -> GenerationReport:
-    """Write `n` long forum posts as ONE JSON Lines file at `path`.
-
-    The shape of issue 15's slowest build: ~20k posts of ~300 words, two
-    fifths of them drawn from `vocabulary` invented words (so ~170k distinct
-    words in all), the rest newsroom English; each post has a date, a
-    newsgroup and one or two topics (the facets).
-    """
-    rng = random.Random(seed)
-    english, invented = build_vocabulary(), invented_vocabulary(vocabulary)
-    topics = CONTENT_WORDS[:200]
-    start = time.perf_counter()
-    total_bytes = total_words = 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as out:
-        for i in range(n):
-            paragraphs = []
-            for _ in range(rng.randint(2, 6)):
-                k = rng.randint(30, 90)
-                words = english.draw(rng, k)
-                for j in rng.sample(range(k), k * 2 // 5):
-                    words[j] = invented.draw(rng, 1)[0]
-                paragraphs.append(" ".join(words) + ".")
-            body = "\n\n".join(paragraphs)
-            post = {
-                "id": f"post-{i}",
-                "headline": " ".join(invented.draw(rng, 3) + english.draw(rng, 4)),
-                "body": body,
-                "date": (dt.date(1993, 1, 1) + dt.timedelta(days=rng.randrange(1500))).isoformat(),
-                "source": "news.example.org",
-                "taxonomy": {
-                    "newsgroup": [_zipf_pick(rng, NEWSGROUPS, 0.7)],
-                    "topics": _zipf_sample(rng, topics, rng.randint(1, 2)),
-                },
-            }
-            line = json.dumps(post, ensure_ascii=False) + "\n"
-            out.write(line)
-            total_bytes += len(line.encode("utf-8"))
-            total_words += len(body.split())
-    return GenerationReport(n, 1, total_bytes, total_words, time.perf_counter() - start)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -579,6 +540,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.posts:
+            from bench.posts import generate_posts
+
             report = generate_posts(args.out_dir / "posts.jsonl", args.count, args.posts, args.seed)
         else:
             report = generate(args.out_dir, args.count, args.seed, args.manifest)

@@ -39,7 +39,15 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def run_measured(cmd: Sequence[str], poll: float = 0.05) -> Measured:
+# RSS polling: every 50 ms for the first seconds, then every 250 ms. One poll
+# of a process tree costs ~5 ms of CPU (psutil reads /proc for every
+# process); at 50 ms for an hour-long build that would steal a tenth of a
+# core from the task measured, and a long task's peak lasts far longer than
+# 250 ms (a worker's batch, a merge).
+POLL_FAST, POLL_SLOW, POLL_FAST_FOR = 0.05, 0.25, 3.0
+
+
+def run_measured(cmd: Sequence[str]) -> Measured:
     """Run `cmd`, polling the RSS of its whole process tree (workers included)."""
     import psutil  # type: ignore[import-untyped]
 
@@ -56,7 +64,8 @@ def run_measured(cmd: Sequence[str], poll: float = 0.05) -> Measured:
             except psutil.Error:
                 pass
             peak = max(peak, total)
-            time.sleep(poll)
+            fast = time.perf_counter() - start < POLL_FAST_FOR
+            time.sleep(POLL_FAST if fast else POLL_SLOW)
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
@@ -81,6 +90,57 @@ def wall_ms(cmd: Sequence[str], failures: list[str] | None = None) -> float | No
         failures.append(f"`{' '.join(cmd[-6:])}` exited {done.returncode}: {tail(done.stderr, 1)}")
         return None
     return ms
+
+
+@dataclass(frozen=True)
+class OneOff:
+    """One short process: wall time, its own peak RSS (the kernel's count, exact), exit."""
+
+    ms: float
+    peak_rss_mb: float
+    returncode: int
+    stderr: str
+
+
+def run_once(cmd: Sequence[str]) -> OneOff:
+    """Run `cmd` once, output discarded; wall time and peak RSS from `wait4`.
+
+    `wait4` reports the child's own maximum resident set (and of any child
+    it waited for), measured by the kernel: exact even for a process that
+    lives 100 ms, which polling would miss.
+    """
+    with tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            list(cmd), stdout=subprocess.DEVNULL, stderr=err, env=child_env(), cwd=REPO
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        ms = (time.perf_counter() - start) * 1000
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        return OneOff(ms, usage.ru_maxrss / 1024, proc.returncode, err.read())
+
+
+def timed_lines(cmd: Sequence[str]) -> tuple[list[float], list[bytes], OneOff]:
+    """Run `cmd`; the moment (perf_counter seconds) each line of its output arrived,
+    the lines, and the process's wall time and peak RSS."""
+    stamps: list[float] = []
+    lines: list[bytes] = []
+    with tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            list(cmd), stdout=subprocess.PIPE, stderr=err, env=child_env(), cwd=REPO
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            stamps.append(time.perf_counter())
+            lines.append(line)
+        _, status, usage = os.wait4(proc.pid, 0)
+        ms = (time.perf_counter() - start) * 1000
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.stdout.close()
+        err.seek(0)
+        return stamps, lines, OneOff(ms, usage.ru_maxrss / 1024, proc.returncode, err.read())
 
 
 def median_ms(times: Iterable[float | None]) -> float | None:

@@ -43,10 +43,10 @@ def render_serve(res: Results, opts: Options) -> str:
             (
                 label,
                 f"{p50:.1f} / {p95:.1f}",
-                _fmt(one_off),
-                f"{_ratio(p50, one_off)} / {_ratio(p95, one_off)}",
-                _fmt(grepped),
-                f"{_ratio(p50, grepped)} / {_ratio(p95, grepped)}",
+                fmt(one_off),
+                f"{ratio_text(p50, one_off)} / {ratio_text(p95, one_off)}",
+                fmt(grepped),
+                f"{ratio_text(p50, grepped)} / {ratio_text(p95, grepped)}",
             )
         )
         if data["errors"]:
@@ -67,7 +67,7 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def _pcts(
+def pcts(
     data: dict[str, Any] | None, variant: str, kind: str | None, specs: list[str]
 ) -> tuple[float, float, float] | None:
     if data is None:
@@ -82,7 +82,7 @@ def _pcts(
     return percentile(times, 50), percentile(times, 95), percentile(times, 99)
 
 
-def _fmt(value: float | None, unit: str = "", digits: int = 1) -> str:
+def fmt(value: float | None, unit: str = "", digits: int = 1) -> str:
     if value is None:
         return "—"
     if abs(value) >= 1000 and digits <= 1:
@@ -90,7 +90,7 @@ def _fmt(value: float | None, unit: str = "", digits: int = 1) -> str:
     return f"{value:,.{digits}f}{unit}"
 
 
-def _ratio(ours: float | None, base: float | None) -> str:
+def ratio_text(ours: float | None, base: float | None) -> str:
     if ours is None or base is None or base == 0:
         return "—"
     r = ours / base
@@ -98,13 +98,13 @@ def _ratio(ours: float | None, base: float | None) -> str:
 
 
 def _triple(t: tuple[float, float, float] | None) -> str:
-    return "—" if t is None else " / ".join(_fmt(v, digits=1) for v in t)
+    return "—" if t is None else " / ".join(fmt(v, digits=1) for v in t)
 
 
 def _triple_ratio(a: tuple[float, ...] | None, b: tuple[float, ...] | None) -> str:
     if a is None or b is None:
         return "—"
-    return " / ".join(_ratio(x, y) for x, y in zip(a, b, strict=True))
+    return " / ".join(ratio_text(x, y) for x, y in zip(a, b, strict=True))
 
 
 def render(res: Results, opts: Options) -> str:
@@ -119,31 +119,37 @@ def render(res: Results, opts: Options) -> str:
     b, f = res.ps_build, res.fts_build
     ps_s = b["seconds"] if b else None
     fts_s = f["wall_seconds"] if f else None
-    row("full build: seconds", _fmt(ps_s, " s"), _fmt(fts_s, " s"), _ratio(ps_s, fts_s), "FTS5")
+    row("full build: seconds", fmt(ps_s, " s"), fmt(fts_s, " s"), ratio_text(ps_s, fts_s), "FTS5")
     ps_rate = c.articles / ps_s if ps_s else None
     fts_rate = c.articles / fts_s if fts_s else None
-    row("full build: articles/s", _fmt(ps_rate), _fmt(fts_rate), _ratio(ps_rate, fts_rate), "FTS5")
+    row(
+        "full build: articles/s", fmt(ps_rate), fmt(fts_rate), ratio_text(ps_rate, fts_rate), "FTS5"
+    )
     row(
         "full build: MB/s",
-        _fmt(mb / ps_s if ps_s else None, digits=2),
-        _fmt(mb / fts_s if fts_s else None, digits=2),
-        _ratio(ps_rate, fts_rate),
+        fmt(mb / ps_s if ps_s else None, digits=2),
+        fmt(mb / fts_s if fts_s else None, digits=2),
+        ratio_text(ps_rate, fts_rate),
         "FTS5",
     )
     if f:
-        row("  FTS5: of which reading articles", "", _fmt(f["read_seconds"], " s"), "", f["source"])
+        row("  FTS5: of which reading articles", "", fmt(f["read_seconds"], " s"), "", f["source"])
     ps_mb = b["bytes"] / 1e6 if b else None
     fts_mb = f["bytes"] / 1e6 if f else None
     row(
-        "index size on disk", _fmt(ps_mb, " MB"), _fmt(fts_mb, " MB"), _ratio(ps_mb, fts_mb), "FTS5"
+        "index size on disk",
+        fmt(ps_mb, " MB"),
+        fmt(fts_mb, " MB"),
+        ratio_text(ps_mb, fts_mb),
+        "FTS5",
     )
     ps_rss = b["peak_rss_mb"] if b else None
     fts_rss = f["peak_rss_mb"] if f else None
     row(
         "peak RSS while indexing",
-        _fmt(ps_rss, " MB"),
-        _fmt(fts_rss, " MB"),
-        _ratio(ps_rss, fts_rss),
+        fmt(ps_rss, " MB"),
+        fmt(fts_rss, " MB"),
+        ratio_text(ps_rss, fts_rss),
         "FTS5",
     )
     pl, fl = res.ps_latency, res.fts_latency
@@ -151,9 +157,9 @@ def render(res: Results, opts: Options) -> str:
     fts_q = fl["peak_rss_mb"] if fl else None
     row(
         "peak RSS while querying",
-        _fmt(ps_q, " MB"),
-        _fmt(fts_q, " MB"),
-        _ratio(ps_q, fts_q),
+        fmt(ps_q, " MB"),
+        fmt(fts_q, " MB"),
+        ratio_text(ps_q, fts_q),
         "FTS5",
     )
     for key, label in (("unchanged", "nothing changed"), ("changed", "1% of files changed")):
@@ -167,12 +173,10 @@ def render(res: Results, opts: Options) -> str:
                 if k in rep
             )
             extra = f"; edited {r['files']} files, {r['articles']} articles" if "files" in r else ""
-            row(
-                f"re-index, {label}", _fmt(r["seconds"], " s"), "", "", f"{share} ({counts}{extra})"
-            )
+            row(f"re-index, {label}", fmt(r["seconds"], " s"), "", "", f"{share} ({counts}{extra})")
     kinds = _spec_kinds(res, opts)
     for variant, title in (("full", "+2 facets +snippets"), ("bare", "no facets/snippets")):
-        a, z = _pcts(pl, variant, None, kinds), _pcts(fl, variant, None, kinds)
+        a, z = pcts(pl, variant, None, kinds), pcts(fl, variant, None, kinds)
         row(
             f"latency ms p50/p95/p99, all, {title}",
             _triple(a),
@@ -182,7 +186,7 @@ def render(res: Results, opts: Options) -> str:
         )
     for kind in KINDS:
         for variant, title in (("full", "+f+s"), ("bare", "bare")):
-            a, z = _pcts(pl, variant, kind, kinds), _pcts(fl, variant, kind, kinds)
+            a, z = pcts(pl, variant, kind, kinds), pcts(fl, variant, kind, kinds)
             row(f"  {kind}, {title}", _triple(a), _triple(z), _triple_ratio(a, z), "FTS5")
     if pl and fl:
         ours = [t for t in pl["full"]["totals"] if t is not None]
@@ -190,8 +194,8 @@ def render(res: Results, opts: Options) -> str:
         if ours and base:
             row(
                 "median hits per query",
-                _fmt(statistics.median(ours), digits=0),
-                _fmt(statistics.median(base), digits=0),
+                fmt(statistics.median(ours), digits=0),
+                fmt(statistics.median(base), digits=0),
                 "",
                 "FTS5",
             )
@@ -202,19 +206,19 @@ def render(res: Results, opts: Options) -> str:
     q = e.get("pressearch query")
     row(
         "e2e `pressearch query` two words, ms",
-        _fmt(q),
-        _fmt(e.get(grep)),
-        _ratio(q, e.get(grep)),
+        fmt(q),
+        fmt(e.get(grep)),
+        ratio_text(q, e.get(grep)),
         f"{' '.join(opts.grep)} -l -i -w, word 1 | word 2",
     )
     row(
         "e2e, same, against FTS5 process, ms",
-        _fmt(q),
-        _fmt(e.get("fts5 query")),
-        _ratio(q, e.get("fts5 query")),
+        fmt(q),
+        fmt(e.get("fts5 query")),
+        ratio_text(q, e.get("fts5 query")),
         "python -m bench.fts5 query",
     )
-    row("`pressearch --help`, ms", _fmt(e.get("pressearch --help")), "", "", "target < 150 ms")
+    row("`pressearch --help`, ms", fmt(e.get("pressearch --help")), "", "", "target < 150 ms")
 
     header = ("metric", "pressearch", "baseline", "ratio", "baseline / notes")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
@@ -235,6 +239,8 @@ def render(res: Results, opts: Options) -> str:
 
 
 def _spec_kinds(res: Results, opts: Options) -> list[str]:
+    if res.kinds:
+        return res.kinds
     queries = opts.work / "runs" / res.corpus.key / "queries.json"
     return [s["kind"] for s in json.loads(queries.read_text())]
 
