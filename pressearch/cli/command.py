@@ -23,6 +23,8 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperCommand, TyperGroup
 
+from pressearch.cli.coercion import quicken
+
 USAGE_EXIT = 2
 RUNTIME_EXIT = 1
 # ctx.meta key: `pressearch --debug` shows the traceback of an internal error.
@@ -51,8 +53,15 @@ class ExitCodeGroup(TyperGroup):
     """Maps the library's exceptions to `Error: …` and exit codes, for every command.
 
     A usage error (a bad option, a missing argument) is one `Error:` line and
-    a hint naming `--help`, instead of Click's usage block.
+    a hint naming `--help`, instead of Click's usage block. Option values are
+    turned without Pydantic when they can be (`coercion`).
     """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # Here, not at __init__: Typer adds the completion options afterwards,
+        # and the help option is made on demand.
+        quicken(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
     def main(
         self,
@@ -121,8 +130,13 @@ class Command(TyperCommand):
     """Help a person reads: `query [OPTIONS] TEXT`, `index [OPTIONS] [PATH]...`.
 
     Typer 0.29 writes arguments as `{text}` and `text <str>`; here they are
-    their metavar alone, as in every other Unix tool.
+    their metavar alone, as in every other Unix tool. Option values are
+    turned without Pydantic when they can be (`coercion`).
     """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        quicken(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
