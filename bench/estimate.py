@@ -4,9 +4,10 @@ Model: every measured corpus appends one line to `WORK/history.jsonl`: its
 kind and size, and the wall seconds and units (articles, queries or
 processes) of each stage. To estimate a stage for an archive of n articles,
 the time per unit is taken from the two largest recorded sizes of the same
-kind and extended as a power law (time per unit ∝ n^k, k from those two
-sizes, kept between 0 and 1.5; linear in n when only one size is known),
-then multiplied by the units planned. With no history of a kind, figures
+kind (below n when there are two) and extended as a fixed part plus a part
+proportional to the archive (a + b·n, neither negative; from one size, as
+n^k with each stage's own k in `STAGES`), then multiplied by the units
+planned. With no history of a kind, figures
 recorded on the development machine (2 cores, shared, loaded) stand in for
 generated archives. Disk use is extrapolated linearly from the same lines.
 """
@@ -14,7 +15,6 @@ generated archives. Disk use is extrapolated linearly from the same lines.
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import time
 from collections.abc import Sequence
@@ -22,23 +22,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# Each stage and the `--skip` word that leaves it out.
-STAGES: dict[str, str] = {
-    "generate": "",
-    "sample queries": "",
-    "pressearch build": "build",
-    "pressearch latency": "",
-    "batch": "batch",
-    "opening": "open",
-    "one-off query": "e2e",
-    "serve": "serve",
-    "re-index": "reindex",
-    "FTS5 build": "fts5",
-    "FTS5 latency": "fts5",
-    "FTS5 one-off": "fts5",
-    "grep": "e2e",
+# Each stage: the `--skip` word that leaves it out, and how its time per unit
+# grows with the archive when only one size is known (n^k). Stages counted in
+# articles are linear in all (k = 0); a query or a grep reads postings or files
+# in proportion to the archive (k = 1, an upper bound); opening should not grow.
+STAGES: dict[str, tuple[str, float]] = {
+    "generate": ("", 0.0),
+    "sample queries": ("", 1.0),
+    "pressearch build": ("", 0.0),
+    "pressearch latency": ("", 1.0),
+    "batch": ("batch", 1.0),
+    "opening": ("open", 0.0),
+    "one-off query": ("e2e", 1.0),
+    "serve": ("serve", 1.0),
+    "re-index": ("reindex", 0.0),
+    "FTS5 build": ("fts5", 0.0),
+    "FTS5 latency": ("fts5", 1.0),
+    "FTS5 one-off": ("fts5", 1.0),
+    "grep": ("e2e", 1.0),
 }
-SKIPPABLE = frozenset(v for v in STAGES.values() if v)
+SKIPPABLE = frozenset(word for word, _ in STAGES.values() if word)
 
 # Stand-ins when the work folder has no history for generated archives: two
 # runs here (2 cores shared with other jobs, load 2-4), seconds and units.
@@ -58,7 +61,7 @@ class Plan:
 class Estimate:
     stage: str
     seconds: float | None
-    basis: str  # "n^0.93 from 10,000 and 100,000", "linear from 10,000", "measured", "no data"
+    basis: str  # "a + b·n from 10,000 and 100,000", "n^1 from 10,000", "not run", "no data"
 
 
 def record(work: Path, entry: dict[str, Any]) -> None:
@@ -111,12 +114,14 @@ def estimate_stage(entries: Sequence[dict[str, Any]], plan: Plan, stage: str) ->
     pair = below[-2:] if len(below) >= 2 else sizes[:2] if len(sizes) >= 2 else sizes
     if len(pair) == 1:
         (s,) = pair
-        return Estimate(stage, known[s] * (n / s) * units, f"linear from {s:,}{basis}")
+        k = STAGES[stage][1]
+        return Estimate(stage, known[s] * (n / s) ** k * units, f"n^{k:g} from {s:,}{basis}")
     s1, s2 = pair
-    k = math.log(known[s2] / known[s1]) / math.log(s2 / s1) if known[s1] > 0 else 1.0
-    k = min(1.5, max(0.0, k))
-    per_unit = known[s2] * (n / s2) ** k
-    return Estimate(stage, per_unit * units, f"n^{k:.2f} from {s1:,} and {s2:,}{basis}")
+    # Time per unit as a fixed part plus a part proportional to the archive.
+    slope = max(0.0, (known[s2] - known[s1]) / (s2 - s1))
+    fixed = max(0.0, known[s2] - slope * s2)
+    per_unit = fixed + slope * n
+    return Estimate(stage, per_unit * units, f"a + b·n from {s1:,} and {s2:,}{basis}")
 
 
 def disk_bytes(entries: Sequence[dict[str, Any]], kind: str, articles: int) -> float | None:
@@ -145,7 +150,7 @@ def render(work: Path, name: str, plan: Plan) -> str:
     """The estimate of every stage of one corpus's run, and its disk use."""
     entries = history(work)
     rows = [estimate_stage(entries, plan, stage) for stage in STAGES]
-    lines = [f"estimate for {name} ({work / 'history.jsonl'}; time per unit as a power law):"]
+    lines = [f"estimate for {name} (from the runs in {work / 'history.jsonl'}):"]
     width = max(len(r.stage) for r in rows)
     total = 0.0
     unknown = False

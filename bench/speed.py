@@ -35,9 +35,11 @@ runs in the work folder (`bench.estimate`).
     python -m bench.speed [--sizes 10k,100k,1m] [--reuters] [--posts 20000] [--quick]
                           [--work DIR] [--reuse] [--skip serve,reindex] [--estimate]
 
-With neither --sizes nor --reuters (nor --posts): Reuters-21578 plus 10,000
-and 100,000 generated articles. --quick: 2,000 generated articles and 8
-queries per kind, a smoke test of a few minutes. From 500,000 articles on,
+With neither --sizes nor --reuters nor --posts, every corpus a target of
+issue 15 names: Reuters-21578, 20,000 posts in one file, and 1,000, 20,000
+and 100,000 generated articles (add 1m to --sizes for the scale row: see
+--estimate first). --quick: 2,000 generated articles and 8 queries per
+kind, a smoke test of a few minutes. From 500,000 articles on,
 the mix has 25 queries per kind (unless --queries says otherwise). Corpora
 are generated or converted once into the work folder and reused; indexes
 are rebuilt each run unless --reuse finds them built. The page cache is
@@ -72,11 +74,14 @@ from bench.report import environment, render, render_serve
 from bench.results import Options, Results
 from bench.serve_speed import SERVE_CLIENTS, measure_serve
 from bench.stages import stage
-from bench.targets import render_summary, render_targets
+from bench.targets import knee, render_summary, render_targets, scale_rows, target_rows
 
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 
 DEFAULT_WORK = Path(tempfile.gettempdir()) / "pressearch-bench"
+
+DEFAULT_SIZES = (1_000, 20_000, 100_000)
+DEFAULT_POSTS = 20_000
 
 LARGE = 500_000  # from this many articles on, fewer queries per kind (Options.per_kind_large)
 
@@ -126,7 +131,7 @@ def plan(w: Wanted, opts: Options, run_dir: Path) -> estimate.Plan:
         for name in ("pressearch build", "pressearch latency", "batch", "opening", "serve"):
             units[name] = 0
         units["one-off query"] = units["re-index"] = 0
-    for name, word in estimate.STAGES.items():
+    for name, (word, _) in estimate.STAGES.items():
         if word and word in opts.skip:
             units[name] = 0
     return estimate.Plan(w.kind, w.articles, units)
@@ -269,7 +274,8 @@ def _wanted(args: argparse.Namespace) -> list[Wanted]:
         sizes = parse_sizes(args.sizes) if args.sizes else [2_000]
         reuters = args.reuters
     elif args.sizes is None and not args.reuters and not args.posts:
-        sizes, reuters = [10_000, 100_000], True
+        sizes, reuters = list(DEFAULT_SIZES), True
+        args.posts = DEFAULT_POSTS
     else:
         sizes, reuters = parse_sizes(args.sizes or ""), args.reuters
     out = []
@@ -300,7 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.speed",
         description=(__doc__ or "").split("\n\n")[0],
-        epilog="With neither --sizes nor --reuters: Reuters-21578 and 10k, 100k generated.",
+        epilog="With neither --sizes nor --reuters nor --posts: Reuters-21578, 20,000 posts"
+        " and 1k, 20k, 100k generated articles.",
     )
     parser.add_argument("--sizes", help="generated corpus sizes, e.g. 10000,100000 or 10k,1m")
     parser.add_argument("--reuters", action="store_true", help="measure Reuters-21578")
@@ -403,11 +410,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         everything.append(res)
     print(render_summary(everything, grep[0]), flush=True)
     if args.out:
-        out = {
+        out: dict[str, Any] = {
             "environment": environment(opts),
             "commit": stages.commit(),
-            "corpora": [dataclasses.asdict(r) for r in everything],
+            "corpora": [
+                {
+                    "name": r.corpus.name,
+                    "targets": target_rows(r, grep[0]),
+                    **dataclasses.asdict(r),
+                }
+                for r in everything
+            ],
         }
+        generated = scale_rows([r for r in everything if r.corpus.kind == "generated"])
+        if generated:
+            out["scale"] = [dataclasses.asdict(row) for row in generated]
+            out["knee"] = knee(generated)
         args.out.write_text(json.dumps(out, indent=1, default=str))
     return 0
 

@@ -61,15 +61,21 @@ def commit() -> str:
     return out or "?"
 
 
-def _stamp(path: Path, figures: dict[str, Any]) -> None:
-    path.write_text(json.dumps({**figures, "commit": commit(), "when": time.strftime("%c")}))
+def _stamp(path: Path, corpus: Corpus, figures: dict[str, Any]) -> None:
+    made = {"commit": commit(), "when": time.strftime("%c"), "corpus": _identity(corpus)}
+    path.write_text(json.dumps({**figures, **made}))
 
 
-def _reusable(opts: Options, stamp: Path, target: Path) -> dict[str, Any] | None:
+def _identity(corpus: Corpus) -> list[int]:
+    return [corpus.articles, corpus.files, corpus.bytes]
+
+
+def _reusable(opts: Options, stamp: Path, target: Path, corpus: Corpus) -> dict[str, Any] | None:
+    """An earlier build's figures, when --reuse is asked and it indexed this very corpus."""
     if not (opts.reuse and stamp.exists() and target.exists()):
         return None
     data: dict[str, Any] = json.loads(stamp.read_text())
-    return data
+    return data if data.get("corpus") == _identity(corpus) else None
 
 
 def _index_json(m: Measured) -> dict[str, Any] | None:
@@ -95,7 +101,7 @@ def index_cmd(corpus: Corpus, index_dir: Path) -> list[str]:
 def pressearch_build(corpus: Corpus, opts: Options, res: Results, index_dir: Path) -> None:
     """A full build through the CLI, or the figures of an earlier one with --reuse."""
     stamp = index_dir.parent / "pressearch-build.json"
-    earlier = _reusable(opts, stamp, index_dir)
+    earlier = _reusable(opts, stamp, index_dir, corpus)
     if earlier is not None:
         res.ps_build = {k: earlier[k] for k in ("seconds", "peak_rss_mb", "bytes", "report")}
         res.reused["pressearch build"] = f"built {earlier['when']} at {earlier['commit']}"
@@ -117,7 +123,7 @@ def pressearch_build(corpus: Corpus, opts: Options, res: Results, index_dir: Pat
     if _count_failed(report):
         failed = _count_failed(report)
         res.notes.append(f"pressearch: {failed} files failed: {tail(m.stderr, 2)}")
-    _stamp(stamp, res.ps_build)
+    _stamp(stamp, corpus, res.ps_build)
 
 
 def latency(
@@ -294,7 +300,7 @@ def reindex(corpus: Corpus, opts: Options, res: Results, index_dir: Path) -> Non
 
 def fts5_build(corpus: Corpus, opts: Options, res: Results, db: Path) -> None:
     stamp = db.parent / "fts5-build.json"
-    earlier = _reusable(opts, stamp, db)
+    earlier = _reusable(opts, stamp, db, corpus)
     if earlier is not None:
         res.fts_build = earlier
         res.reused["FTS5 build"] = f"built {earlier['when']} at {earlier['commit']}"
@@ -312,7 +318,7 @@ def fts5_build(corpus: Corpus, opts: Options, res: Results, db: Path) -> None:
     stats["wall_seconds"] = m.seconds
     stats["peak_rss_mb"] = max(m.peak_rss_mb, stats["max_rss_mb"])
     res.fts_build = stats
-    _stamp(stamp, stats)
+    _stamp(stamp, corpus, stats)
 
 
 def fts5_one_off(res: Results, db: Path, two_words: Sequence[Sequence[str]]) -> None:

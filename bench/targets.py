@@ -467,3 +467,98 @@ def render_scale(results: Sequence[Results]) -> str:
             lines.append(f"growth {a.articles:,} → {b.articles:,}: " + ", ".join(parts))
     lines.append(knee(rows))
     return "\n".join(lines)
+
+
+def target_rows(res: Results, grep_name: str = "rg") -> list[dict[str, object]]:
+    """One corpus's targets as JSON-ready rows (for `--out` and `markdown`)."""
+    return [
+        {
+            "target": t.name,
+            "value": t.value,
+            "unit": t.unit,
+            "baseline": t.baseline,
+            "baseline_name": t.baseline_name,
+            "ratio": t.ratio,
+            "threshold": t.threshold,
+            "verdict": t.verdict,
+            "note": t.note,
+        }
+        for t in corpus_targets(res, grep_name)
+    ]
+
+
+def markdown(corpora: Sequence[dict[str, object]]) -> str:
+    """A Markdown table of every corpus's targets, from `--out`'s "corpora" (for the README):
+    one row per target, one column per corpus, each cell the figure beside its baseline."""
+    names = [str(c["name"]) for c in corpora]
+    rows = [c["targets"] for c in corpora]
+    lines = [
+        "| target | threshold | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    for i, first in enumerate(rows[0]):  # type: ignore[arg-type]
+        cells = []
+        for targets in rows:
+            t = targets[i]  # type: ignore[index]
+            value = _with_unit(t["value"], t["unit"])
+            if t["baseline"] is not None:
+                value += f" vs {_with_unit(t['baseline'], t['unit'])} {t['baseline_name']}"
+                value += f" ({_ratio(t['ratio'])})"
+            verdict = {"MET": " ✔", "NOT MET": " ✘"}.get(t["verdict"], "")
+            cells.append(value + verdict)
+        limits = [targets[i]["threshold"] for targets in rows]  # type: ignore[index]
+        limit = (
+            limits[0]
+            if len(set(limits)) == 1
+            else ", ".join(
+                f"{t} ({name})" for t, name in zip(limits, names, strict=True) if t != "—"
+            )
+        )
+        lines.append(f"| {first['target']} | {limit} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def markdown_scale(rows: Sequence[dict[str, object]], knee_text: str) -> str:
+    """The scale table from `--out`'s "scale" rows, as Markdown."""
+    lines = [
+        "| articles | build | index (× text) | peak RSS indexing | p50 / p95 / p99 ms,"
+        " +2 facets +snippets | one-off query | one-off RSS | opening |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        index, text = r["index_mb"], r["text_mb"]
+        share = f" ({_ratio(index / text)})" if index and text else ""  # type: ignore[operator]
+        p = r["p"]
+        lines.append(
+            f"| {r['articles']:,} | {_with_unit(r['build_s'], 's')} "  # type: ignore[arg-type]
+            f"| {_with_unit(index, 'MB')}{share} "  # type: ignore[arg-type]
+            f"| {_with_unit(r['index_rss_mb'], 'MB')} "  # type: ignore[arg-type]
+            f"| {' / '.join(fmt(v) for v in p) if p else '—'} "  # type: ignore[attr-defined]
+            f"| {_with_unit(r['one_off_ms'], 'ms')} "  # type: ignore[arg-type]
+            f"| {_with_unit(r['one_off_rss_mb'], 'MB')} "  # type: ignore[arg-type]
+            f"| {_with_unit(r['open_ms'], 'ms')} |"  # type: ignore[arg-type]
+        )
+    return "\n".join([*lines, "", knee_text])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m bench.targets OUT.json`: the targets of a `bench.speed --out` file as Markdown."""
+    import json
+    import sys
+    from pathlib import Path
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m bench.targets OUT.json", file=sys.stderr)
+        return 2
+    data = json.loads(Path(args[0]).read_text())
+    print(f"{data['environment']}\n")
+    print(markdown(data["corpora"]))
+    if data.get("scale"):
+        print()
+        print(markdown_scale(data["scale"], data.get("knee", "")))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -10,11 +10,21 @@ and the knee are decided one way).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from bench.corpora import Corpus
 from bench.results import Results
-from bench.targets import corpus_targets, render_summary, render_targets
+from bench.targets import (
+    corpus_targets,
+    knee,
+    markdown,
+    markdown_scale,
+    render_summary,
+    render_targets,
+    scale_rows,
+    target_rows,
+)
 
 
 def _results(kind: str, articles: int, files: int, scale: float, slow: float = 1.0) -> Results:
@@ -127,3 +137,40 @@ def test_summary_and_scale_table() -> None:
         _results("generated", 1_000_000, 1_000_000, 1000.0, slow=10.0),
     ]
     assert render_summary(results) == SUMMARY
+
+
+MARKDOWN = """\
+| target | threshold | reuters 21,578 | generated 1,000,000 |
+|---|---|---|---|
+| build, full | ≤ 4× (reuters 21,578) | 20.0 s vs 4.0 s FTS5 (5.00×) ✘ | 20,000 s vs 4,000 s FTS5 (5.00×) |
+| queries, facade, all kinds +f+s, p50 | ≤ 2× | 11.0 ms vs 5.5 ms FTS5 (2.00×) ✔ | 110.0 ms vs 5.5 ms FTS5 (20×) ✘ |
+| queries, facade, all kinds +f+s, p95 | ≤ 2× | 40.0 ms vs 8.0 ms FTS5 (5.00×) ✘ | 400.0 ms vs 8.0 ms FTS5 (50×) ✘ |
+| queries, batch, two words +f+s, p50 | ≤ 2× | 11.0 ms vs 6.0 ms FTS5 (1.83×) ✔ | 11.0 ms vs 6.0 ms FTS5 (1.83×) ✔ |
+| queries, batch, two words +f+s, p95 | ≤ 2× | 20.0 ms vs 8.0 ms FTS5 (2.50×) ✘ | 20.0 ms vs 8.0 ms FTS5 (2.50×) ✘ |
+| one-off `pressearch query`, two words | < 1× | 220.0 ms vs 150.0 ms rg -l (1.47×) ✘ | 220.0 ms vs 150,000 ms rg -l (0.00×) ✔ |
+| one-off query, peak RSS | ≤ 150 MB | 160.0 MB ✘ | 160.0 MB ✘ |
+| opening: first − repeated trivial query | — | 38.1 ms | 138.0 ms |
+| did you mean, zero hits +f+s, p50 | ≤ 2× | 18.0 ms vs 12.0 ms two-word query (1.50×) ✔ | 18.0 ms vs 120.0 ms two-word query (0.15×) ✔ |
+| did you mean, zero hits +f+s, p95 | ≤ 2× | 25.0 ms vs 40.0 ms two-word query (0.62×) ✔ | 25.0 ms vs 400.0 ms two-word query (0.06×) ✔ |
+| index size | ≤ 2× | 5.0 MB vs 3.0 MB the text (1.67×) ✔ | 5,000 MB vs 3,000 MB the text (1.67×) ✔ |
+| peak RSS while indexing | ≤ 600 MB | 251.0 MB vs 40.0 MB FTS5 (6.28×) ✔ | 1,250 MB vs 40.0 MB FTS5 (31×) ✘ |
+| `pressearch --help` | < 150 ms | 90.0 ms ✔ | 90.0 ms ✔ |"""
+
+MARKDOWN_SCALE = """\
+| articles | build | index (× text) | peak RSS indexing | p50 / p95 / p99 ms, +2 facets +snippets | one-off query | one-off RSS | opening |
+|---:|---:|---:|---:|---:|---:|---:|---:|
+| 1,000 | 20.0 s | 5.0 MB (1.67×) | 251.0 MB | 11.0 / 40.0 / 40.0 | 220.0 ms | 160.0 MB | 38.1 ms |
+| 1,000,000 | 20,000 s | 5,000 MB (1.67×) | 1,250 MB | 110.0 / 400.0 / 400.0 | 220.0 ms | 160.0 MB | 138.0 ms |
+
+knee: needs three sizes or more (e.g. --sizes 10k,100k,1m)"""
+
+
+def test_markdown_for_the_readme() -> None:
+    """`python -m bench.targets OUT.json` turns `--out`'s rows into these tables."""
+    reuters = _results("reuters", 21_578, 216, 1.0)
+    small = _results("generated", 1_000, 1_000, 1.0)
+    large = _results("generated", 1_000_000, 1_000_000, 1000.0, slow=10.0)
+    corpora = [{"name": r.corpus.name, "targets": target_rows(r)} for r in (reuters, large)]
+    assert markdown(corpora) == MARKDOWN
+    rows = scale_rows([small, large])
+    assert markdown_scale([dataclasses.asdict(r) for r in rows], knee(rows)) == MARKDOWN_SCALE
