@@ -1,16 +1,14 @@
 """Near-duplicate articles: MinHash signatures, LSH candidates, verified pairs, in a sidecar file.
 
-Model: an article's text (headline, body and quotes) is case-folded,
-stripped of accents and cut into words; its *shingles* are the runs of
-`SHINGLE_WORDS` consecutive words, and two articles are near-duplicates
-when the Jaccard similarity of their shingle sets (shared / all) is high.
-Each article gets a MinHash signature of `NUM_PERM` values (datasketch):
-the share of equal values estimates that Jaccard similarity. Locality-
-sensitive hashing (`BANDS` bands of `ROWS` values, see `_candidates`)
-proposes the pairs worth comparing, so an archive is never compared pair by pair;
-each proposed pair is verified on the whole signatures and kept when its
-estimate is at least `FLOOR`. Clusters at a threshold are the connected
-components of the kept pairs at or above it (`clusters`).
+Model: two articles are near-duplicates when the Jaccard similarity of
+their sets of word shingles (shared / all) is high. Each article gets a
+MinHash signature of `NUM_PERM` values (`index.minhash`): the share of
+equal values estimates that Jaccard similarity. Locality-sensitive
+hashing (`BANDS` bands of `ROWS` values, see `_candidates`) proposes the
+pairs worth comparing, so an archive is never compared pair by pair; a
+proposed pair is kept when it has a band of equal values and its whole
+signatures estimate at least `FLOOR`. Clusters at a threshold are the
+connected components of the kept pairs at or above it (`clusters`).
 
 Why these numbers:
 
@@ -35,39 +33,43 @@ Why these numbers:
   (the same `text_hash`) still pair, at similarity 1: identical articles
   are copies however short.
 
-The sidecar, `SIDECAR` in the index folder, is two lines of JSON: the
-parameters, the index generation it describes and the kept pairs (all that
-`duplicates` reads), then every article's text hash (the index's
-`text_hash` column) and signature (what only an update reads, most of the
-bytes: 0.7 KB an article). Its name starts with a dot: the
-index's cleanup (`index.store.remove_work_folders`, Whoosh's removal of
-replaced segments) and its foreign-file check leave such names alone, and
-`check` looks only at segments, so it lives and goes with the index. An
-update reads the `id` and `text_hash` columns (no stored text), MinHashes
-only the articles whose hash is new, drops removed ones, re-verifies only
-the pairs touching a changed article, and replaces the file atomically. The
-LSH bands are not stored: they are a slice of each stored signature, rebuilt
-in memory in one pass without hashing any text.
+The sidecar (`SIDECAR` in the index folder, format in
+`index.near_duplicates_file`) holds the kept pairs (all that `duplicates`
+reads) and, per article, a fingerprint of its text hash (the index's
+`text_hash` column) and its band keys, not its signature. An update reads
+the `id` and `text_hash` columns (no stored text), MinHashes only the
+articles whose hash is new, drops removed ones, proposes pairs for the
+changed articles from the band keys of all, and verifies them on whole
+signatures: a changed article's from this run (`_Signatures`), an
+unchanged one's hashed again from its stored text (the few a changed
+article is proposed with). Then it replaces the file atomically.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
+import binascii
 import datetime as dt
-import functools
+import hashlib
 import itertools
 import json
 import os
-import re
-import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pressearch.errors import UsageError
+from pressearch.index.minhash import MIN_SHINGLES, NUM_PERM, SEED, SHINGLE_WORDS, signatures
+from pressearch.index.near_duplicates_file import (
+    FINGERPRINT_BYTES,
+    Head,
+    Pair,
+    Stored,
+    read,
+    read_head,
+    write,
+)
 from pressearch.index.reader import (
     UNREADABLE,
     latest_generation,
@@ -79,52 +81,47 @@ from pressearch.models import Article, DuplicateCluster
 if TYPE_CHECKING:
     import numpy as np
 
-    Values = np.ndarray[Any, np.dtype[np.uint32]]
+    from pressearch.index.minhash import Values
 
-# numpy and datasketch (which imports scipy, ~0.4 s) are imported where text
-# is hashed or signatures compared: asking for clusters from a current
-# sidecar, or an index run that changed nothing, needs neither.
+    Mask = np.ndarray[Any, np.dtype[np.bool_]]
 
-SIDECAR = ".near-duplicates.json"
-SHINGLE_WORDS = 5
-NUM_PERM = 128
+# numpy is imported where text is hashed or signatures compared: asking for
+# clusters from a current sidecar, or an index run that changed nothing,
+# needs none of it.
+
+SIDECAR = ".near-duplicates"
 BANDS, ROWS = 32, 4
 FLOOR = 0.5
-MIN_SHINGLES = 5
-# datasketch 2's default scheme; its signatures are not comparable with 1.x ones.
-_SCHEME = "affine32"
-_SEED = 1
-# What the stored signatures depend on: a sidecar made with others is recomputed.
+# What the stored pairs and band keys depend on: a sidecar made with others is made again.
 _PARAMS = {
-    "format": 1,
+    "format": 2,
     "shingle_words": SHINGLE_WORDS,
     "num_perm": NUM_PERM,
-    "scheme": _SCHEME,
-    "seed": _SEED,
+    "scheme": "affine32",  # datasketch 2's, see index.minhash
+    "seed": SEED,
     "min_shingles": MIN_SHINGLES,
     "floor": FLOOR,
+    "bands": BANDS,
+    "rows": ROWS,
+    "band_key": "mix64-high32",  # see _band_keys
 }
-
-_WORD = re.compile(r"\w+")
-
-
-@dataclass(frozen=True)
-class Pair:
-    """Two articles (ids, `a` < `b`) and their estimated Jaccard similarity."""
-
-    a: str
-    b: str
-    similarity: float
+# Signatures whose band keys are computed at once (and written to the store).
+_KEY_BATCH = 4096
+# Candidate pairs verified at once: two signatures of 512 bytes each, 64 MB.
+_VERIFY = 65536
+# Bytes of a run's signatures kept in memory before they go to a temporary file.
+_SPOOL = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Update:
     """What bringing the sidecar up to date did, and the pairs it now holds.
 
-    `hashed`: articles MinHashed (new or changed text); `reused`: signatures
-    kept; `dropped`: articles gone from the index; `written`: whether the
-    sidecar file was replaced (False when it was current, or the folder is
-    read-only).
+    `hashed`: articles MinHashed for their new or changed text; `reused`:
+    articles whose text had not changed; `rehashed`: of those, the ones
+    hashed again to verify a pair proposed with a changed one; `dropped`:
+    articles gone from the index; `written`: whether the sidecar file was
+    replaced (False when it was current, or the folder is read-only).
     """
 
     generation: int
@@ -133,51 +130,7 @@ class Update:
     dropped: int
     pairs: tuple[Pair, ...]
     written: bool
-
-
-def words(text: str) -> list[str]:
-    """`text` as comparable words: case-folded, accents removed, punctuation dropped."""
-    folded = text.casefold()
-    if not folded.isascii():
-        folded = unicodedata.normalize("NFKD", folded).translate(_marks())
-    return _WORD.findall(folded)
-
-
-@functools.cache
-def _marks() -> dict[int, None]:
-    """Every combining mark below U+20000 (NFKD splits accents off as these), to delete."""
-    return dict.fromkeys(c for c in range(0x20000) if unicodedata.combining(chr(c)))
-
-
-def shingles(article: Article) -> set[bytes]:
-    """The article's word shingles, over headline, body and quotes."""
-    text = "\n".join((article.headline, article.body, *(q.text for q in article.quotes)))
-    tokens = words(text)
-    return {
-        " ".join(tokens[i : i + SHINGLE_WORDS]).encode("utf-8")
-        for i in range(len(tokens) - SHINGLE_WORDS + 1)
-    }
-
-
-def signature(article: Article) -> Values | None:
-    """The article's MinHash values, or None when it is too short to compare."""
-    import numpy as np
-    from datasketch import MinHash
-
-    found = shingles(article)
-    if len(found) < MIN_SHINGLES:
-        return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME, permutations=_permutations())
-    minhash.update_batch(found)
-    return np.asarray(minhash.hashvalues, dtype=np.uint32)
-
-
-@functools.cache
-def _permutations() -> Any:
-    """The permutations of `_SEED`, drawn once rather than for every article."""
-    from datasketch import MinHash
-
-    return MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
+    rehashed: int = 0
 
 
 def similarity(one: Values, other: Values) -> float:
@@ -233,91 +186,327 @@ def current_pairs(index_dir: Path) -> tuple[Pair, ...]:
 def update(index_dir: Path, *, force: bool = False) -> Update:
     """Bring the sidecar of the index at `index_dir` up to date with the index.
 
-    A sidecar of the index's latest generation is current, and only read
-    (its signatures not even decoded); `force` checks every article's text
-    hash anyway (after a rebuild, whose generations may start over).
-    Raises what opening the index raises (IndexNotFoundError and the like).
-    A folder that cannot be written is not an error: the pairs are returned
-    and the work is done again by the next call that can write.
+    A sidecar of the index's latest generation is current, and only its
+    first line is read; `force` checks every article's text hash anyway
+    (after a rebuild, whose generations may start over). Raises what
+    opening the index raises (IndexNotFoundError and the like). A folder
+    that cannot be written is not an error: the pairs are returned and the
+    work is done again by the next call that can write.
     """
     generation = latest_generation(index_dir)  # before reading: a racing commit makes it stale
+    path = index_dir / SIDECAR
     if not force:
-        current = _load(index_dir / SIDECAR, signatures=False)
-        if current is not None and current.generation == generation:
-            return Update(generation, 0, current.articles, 0, current.pairs, written=False)
-    old = _load(index_dir / SIDECAR) or _State(-1, {}, (), 0)
-    present, changed = _read_changes(index_dir, old.signatures)
-    signatures = {ident: old.signatures[ident] for ident in present if ident not in changed}
-    for ident, (text_hash, article) in changed.items():
-        signatures[ident] = _Signature(text_hash, signature(article))
-    dropped = sum(1 for ident in old.signatures if ident not in present)
-    pairs = _pairs(signatures, old.pairs, set(changed))
-    state = _State(generation, signatures, pairs, len(signatures))
-    written = old.generation != generation or bool(changed) or bool(dropped)
+        head = read_head(path, _PARAMS)
+        if head is not None and head.generation == generation:
+            return Update(generation, 0, head.articles, 0, head.pairs, written=False)
+    old = read(path, _PARAMS, BANDS)
+    ix = open_index(index_dir)
+    try:
+        with ix.reader() as reader:
+            run = _Run(reader, old)
+    except UNREADABLE as exc:
+        raise read_error(index_dir, exc) from exc
+    finally:
+        ix.close()
+    written = old is None or old.head.generation != generation or bool(run.changed or run.dropped)
     if written:
-        written = _save(index_dir / SIDECAR, state)
+        head = Head(generation, len(run.ids), run.pairs)
+        stored = Stored(head, run.ids, run.fingerprints, run.signed, run.keys[run.signed])
+        written = write(path, _PARAMS, stored)
     return Update(
         generation=generation,
-        hashed=len(changed),
-        reused=len(signatures) - len(changed),
-        dropped=dropped,
-        pairs=pairs,
+        hashed=len(run.changed),
+        reused=len(run.ids) - len(run.changed),
+        dropped=run.dropped,
+        pairs=run.pairs,
         written=written,
+        rehashed=len(run.again),
     )
 
 
-@dataclass(frozen=True)
-class _Signature:
-    text_hash: str
-    values: Values | None  # None: too short to compare
+class _Run:
+    """One update over an open reader: the live articles, which changed, their band keys, the pairs.
 
-
-@dataclass(frozen=True)
-class _State:
-    generation: int
-    signatures: dict[str, _Signature]  # empty when loaded without them
-    pairs: tuple[Pair, ...]
-    articles: int  # how many articles the signatures are of
-
-
-def _read_changes(
-    index_dir: Path, known: dict[str, _Signature]
-) -> tuple[set[str], dict[str, tuple[str, Article]]]:
-    """The ids of the index's live articles, and those whose text hash is not `known`.
-
-    Only the columns are read for every article; the stored record (the
-    text) only for the changed ones.
+    Rows are the live articles in id order. The band keys of an unchanged
+    article come from the old sidecar, a changed one's from its signature,
+    hashed here in batches (`index.minhash.signatures`) and kept in
+    `_Signatures` until its proposed pairs are verified.
     """
-    present: set[str] = set()
-    changed: dict[str, tuple[str, Article]] = {}
-    for ident, text_hash, leaf, docnum in _live_articles(index_dir, "text_hash"):
-        present.add(ident)
-        entry = known.get(ident)
-        if entry is None or entry.text_hash != text_hash:
-            changed[ident] = (text_hash, _stored(leaf, docnum))
-    return present, changed
+
+    def __init__(self, reader: Any, old: Stored | None) -> None:
+        import numpy as np
+
+        self.leaves = [leaf for leaf, _base in reader.leaf_readers()]
+        found = dict(self._scan())  # the last of an id wins, as a search finds it
+        self.ids = sorted(found)
+        self.fingerprints = b"".join(found[ident][0] for ident in self.ids)
+        self.where = [found[ident][1:] for ident in self.ids]
+        self.signed = np.zeros(len(self.ids), dtype=bool)
+        self.keys = np.zeros((len(self.ids), BANDS), dtype=np.uint32)
+        self.changed: list[int] = []
+        self.again: dict[int, Values | None] = {}  # unchanged rows hashed again
+        self.old = old
+        kept = self._reuse(old, found)
+        self.dropped = (old.head.articles if old else 0) - kept
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL, prefix="pressearch-") as spool:
+            self.store = _Signatures(spool)
+            self._hash(sorted(self.changed, key=self.where.__getitem__))  # in index order
+            self.pairs = self._pairs()
+
+    def _scan(self) -> Iterator[tuple[str, tuple[bytes, int, int]]]:
+        """(id, (fingerprint of its text hash, leaf number, document number)) of each live article.
+
+        Reads the columns segment by segment: a look-up by id per article
+        would cost a term search in every segment.
+        """
+        for number, leaf in enumerate(self.leaves):
+            if not leaf.has_column("id"):
+                continue  # an index with no article yet
+            ids = leaf.column_reader("id", translate=False)
+            hashes = leaf.column_reader("text_hash", translate=False)
+            deleted = leaf.has_deletions()
+            for docnum, (raw_id, raw_hash) in enumerate(zip(ids, hashes, strict=True)):
+                if not (deleted and leaf.is_deleted(docnum)):
+                    yield raw_id.decode("utf-8"), (_fingerprint(raw_hash), number, docnum)
+
+    def _reuse(self, old: Stored | None, found: dict[str, tuple[bytes, int, int]]) -> int:
+        """Take the old keys of the articles whose text is unchanged; the rest are `changed`.
+
+        Returns how many of the old articles are still live.
+        """
+        import numpy as np
+
+        before = {} if old is None else {ident: row for row, ident in enumerate(old.ids)}
+        live, same, same_before = 0, [], []
+        for row, ident in enumerate(self.ids):
+            old_row = before.get(ident)
+            if old_row is None:
+                self.changed.append(row)
+                continue
+            live += 1
+            at = old_row * FINGERPRINT_BYTES
+            assert old is not None
+            if old.fingerprints[at : at + FINGERPRINT_BYTES] == found[ident][0]:
+                same.append(row)
+                same_before.append(old_row)
+            else:
+                self.changed.append(row)
+        if old is not None and same:
+            rows, old_rows = np.array(same), np.array(same_before)
+            signed = old.signed[old_rows]
+            key_rows = np.cumsum(old.signed) - 1  # an old row's row in old.keys, when signed
+            self.signed[rows[signed]] = True
+            self.keys[rows[signed]] = old.keys[key_rows[old_rows[signed]]]
+        return live
+
+    def _article(self, row: int) -> Article:
+        number, docnum = self.where[row]
+        return _stored(self.leaves[number], docnum)
+
+    def _hash(self, rows: list[int]) -> None:
+        """MinHash the articles of `rows`: their band keys here, their signatures to the store."""
+        batch: list[int] = []
+        values: list[Values] = []
+        hashed = signatures(self._article(row) for row in rows)
+        for row, signature in zip(rows, hashed, strict=True):
+            if signature is not None:
+                batch.append(row)
+                values.append(signature)
+            if len(batch) == _KEY_BATCH:
+                self._keep(batch, values)
+                batch, values = [], []
+        if batch:
+            self._keep(batch, values)
+
+    def _keep(self, rows: list[int], values: list[Values]) -> None:
+        import numpy as np
+
+        matrix = np.stack(values)
+        self.signed[rows] = True
+        self.keys[rows] = _band_keys(matrix)
+        self.store.write(rows, matrix)
+
+    def _pairs(self) -> tuple[Pair, ...]:
+        """The kept pairs: old ones between unchanged live articles, new ones verified.
+
+        Short articles (no signature) pair only with their identical copies,
+        chained in id order so that each set of copies is one cluster; those
+        chains are made anew every time, so a removed copy never breaks a set.
+        """
+        import numpy as np
+
+        asking = np.zeros(len(self.ids), dtype=bool)
+        asking[self.changed] = True
+        stable = {self.ids[row] for row in np.flatnonzero(self.signed & ~asking).tolist()}
+        old_pairs = self.old.head.pairs if self.old else ()
+        kept = [pair for pair in old_pairs if pair.a in stable and pair.b in stable]
+        kept.extend(self._verified(_candidates(self.keys, self.signed, asking & self.signed)))
+        short: dict[bytes, list[str]] = {}
+        for row in np.flatnonzero(~self.signed).tolist():
+            at = row * FINGERPRINT_BYTES
+            fingerprint = self.fingerprints[at : at + FINGERPRINT_BYTES]
+            short.setdefault(fingerprint, []).append(self.ids[row])
+        for copies in short.values():  # in id order, as rows are
+            kept.extend(Pair(a, b, 1.0) for a, b in itertools.pairwise(copies))
+        kept.sort(key=lambda pair: (pair.a, pair.b))
+        return tuple(kept)
+
+    def _verified(self, candidates: list[tuple[int, int]]) -> Iterator[Pair]:
+        """The proposed pairs (rows, lower first) with a band of equal values and at least FLOOR."""
+        import numpy as np
+
+        for first in range(0, len(candidates), _VERIFY):
+            chunk = candidates[first : first + _VERIFY]
+            rows = sorted({row for pair in chunk for row in pair})
+            matrix, usable = self._signatures(rows)
+            place = {row: at for at, row in enumerate(rows)}
+            one = np.array([place[a] for a, _ in chunk])
+            other = np.array([place[b] for _, b in chunk])
+            equal = matrix[one] == matrix[other]
+            banded = equal.reshape(len(chunk), BANDS, ROWS).all(axis=2).any(axis=1)
+            banded &= usable[one] & usable[other]
+            counts = np.count_nonzero(equal, axis=1)
+            for (a, b), band, count in zip(chunk, banded.tolist(), counts.tolist(), strict=True):
+                estimate = count / NUM_PERM
+                if band and estimate >= FLOOR:
+                    yield Pair(self.ids[a], self.ids[b], estimate)
+
+    def _signatures(self, rows: list[int]) -> tuple[Values, Mask]:
+        """The signatures of `rows`, and which are usable.
+
+        A changed article's is read from the store; an unchanged one's is
+        hashed again from its stored text (once a run). Its text has the
+        hash it had when it was signed, so it is signed again, unless the
+        index's text and its `text_hash` column disagree (damage): that
+        row is not usable.
+        """
+        import numpy as np
+
+        again = [row for row in rows if row not in self.store and row not in self.again]
+        self.again.update(zip(again, signatures(self._article(row) for row in again), strict=True))
+        matrix = np.zeros((len(rows), NUM_PERM), dtype=np.uint32)
+        usable = np.ones(len(rows), dtype=bool)
+        from_store = [at for at, row in enumerate(rows) if row in self.store]
+        matrix[from_store] = self.store.read([rows[at] for at in from_store])
+        for at, row in enumerate(rows):
+            if row not in self.store:
+                values = self.again[row]
+                if values is None:
+                    usable[at] = False
+                else:
+                    matrix[at] = values
+        return matrix, usable
 
 
-def _live_articles(index_dir: Path, column: str | None) -> Iterator[tuple[str, str, Any, int]]:
-    """(id, value of `column` or "", segment reader, document number) of every live article.
+class _Signatures:
+    """This run's signatures by row, in a spooled temporary file: memory up to `_SPOOL`, then disk.
 
-    Reads the columns segment by segment: a look-up by id per article would
-    cost a term search in every segment. The stored record is read from
-    the segment reader and document number (`_stored`) only when needed.
+    Only the few rows in proposed pairs are read back, while a build of a
+    million articles makes 512 MB of them.
     """
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+        self.place: dict[int, int] = {}
+
+    def __contains__(self, row: int) -> bool:
+        return row in self.place
+
+    def write(self, rows: list[int], matrix: Values) -> None:
+        self.file.seek(0, os.SEEK_END)
+        self.file.write(matrix.astype("<u4").tobytes())
+        for row in rows:
+            self.place[row] = len(self.place)
+
+    def read(self, rows: list[int]) -> Values:
+        import numpy as np
+
+        width = NUM_PERM * 4
+        parts = []
+        for row in rows:
+            self.file.seek(self.place[row] * width)
+            parts.append(self.file.read(width))
+        values = np.frombuffer(b"".join(parts), dtype="<u4").astype(np.uint32)
+        return values.reshape(len(rows), NUM_PERM)
+
+
+# Odd 64-bit constants that mix a band's ROWS values into one key.
+_MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
+
+
+def _band_keys(matrix: Values) -> Values:
+    """Each row's BANDS keys: a band's ROWS values mixed into 64 bits (wrapping), the high 32.
+
+    Equal bands give equal keys; the rare unequal bands that share a key
+    only propose a pair that verification drops (it compares the values).
+    """
+    import numpy as np
+
+    mix = np.array(_MIX[:ROWS], dtype=np.uint64)
+    bands = matrix.reshape(len(matrix), BANDS, ROWS).astype(np.uint64)
+    mixed = (bands * mix).sum(axis=2, dtype=np.uint64)
+    keys: Values = (mixed >> np.uint64(32)).astype(np.uint32)
+    return keys
+
+
+def _candidates(keys: Values, signed: Mask, asking: Mask) -> list[tuple[int, int]]:
+    """Row pairs (lower first, sorted) of signed rows with an `asking` row and an equal band key.
+
+    Per band, the rows sharing a key with an asking row are sorted by key,
+    and only keys held by two rows or more make pairs: the banding of
+    datasketch's `MinHashLSH(params=(BANDS, ROWS))`, over all rows at once
+    in numpy (its in-memory index costs 0.35 ms an insertion).
+    """
+    import numpy as np
+
+    rows = np.flatnonzero(signed)
+    asked = np.flatnonzero(asking)
+    found: set[tuple[int, int]] = set()
+    for band in range(BANDS) if len(asked) else ():
+        column = keys[:, band]
+        hit = rows if len(asked) == len(rows) else rows[np.isin(column[rows], column[asked])]
+        hit = hit[np.argsort(column[hit], kind="stable")]  # by key, then by row
+        hit_keys = column[hit]
+        same = hit_keys[1:] == hit_keys[:-1]
+        shared = np.zeros(len(hit), dtype=bool)
+        shared[1:] |= same
+        shared[:-1] |= same
+        hit, hit_keys = hit[shared], hit_keys[shared]
+        for group in np.split(hit, np.flatnonzero(hit_keys[1:] != hit_keys[:-1]) + 1):
+            members = group.tolist()
+            flags = asking[group].tolist()
+            for x, y in itertools.combinations(range(len(members)), 2):
+                if flags[x] or flags[y]:
+                    found.add((members[x], members[y]))
+    return sorted(found)
+
+
+def _fingerprint(text_hash: bytes) -> bytes:
+    """The 16 bytes of a text hash's 32 hex digits (`index.schema.text_hash`).
+
+    Any other value (no index of this schema holds one) is hashed to 16 bytes.
+    """
+    try:
+        raw = binascii.unhexlify(text_hash)
+    except ValueError:  # binascii.Error is one
+        raw = b""
+    if len(raw) == FINGERPRINT_BYTES:
+        return raw
+    return hashlib.blake2b(text_hash, digest_size=FINGERPRINT_BYTES).digest()
+
+
+def _live_articles(index_dir: Path) -> Iterator[tuple[str, Any, int]]:
+    """(id, segment reader, document number) of every live article."""
     ix = open_index(index_dir)
     try:
         with ix.reader() as reader:
             for leaf, _base in reader.leaf_readers():
                 if not leaf.has_column("id"):
                     continue  # an index with no article yet
-                ids = leaf.column_reader("id", translate=False)
-                values = leaf.column_reader(column, translate=False) if column else repeat(b"")
                 deleted = leaf.has_deletions()
-                # Not strict: without a column, `values` is endless.
-                for docnum, (raw_id, raw_value) in enumerate(zip(ids, values, strict=False)):
+                for docnum, raw_id in enumerate(leaf.column_reader("id", translate=False)):
                     if not (deleted and leaf.is_deleted(docnum)):
-                        yield raw_id.decode("utf-8"), raw_value.decode("utf-8"), leaf, docnum
+                        yield raw_id.decode("utf-8"), leaf, docnum
     except UNREADABLE as exc:
         raise read_error(index_dir, exc) from exc
     finally:
@@ -326,150 +515,6 @@ def _live_articles(index_dir: Path, column: str | None) -> Iterator[tuple[str, s
 
 def _stored(leaf: Any, docnum: int) -> Article:
     return Article.from_dict(json.loads(leaf.stored_fields(docnum)["record"]))
-
-
-def _pairs(
-    signatures: dict[str, _Signature], old: Sequence[Pair], changed: set[str]
-) -> tuple[Pair, ...]:
-    """The kept pairs: old ones between unchanged live articles, new ones found by LSH.
-
-    Short articles (no signature) pair only with their identical copies,
-    chained in id order so that each set of copies is one cluster; those
-    chains are made anew every time, so a removed copy never breaks a set.
-    """
-    comparable = {
-        ident: entry.values for ident, entry in signatures.items() if entry.values is not None
-    }
-    kept = [
-        pair
-        for pair in old
-        if pair.a in comparable
-        and pair.b in comparable
-        and pair.a not in changed
-        and pair.b not in changed
-    ]
-    ids = sorted(comparable)
-    asking = [row for row, ident in enumerate(ids) if ident in changed]
-    if asking:
-        import numpy as np
-
-        matrix = np.stack([comparable[ident] for ident in ids])
-        seen = {(pair.a, pair.b) for pair in kept}
-        for one, other in sorted(_candidates(matrix, asking)):
-            if (ids[one], ids[other]) not in seen:
-                estimate = similarity(matrix[one], matrix[other])
-                if estimate >= FLOOR:
-                    kept.append(Pair(ids[one], ids[other], estimate))
-    short: dict[str, list[str]] = {}
-    for ident, entry in signatures.items():
-        if entry.values is None:
-            short.setdefault(entry.text_hash, []).append(ident)
-    for copies in short.values():
-        kept.extend(Pair(a, b, 1.0) for a, b in itertools.pairwise(sorted(copies)))
-    kept.sort(key=lambda pair: (pair.a, pair.b))
-    return tuple(kept)
-
-
-# Odd 64-bit constants that mix a band's ROWS values into one key.
-_MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
-
-
-def _candidates(matrix: Values, asking: list[int]) -> set[tuple[int, int]]:
-    """Row pairs (lower first) of `matrix` with an `asking` row and an equal band.
-
-    Each band's values become one 64-bit key (the products wrap modulo
-    2**64): equal bands give equal keys, and the rare unequal bands that
-    collide only add a candidate that verification drops. The banding of
-    datasketch's `MinHashLSH(params=(BANDS, ROWS))`, over the whole matrix at
-    once: its in-memory index costs 0.35 ms an insertion, so re-inserting
-    20,000 stored signatures to place ten changed ones took 7.5 s.
-    """
-    import numpy as np
-
-    mix = np.array(_MIX[:ROWS], dtype=np.uint64)
-    bands = matrix.reshape(len(matrix), BANDS, ROWS).astype(np.uint64)
-    keys = (bands * mix).sum(axis=2, dtype=np.uint64)
-    found: set[tuple[int, int]] = set()
-    for band in range(BANDS):
-        column = keys[:, band]
-        asked: dict[int, list[int]] = {}
-        for row in asking:
-            asked.setdefault(int(column[row]), []).append(row)
-        hits = np.isin(column, np.fromiter(asked, dtype=np.uint64, count=len(asked)))
-        for row in np.flatnonzero(hits).tolist():
-            for other in asked[int(column[row])]:
-                if other != row:
-                    found.add((min(row, other), max(row, other)))
-    return found
-
-
-def _load(path: Path, *, signatures: bool = True) -> _State | None:
-    """The sidecar's state, or None when it is missing, unreadable or of other parameters.
-
-    Without `signatures`, only its first line is read: the pairs.
-    """
-    try:
-        with open(path, "rb") as lines:
-            head = json.loads(lines.readline())
-            if not isinstance(head, dict) or head.get("params") != _PARAMS:
-                return None
-            pairs = tuple(Pair(str(a), str(b), float(s)) for a, b, s in head["pairs"])
-            decoded = {}
-            if signatures:
-                decoded = {
-                    str(ident): _Signature(str(text_hash), _decode(sig))
-                    for ident, (text_hash, sig) in json.loads(lines.readline()).items()
-                }
-        return _State(int(head["generation"]), decoded, pairs, int(head["articles"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        # Missing, damaged or written by other code: start over, the index has it all.
-        return None
-
-
-def _decode(text: object) -> Values | None:
-    if text is None:
-        return None
-    import numpy as np
-
-    values = np.frombuffer(base64.b64decode(str(text), validate=True), dtype="<u4")
-    if len(values) != NUM_PERM:
-        raise ValueError("a signature of the wrong length")
-    return values.astype(np.uint32)
-
-
-def _encode(values: Values | None) -> str | None:
-    if values is None:
-        return None
-    return base64.b64encode(values.astype("<u4").tobytes()).decode("ascii")
-
-
-def _save(path: Path, state: _State) -> bool:
-    """Replace the sidecar with `state` atomically; False when the folder cannot be written."""
-    # Two lines: what `duplicates` reads (the pairs), then what only an update
-    # reads (the signatures, most of the bytes).
-    head = {
-        "params": _PARAMS,
-        "generation": state.generation,
-        "articles": len(state.signatures),
-        "pairs": [[pair.a, pair.b, pair.similarity] for pair in state.pairs],
-    }
-    articles = {
-        ident: [entry.text_hash, _encode(entry.values)]
-        for ident, entry in sorted(state.signatures.items())
-    }
-    # One temporary name per process (two updates at once each rename a whole
-    # file; the last one stays), readable as the index's other files are.
-    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temp, "w", encoding="utf-8") as out:
-            for line in (head, articles):
-                out.write(json.dumps(line, separators=(",", ":")) + "\n")
-        os.replace(temp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        return False
-    return True
 
 
 def near_duplicate_clusters(index_dir: Path, threshold: float) -> list[DuplicateCluster]:
@@ -486,7 +531,7 @@ def near_duplicate_clusters(index_dir: Path, threshold: float) -> list[Duplicate
     wanted = {ident for _, ids in found for ident in ids}
     articles = {
         ident: _stored(leaf, docnum)
-        for ident, _, leaf, docnum in _live_articles(index_dir, None)
+        for ident, leaf, docnum in _live_articles(index_dir)
         if ident in wanted
     }
     out: list[DuplicateCluster] = []

@@ -19,6 +19,7 @@ import pytest
 
 from pressearch import Archive
 from pressearch.errors import UsageError
+from pressearch.index import minhash, near_duplicates_file
 from pressearch.index import near_duplicates as nd
 from pressearch.index.reader import latest_generation
 from pressearch.index.writer import build
@@ -51,8 +52,8 @@ def cluster_ids(index_dir: Path, threshold: float = 0.8) -> list[list[str]]:
 
 
 def recorded_generation(index_dir: Path) -> int:
-    """The index generation the sidecar describes (on its first line)."""
-    with (index_dir / nd.SIDECAR).open(encoding="utf-8") as sidecar:
+    """The index generation the sidecar describes (on its first line, JSON)."""
+    with (index_dir / nd.SIDECAR).open("rb") as sidecar:
         generation: int = json.loads(sidecar.readline())["generation"]
     return generation
 
@@ -114,25 +115,27 @@ def test_a_cluster_is_only_as_similar_as_its_weakest_pair() -> None:
 
 
 def test_text_is_compared_without_case_accents_or_spacing() -> None:
-    assert nd.words("Jürgen  MÜLLER,\n said: «Ça va»") == ["jurgen", "muller", "said", "ca", "va"]
+    expected = ["jurgen", "muller", "said", "ca", "va"]
+    assert minhash.words("Jürgen  MÜLLER,\n said: «Ça va»") == expected
     one = Article(id="1", path="1", headline="Opération  réussie", body="Les polices ont agi. " * 5)
     other = Article(id="2", path="2", headline="OPERATION REUSSIE", body="les polices ont agi " * 5)
-    assert nd.shingles(one) == nd.shingles(other)
-    first, second = nd.signature(one), nd.signature(other)
+    assert minhash.shingles(one) == minhash.shingles(other)
+    first, second = minhash.signature(one), minhash.signature(other)
     assert first is not None and second is not None
     assert nd.similarity(first, second) == 1.0
 
 
 def test_too_short_an_article_has_no_signature() -> None:
     stub = Article(id="s", path="s", headline="Statement", body="More to follow soon.")
-    assert len(nd.shingles(stub)) < nd.MIN_SHINGLES
-    assert nd.signature(stub) is None
+    assert len(minhash.shingles(stub)) < minhash.MIN_SHINGLES
+    assert minhash.signature(stub) is None
 
 
 def test_index_runs_keep_the_sidecar_current(index_dir: Path, archive_dir: Path) -> None:
-    head, signatures = (index_dir / nd.SIDECAR).read_text(encoding="utf-8").splitlines()
-    assert json.loads(head)["generation"] == latest_generation(index_dir)
-    assert len(json.loads(signatures)) == 6
+    with (index_dir / nd.SIDECAR).open("rb") as sidecar:
+        head = json.loads(sidecar.readline())
+    assert head["generation"] == latest_generation(index_dir)
+    assert head["articles"] == 6
     # Brought up to date by `index`: nothing left to do, nothing rewritten.
     update = nd.update(index_dir)
     assert (update.hashed, update.reused, update.dropped, update.written) == (0, 6, 0, False)
@@ -158,6 +161,8 @@ def test_only_new_and_changed_articles_are_hashed(index_dir: Path, archive_dir: 
     build([archive_dir], index_dir)
     update = nd.update(index_dir)
     assert (update.hashed, update.reused, update.dropped) == (1, 6, 0)
+    # The sidecar keeps no signatures: the original is hashed again to verify its copy.
+    assert update.rehashed == 1
     assert sorted(map(set, cluster_ids(index_dir)), key=len) == [
         {"interpol-cultural-goods", "wco-cultural-goods"},
         RELEASE,
@@ -219,7 +224,7 @@ def test_a_folder_that_cannot_be_written_still_answers(
     def refuse(*_args: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(nd.os, "replace", refuse)
+    monkeypatch.setattr(near_duplicates_file.os, "replace", refuse)
     update = nd.update(index_dir)
     assert (update.hashed, update.dropped, update.written) == (0, 1, False)
     assert cluster_ids(index_dir) == [["europol-drug-network", "europol-drug-network-updated"]]

@@ -1,0 +1,202 @@
+"""The near-duplicate sidecar on disk: compact, checked, and made again when it cannot be trusted.
+
+A sidecar holds band keys and fingerprints, not signatures; a torn,
+damaged or hostile one is never believed and never raises: the next
+update makes it again from the index, with the very pairs an intact one
+gives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pressearch import Archive
+from pressearch.index import near_duplicates as nd
+from pressearch.index import near_duplicates_file as sidecar_file
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "near_duplicates"
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    archive_dir = tmp_path / "archive"
+    shutil.copytree(FIXTURES, archive_dir)
+    index_dir = tmp_path / "index"
+    with Archive.create(index_dir) as archive:
+        archive.index([archive_dir])
+    return index_dir
+
+
+def parts(path: Path) -> tuple[dict[str, object], bytes]:
+    """The sidecar's first line (parsed) and its body."""
+    head, _, body = path.read_bytes().partition(b"\n")
+    parsed: dict[str, object] = json.loads(head)
+    return parsed, body
+
+
+def rewrite(path: Path, head: dict[str, object], body: bytes) -> None:
+    """Write `head` and `body`, the head stating the body's true size and digest."""
+    head = {**head, "body": {"bytes": len(body), "blake2b": blake(body)}}
+    path.write_bytes(json.dumps(head).encode() + b"\n" + body)
+
+
+def blake(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def test_the_sidecar_holds_keys_and_fingerprints_not_signatures(index_dir: Path) -> None:
+    head, body = parts(index_dir / nd.SIDECAR)
+    ids = json.loads(body[: body.index(b"\n")])
+    articles, signed = head["articles"], head["signed"]
+    assert ids == sorted(ids) and len(ids) == articles == signed == 6
+    # 16 bytes of fingerprint, 1 of flag, 32 keys of 4 bytes: no 512-byte signature.
+    assert len(body) == len(json.dumps(ids, separators=(",", ":"))) + 1 + 6 * 17 + 6 * 32 * 4
+    assert head["body"] == {"bytes": len(body), "blake2b": blake(body)}
+
+
+def flip_a_key_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0x40
+    path.write_bytes(bytes(data))
+
+
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-3])
+
+
+def append(path: Path) -> None:
+    path.write_bytes(path.read_bytes() + b"\0")
+
+
+def claim_a_huge_body(path: Path) -> None:
+    head, body = parts(path)
+    head["body"] = {"bytes": 10**15, "blake2b": blake(body)}
+    path.write_bytes(json.dumps(head).encode() + b"\n" + body)
+
+
+def unsort_the_ids(path: Path) -> None:
+    head, body = parts(path)
+    end = body.index(b"\n")
+    ids = json.loads(body[:end])
+    rewrite(path, head, json.dumps(ids[::-1]).encode() + body[end:])
+
+
+def miscount_the_signed(path: Path) -> None:
+    head, body = parts(path)
+    signed = head["signed"]
+    assert isinstance(signed, int)
+    rewrite(path, {**head, "signed": signed - 1}, body)
+
+
+def flag_two(path: Path) -> None:
+    head, body = parts(path)
+    end = body.index(b"\n")
+    at = end + 1 + 6 * 16
+    rewrite(path, head, body[:at] + b"\x02" + body[at + 1 :])
+
+
+def nest_the_ids(path: Path) -> None:
+    head, body = parts(path)
+    rewrite(path, head, b"[" * 100_000 + b"]" * 100_000 + body[body.index(b"\n") :])
+
+
+DAMAGES: list[Callable[[Path], None]] = [
+    flip_a_key_byte,
+    truncate,
+    append,
+    claim_a_huge_body,
+    unsort_the_ids,
+    miscount_the_signed,
+    flag_two,
+    nest_the_ids,
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGES, ids=lambda damage: damage.__name__)
+def test_a_damaged_body_is_made_again_from_the_index(
+    index_dir: Path, damage: Callable[[Path], None]
+) -> None:
+    path = index_dir / nd.SIDECAR
+    intact = nd.update(index_dir, force=True).pairs
+    damage(path)
+    assert sidecar_file.read(path, nd._PARAMS, nd.BANDS) is None
+    update = nd.update(index_dir, force=True)
+    assert (update.hashed, update.pairs, update.written) == (6, intact, True)
+    assert sidecar_file.read(path, nd._PARAMS, nd.BANDS) is not None
+
+
+HOSTILE_HEADS: list[object] = [
+    "not an object",
+    {"format": "something else"},
+    {"format": sidecar_file.FORMAT, "params": {"format": 1}},
+    {"pairs": [[1, 2, 0.9]]},
+    {"pairs": [["b", "a", 0.9]]},
+    {"pairs": [["a", "b", 2.0]]},
+    {"pairs": "ab"},
+    {"generation": True},
+    {"articles": -1},
+    {"signed": 1.5},
+    {"body": {"bytes": 10, "blake2b": None}},
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_HEADS, ids=repr)
+def test_a_hostile_head_is_not_believed(index_dir: Path, hostile: object) -> None:
+    path = index_dir / nd.SIDECAR
+    intact = nd.current_pairs(index_dir)
+    head, body = parts(path)
+    line = {**head, **hostile} if isinstance(hostile, dict) else hostile
+    path.write_bytes(json.dumps(line).encode() + b"\n" + body)
+    assert sidecar_file.read_head(path, nd._PARAMS) is None
+    assert nd.current_pairs(index_dir) == intact
+    assert sidecar_file.read_head(path, nd._PARAMS) is not None
+
+
+def test_the_json_sidecar_of_earlier_versions_goes(index_dir: Path) -> None:
+    (index_dir / nd.SIDECAR).unlink()  # an index made by an earlier version has only this:
+    old = index_dir / ".near-duplicates.json"
+    old.write_text('{"params": {"format": 1}}\n{}\n', encoding="utf-8")
+    assert nd.update(index_dir).written
+    assert not old.exists()
+
+
+def test_signatures_spilled_to_disk_give_the_same_pairs(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_memory = nd.update(index_dir, force=True).pairs
+    monkeypatch.setattr(nd, "_SPOOL", 1)  # to a file at the first write
+    monkeypatch.setattr(nd, "_KEY_BATCH", 2)
+    assert nd.update(index_dir, force=True).pairs == in_memory
+
+
+def brute_force(keys: np.ndarray, signed: np.ndarray, asking: np.ndarray) -> set[tuple[int, int]]:
+    found = set()
+    for one in range(len(keys)):
+        for other in range(one + 1, len(keys)):
+            both = signed[one] and signed[other]
+            if both and (asking[one] or asking[other]) and (keys[one] == keys[other]).any():
+                found.add((one, other))
+    return found
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_every_pair_with_an_equal_band_key_is_proposed(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    rows = 40
+    # Few distinct key values, so that many bands are shared; some rows copy others.
+    keys = rng.integers(0, 6, size=(rows, nd.BANDS), dtype=np.uint32) * 1000
+    keys += np.arange(nd.BANDS, dtype=np.uint32)
+    keys[rng.random((rows, nd.BANDS)) < 0.8] += rng.integers(7, 10**6, dtype=np.uint32)
+    keys[5] = keys[6]
+    signed = rng.random(rows) < 0.9
+    asking = signed & (rng.random(rows) < 0.3)
+    proposed = nd._candidates(keys, signed, asking)
+    assert proposed == sorted(proposed)
+    assert set(proposed) == brute_force(keys, signed, asking)
