@@ -2,17 +2,24 @@
 
 Model: the files to index are cut into batches of consecutive files (at
 least `BATCH_BYTES`, at most `MAX_BATCHES` per run); each batch is one task
-(`index.segments.index_files`), and so is each merge the run asks for. A few
+(`index.segments.index_files`), and so is each merge the run asks for. A
+large JSON Lines file is a batch of its own, cut into parts of the batch
+size when its turn comes (`index.parts`), each part a task, so that several
+workers read it at once; its parts' results are joined into the file's
+once all are done, and a file that must be done again (it changed, or only
+a whole reading decodes it) is done again before any later batch. A few
 tasks per worker are in flight, so memory is bounded by the batch size and
 the number of workers, never by the corpus; `Workers.results` yields each
-task's result when its turn comes, in submission order. Runs too small to
-spread (`PARALLEL_MIN_FILES`, `PARALLEL_MIN_BYTES`) run their tasks in this
-process. Workers start with forkserver (or spawn), never fork: a forked
-child would inherit the index's lock and keep holding it if this process
-were killed. A worker leaves at once, mid-task, when its parent dies or
-cancels the run (Ctrl-C, an error): nothing it was writing would be kept.
-Workers count the files they finish in shared memory, and progress is
-reported from the count.
+batch's result (a batch of files, a split file, a merge) when its turn
+comes, in submission order, so the run commits each one whole, in order.
+Runs too small to spread (`PARALLEL_MIN_FILES`, `PARALLEL_MIN_BYTES`, no
+file to split) run their tasks in this process. Workers start with
+forkserver (or spawn), never fork: a forked child would inherit the index's
+lock and keep holding it if this process were killed. A worker leaves at
+once, mid-task, when its parent dies or cancels the run (Ctrl-C, an
+error): nothing it was writing would be kept. Workers count the files they
+finish in shared memory (a split file when its last part is done), and
+progress is reported from the count.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import shutil
 import signal
 import threading
 from collections import deque
@@ -32,12 +40,14 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from pressearch.errors import PressearchError
-from pressearch.index.reading import Job
+from pressearch.index.parts import Joined, Split, cut, join, splits
+from pressearch.index.reading import CHANGED, Job
 from pressearch.index.segments import Built, index_files, merge_segments
 from pressearch.index.walk import SourceFile
 
 # Bytes of files per batch, at least: a worker parses, analyses and writes
-# each batch as one segment, which is committed as soon as it is done.
+# each batch (or part of a large file) as one segment, which is committed
+# as soon as it is done (a large file's parts once all are done).
 # Whoosh's posting pool takes 25-35 bytes per character of press text, so
 # this is about 100 MB of postings per worker.
 BATCH_BYTES = 3_000_000
@@ -108,6 +118,21 @@ class _Inline:
         pass
 
 
+# What a batch is: files read whole into one segment, a file read in parts
+# (one segment each), or a merge.
+Task = list[SourceFile] | Split | Merge
+
+
+class _Batch:
+    """One batch of the run, committed whole: its tasks, to submit and submitted."""
+
+    def __init__(self, task: Task, jobs: list[tuple[list[Job], list[SourceFile | None]]]) -> None:
+        self.task = task
+        # Each task's jobs, and the file to report done after each job (None: none).
+        self.todo = deque(jobs)
+        self.futures: list[Future[Built]] = []
+
+
 class Workers:
     """The tasks of one run, in worker processes or in this one (see above)."""
 
@@ -116,20 +141,22 @@ class Workers:
     ) -> None:
         self.folder = folder
         self.on_file = on_file
-        self.batches = deque(_batches(files))
-        self.pending: deque[tuple[list[SourceFile] | Merge, Future[Built]]] = deque()
+        self.limit = max(BATCH_BYTES, -(-sum(f.size for f in files) // MAX_BATCHES))
+        self.batches = deque(_batches(files, self.limit))
+        self.pending: deque[_Batch] = deque()  # in commit order
+        self.in_flight = 0  # tasks submitted whose results are not taken yet
         self.executor: ProcessPoolExecutor | _Inline = _Inline()
         # Pool runs only: the workers' shared count of files done, and the
         # files submitted whose progress is not yet reported.
         self.files_done: Any = None
         self.stop: Connection | None = None
-        self.unreported: deque[SourceFile] = deque()
+        self.unreported: deque[SourceFile | None] = deque()
         self.reported = 0
         self.window = 1
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         if (
             workers > 1
-            and len(files) >= PARALLEL_MIN_FILES
+            and (len(files) >= PARALLEL_MIN_FILES or any(map(splits, files)))
             and sum(f.size for f in files) >= PARALLEL_MIN_BYTES
         ):
             methods = multiprocessing.get_all_start_methods()
@@ -163,40 +190,97 @@ class Workers:
             self.stop.close()
 
     def merge(self, task: Merge) -> None:
-        self.pending.append(
-            (task, self.executor.submit(merge_segments, self.folder, task.segments))
-        )
+        batch = _Batch(task, [])
+        batch.futures.append(self.executor.submit(merge_segments, self.folder, task.segments))
+        self.in_flight += 1
+        self.pending.append(batch)
 
     def _submit(self) -> None:
-        while self.batches and len(self.pending) < self.window:
-            batch = self.batches.popleft()
-            jobs = [Job(f.path, f.root, f.sig) for f in batch]
-            if isinstance(self.executor, _Inline):
-                on_file = partial(_on_file, self.on_file, batch)
-                future = self.executor.submit(index_files, self.folder, jobs, on_file)
+        """Submit tasks, the earliest batches' first, until the window is full."""
+        while self.in_flight < self.window:
+            batch = next((b for b in self.pending if b.todo), None)
+            if batch is not None:
+                self._start(batch)
+            elif self.batches:
+                self.pending.append(self._batch(self.batches.popleft()))
             else:
-                future = self.executor.submit(index_files, self.folder, jobs, _count_file)
-                self.unreported.extend(batch)
-            self.pending.append((batch, future))
+                return
 
-    def results(self) -> Iterator[tuple[list[SourceFile] | Merge, Built]]:
+    def _start(self, batch: _Batch) -> None:
+        """Submit the next task of `batch`."""
+        jobs, names = batch.todo.popleft()
+        if isinstance(self.executor, _Inline):
+            on_file = partial(_on_file, self.on_file, names)
+            future = self.executor.submit(index_files, self.folder, jobs, on_file)
+        else:
+            future = self.executor.submit(index_files, self.folder, jobs, _count_file)
+            self.unreported.extend(names)
+        batch.futures.append(future)
+        self.in_flight += 1
+
+    def _batch(self, files: list[SourceFile] | SourceFile, attempt: int = 1) -> _Batch:
+        """A batch of whole files, or a large file cut into parts (read whole if it cannot be).
+
+        A batch done again (`attempt` 2) reports no progress: its files were reported.
+        """
+        if isinstance(files, list):
+            reported: list[SourceFile | None] = [*files] if attempt == 1 else [None] * len(files)
+            return _Batch(files, [(_jobs(files), reported)])
+        split = cut(files, self.limit, attempt)
+        if split is None:
+            return self._batch([files], attempt)
+        # A split file is reported done with its last part.
+        jobs = split.jobs()
+        names: list[SourceFile | None] = [None] * len(jobs)
+        if attempt == 1:
+            names[-1] = files
+        return _Batch(split, [([job], [name]) for job, name in zip(jobs, names, strict=True)])
+
+    def results(self) -> Iterator[tuple[list[SourceFile] | Merge, Built] | Joined]:
+        """Each batch's result, in order: files or a merge and their segment, or a split file's."""
         self._submit()
         while self.pending:
-            task, future = self.pending.popleft()
-            while not future.done():
-                wait([future], timeout=PROGRESS_EVERY)
-                self._report_progress()
-            try:
-                built = future.result()
-            except BrokenProcessPool as exc:
-                where = "merging segments" if isinstance(task, Merge) else _files(task)
-                raise PressearchError(
-                    f"a worker process died while {where} (out of memory?);"
-                    " the last commit is kept — run again"
-                ) from exc
-            self._report_progress()
-            yield task, built
+            batch = self.pending[0]
+            built: list[Built] = []
+            while batch.todo or len(built) < len(batch.futures):
+                if len(built) == len(batch.futures):
+                    # Its turn, though later batches fill the window (it is done again).
+                    self._start(batch)
+                built.append(self._take(batch, batch.futures[len(built)]))
+                self._submit()
+            self.pending.popleft()
+            if not isinstance(batch.task, Split):
+                yield batch.task, built[0]
+                continue
+            joined = join(batch.task, built)
+            if not (isinstance(joined, Joined) and joined.builts):
+                for part in built:  # segments of a file not taken as read
+                    shutil.rmtree(part.folder, ignore_errors=True)
+            if isinstance(joined, Joined):
+                yield joined
+                continue
+            # Done again before any later batch is committed, so that the
+            # run commits its files in their order.
+            f = batch.task.file
+            again = self._batch(f, 2) if joined == CHANGED else self._batch([f], 2)
+            self.pending.appendleft(again)
             self._submit()
+
+    def _take(self, batch: _Batch, future: Future[Built]) -> Built:
+        """The result of one of `batch`'s tasks, reporting progress while it runs."""
+        while not future.done():
+            wait([future], timeout=PROGRESS_EVERY)
+            self._report_progress()
+        try:
+            built = future.result()
+        except BrokenProcessPool as exc:
+            raise PressearchError(
+                f"a worker process died while {_doing(batch.task)} (out of memory?);"
+                " the last commit is kept — run again"
+            ) from exc
+        self.in_flight -= 1
+        self._report_progress()
+        return built
 
     def busy(self) -> bool:
         """Whether tasks are left: running, waiting for their turn, or to submit."""
@@ -209,24 +293,42 @@ class Workers:
             return
         done = self.files_done.value
         while self.reported < done and self.unreported:
-            self.on_file(self.unreported.popleft())
+            name = self.unreported.popleft()
+            if name is not None:
+                self.on_file(name)
             self.reported += 1
 
 
-def _files(batch: list[SourceFile]) -> str:
-    more = f" or one of the {len(batch) - 1} files after it" if len(batch) > 1 else ""
-    return f"indexing {batch[0].path}{more}"
+def _jobs(files: list[SourceFile]) -> list[Job]:
+    return [Job(f.path, f.root, f.sig) for f in files]
 
 
-def _on_file(on_file: Callable[[SourceFile], None], batch: list[SourceFile], i: int) -> None:
-    on_file(batch[i])
+def _doing(task: Task) -> str:
+    if isinstance(task, Merge):
+        return "merging segments"
+    if isinstance(task, Split):
+        return f"indexing part of {task.file.path}"
+    more = f" or one of the {len(task) - 1} files after it" if len(task) > 1 else ""
+    return f"indexing {task[0].path}{more}"
 
 
-def _batches(files: list[SourceFile]) -> Iterator[list[SourceFile]]:
-    limit = max(BATCH_BYTES, -(-sum(f.size for f in files) // MAX_BATCHES))
+def _on_file(on_file: Callable[[SourceFile], None], names: list[SourceFile | None], i: int) -> None:
+    name = names[i]
+    if name is not None:
+        on_file(name)
+
+
+def _batches(files: list[SourceFile], limit: int) -> Iterator[list[SourceFile] | SourceFile]:
+    """Batches of consecutive files of `limit` bytes at least; a file to split alone."""
     batch: list[SourceFile] = []
     size = 0
     for f in files:
+        if splits(f):
+            if batch:
+                yield batch
+                batch, size = [], 0
+            yield f
+            continue
         batch.append(f)
         size += f.size
         if size >= limit:

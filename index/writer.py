@@ -15,18 +15,22 @@ file and the file's signature `filesig` (see `index.walk`). A run
    interrupted run (exception, Ctrl-C, SIGKILL) leaves the last commit.
 
 The files to index go to workers in batches (`index.workers`), each written
-as one segment in a private index (`index.segments`). This process takes
-the segments in order: it resolves duplicate ids against the index
-(deleting the losers, old or new), moves the segment's files in and commits
-a table of contents that adds it (a Whoosh merge policy that returns the
-old segments plus the new one). So a run commits once per batch, each
-commit is a consistent state (each file's articles all old or all new,
-every file of the batches before it done), and a large import interrupted
-near its end keeps most of its work (each document carries its file's
-signature, so the next run resumes where the last commit stopped). When
-the index holds more than `MAX_SEGMENTS` segments, a worker merges the
-smallest ones into one and this process commits the merged segment in
-their place, unless documents were deleted from them meanwhile.
+as one segment in a private index (`index.segments`); a large JSON Lines
+file is a batch of its own, read in parts by several workers, one segment
+per part (`index.parts`). This process takes the batches in order: it
+resolves duplicate ids against the index (deleting the losers, old or
+new), moves the batch's segments in and commits a table of contents that
+adds them (a Whoosh merge policy that returns the old segments plus the
+new ones). So a run commits once per batch, each commit is a consistent
+state (each file's articles all old or all new, every file of the batches
+before it done), and a large import interrupted near its end keeps most of
+its work (each document carries its file's signature, so the next run
+resumes where the last commit stopped). A commit leaves out the segments
+whose documents are all deleted (a file re-indexed whose articles filled
+one), and Whoosh deletes their files. When the index holds more than
+`MAX_SEGMENTS` segments, a worker merges the smallest ones into one and
+this process commits the merged segment in their place, unless documents
+were deleted from them meanwhile.
 
 A rebuild holds the index's lock throughout and builds a new index the same
 way in a hidden folder inside the index folder; then it moves the new
@@ -41,11 +45,12 @@ nor the old schema.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -54,6 +59,7 @@ import whoosh.index
 
 from pressearch.errors import Interrupted, UsageError
 from pressearch.index.faults import storage_error
+from pressearch.index.parts import Joined
 from pressearch.index.reader import (
     UNREADABLE,
     close_leftovers,
@@ -61,6 +67,7 @@ from pressearch.index.reader import (
     recorded_roots,
     refuse_foreign,
 )
+from pressearch.index.reading import FileResult
 from pressearch.index.schema import build_schema
 from pressearch.index.segments import Built
 from pressearch.index.store import (
@@ -320,17 +327,26 @@ class _Run:
             finally:
                 remove_work_folders(self.folder)
 
-    def _commit(self, add: Any = None, drop: frozenset[str] = frozenset()) -> None:
-        """Commit the writer's deletions, adding segment `add` and leaving out those in `drop`."""
+    def _commit(self, add: Sequence[Any] = (), drop: frozenset[str] = frozenset()) -> bool:
+        """Commit the writer's deletions, adding segments `add` and leaving out those
+        in `drop` and those whose documents are all deleted.
+
+        Returns whether a segment of the index was left out: the documents
+        after it are numbered anew.
+        """
+        renumbered = False
 
         def segments(_writer: Any, current: list[Any]) -> list[Any]:
-            kept = [s for s in current if segment_name(s) not in drop]
-            return [*kept, add] if add is not None else kept
+            nonlocal renumbered
+            kept = [s for s in current if segment_name(s) not in drop and _live(s)]
+            renumbered = len(kept) < len(current)
+            return [*kept, *filter(_live, add)]
 
         self.writer.commit(mergetype=segments)
         self.writer = None
         self.uncommitted = False
         self.committed = len(self.added_ids)
+        return renumbered
 
     def _discard_writer(self) -> None:
         """Cancel a writer that holds no change, and remove the files it opened."""
@@ -338,19 +354,21 @@ class _Run:
         remove_new_segment_files(self.writer, self.folder)
         self.writer = None
 
-    def _adopt(self, built: Built, drop: frozenset[str] = frozenset()) -> None:
-        """Move a segment built by a worker into the index and commit it.
+    def _adopt(self, builts: Iterable[Built], drop: frozenset[str] = frozenset()) -> None:
+        """Move segments built by workers into the index and commit them, in one commit.
 
-        The segment goes last, so documents keep their numbers unless
-        segments are dropped (merged): then the next writer reads the
-        committed state afresh.
+        The segments go last, so documents keep their numbers unless
+        segments are left out (merged, or all deleted): then the next writer
+        reads the committed state afresh.
         """
-        segment = built.segment
-        if segment is not None:
-            move_segment(segment, built.folder, str(self.folder))
-        shutil.rmtree(built.folder, ignore_errors=True)
-        self._commit(segment, drop)
-        self._open_writer(read=bool(drop))
+        segments = []
+        for built in builts:
+            if built.segment is not None:
+                move_segment(built.segment, built.folder, str(self.folder))
+                segments.append(built.segment)
+            shutil.rmtree(built.folder, ignore_errors=True)
+        renumbered = self._commit(segments, drop)
+        self._open_writer(read=renumbered)
 
     # Planning and doing
 
@@ -366,12 +384,14 @@ class _Run:
         to_parse = self._plan()
         with Workers(to_parse, str(self.folder), lambda f: self._step(f.path)) as workers:
             del to_parse  # the workers hold the batches left; memory goes as they are done
-            for task, result in workers.results():
+            for done in workers.results():
                 self.stage("committing")
-                if isinstance(task, Merge):
-                    self._merged(task, result)
+                if isinstance(done, Joined):
+                    self._apply_split(done)
+                elif isinstance(done[0], Merge):
+                    self._merged(done[0], done[1])
                 else:
-                    self._apply_batch(task, result)
+                    self._apply_batch(done[0], done[1])
                 self._plan_merge(workers)
                 if self.done == self.total and workers.busy():
                     # Reading goes on in the workers, its next file reported
@@ -441,24 +461,41 @@ class _Run:
 
     def _apply_batch(self, files: list[SourceFile], built: Built) -> None:
         """Take a worker's segment of `files`: resolve ids against the index, commit."""
-        docnum = 0  # in the new segment, which holds the files' indexed articles in order
+        docnums = itertools.count()  # the segment holds the files' indexed articles in order
         for f, result in zip(files, built.files, strict=True):
-            for reason in result.errors:
-                self.failures.append(Failure(f.path, reason))
-            for warning in result.warnings:
-                self.warnings.append(Failure(f.path, warning))
-            if result.errors and not result.ids:
-                continue  # a failed file keeps its previous articles
-            self._delete_file(f.path)
-            # `by_path` and `by_id` need not learn the new documents: this run
-            # never looks up a path twice, and `added_ids` answers for its ids.
-            for ident in result.ids:
-                if self._wins(ident, f.path):
-                    self.added_ids[ident] = f.path
-                else:
-                    delete_in_segment(built.segment, docnum)
-                docnum += 1
-        self._adopt(built)
+            self._take_file(f, result, (built,), [(0, next(docnums)) for _ in result.ids])
+        self._adopt((built,))
+
+    def _apply_split(self, joined: Joined) -> None:
+        """Take the segments of a file's parts: resolve ids against the index, commit all."""
+        for part, docnum in joined.replaced:  # a later line of the file has their ids
+            delete_in_segment(joined.builts[part].segment, docnum)
+        self._take_file(joined.split.file, joined.result, joined.builts, joined.places)
+        self._adopt(joined.builts)
+
+    def _take_file(
+        self,
+        f: SourceFile,
+        result: FileResult,
+        builts: Sequence[Built],
+        places: Sequence[tuple[int, int]],
+    ) -> None:
+        """Take file `f`'s articles, at `places` (segment of `builts`, document number):
+        they replace its old ones unless it failed with none."""
+        for reason in result.errors:
+            self.failures.append(Failure(f.path, reason))
+        for warning in result.warnings:
+            self.warnings.append(Failure(f.path, warning))
+        if result.errors and not result.ids:
+            return  # a failed file keeps its previous articles
+        self._delete_file(f.path)
+        # `by_path` and `by_id` need not learn the new documents: this run
+        # never looks up a path twice, and `added_ids` answers for its ids.
+        for ident, (segment, docnum) in zip(result.ids, places, strict=True):
+            if self._wins(ident, f.path):
+                self.added_ids[ident] = f.path
+            else:
+                delete_in_segment(builts[segment].segment, docnum)
 
     def _wins(self, ident: str, path: str) -> bool:
         """Whether article `ident` from `path` is kept; resolves a duplicate id if not new."""
@@ -502,7 +539,7 @@ class _Run:
             # segment would bring them back.
             shutil.rmtree(built.folder, ignore_errors=True)
             return
-        self._adopt(built, frozenset(ids))
+        self._adopt((built,), frozenset(ids))
 
     def report(self, seconds: float, index_dir: Path) -> IndexReport:
         indexed = self.added_ids.keys()
@@ -518,6 +555,11 @@ class _Run:
             seconds=seconds,
             index_dir=str(index_dir),
         )
+
+
+def _live(segment: Any) -> bool:
+    """Whether `segment` holds a document not deleted."""
+    return segment_size(segment) > segment_deleted(segment)
 
 
 def _duplicate(ident: str, *, kept: str, dropped: str) -> Failure:

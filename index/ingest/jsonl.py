@@ -6,10 +6,17 @@ Model: each non-empty line is a JSON object in the shape of
 line needs a headline or a body). A bad line is an error naming
 `file:line` and the others are still read; a line longer than the file
 size limit is reported without being parsed.
+
+A large file can be read in parts, byte ranges cut at line ends
+(`read_jsonl_part`): a part is told the number of its first line, so its
+errors and the ids made from line numbers are the whole file's, and it is
+decoded as the whole file would be, or not at all (then the whole file is
+read: only it can say that it is not UTF-8, or binary).
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import json
 from collections.abc import Mapping
@@ -27,10 +34,59 @@ from pressearch.vocabulary import facet_name
 
 def read_jsonl(text: str, *, path: str, rel_path: str) -> ParsedFile:
     """Every line's article, and an error for each line that has none."""
+    parsed = _read_lines(text, path=path, rel_path=rel_path, first_line=1)
+    if not parsed.articles and not parsed.errors:
+        # Only control characters and blanks: as empty as a file of nothing.
+        return ParsedFile((), (ArticleParseError(path, "empty file"),))
+    return parsed
+
+
+def read_jsonl_part(data: bytes, *, path: str, rel_path: str, first_line: int) -> ParsedFile | None:
+    """The articles of `data`, bytes of a JSON Lines file cut at line ends, whose
+    first line is line `first_line` of the file; None when only the whole
+    file can be decoded (see `_part_text`).
+
+    A part of blank lines is no error: whether the file is empty is the
+    whole file's to say.
+    """
+    text = _part_text(data, path=path, first=first_line == 1)
+    if text is None:
+        return None
+    return _read_lines(text, path=path, rel_path=rel_path, first_line=first_line)
+
+
+def _part_text(data: bytes, *, path: str, first: bool) -> str | None:
+    """The text of part of a file as the whole file's decoding gives it, or None.
+
+    Cut at line ends (a newline byte is never inside a UTF-8 character), the
+    parts of a UTF-8 file decode to the parts of its text. Anything else is
+    decided by the whole file: a NUL anywhere makes it binary, bytes that
+    are not UTF-8 anywhere make all of it Windows-1252, UTF-16 is not cut at
+    newline bytes. The first part decodes as the whole file starts (a byte
+    order mark dropped, its first `decoding.SAMPLE_BYTES` looked at for
+    binary), so it must hold those bytes.
+    """
+    if b"\x00" in data:
+        return None
+    if not first:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        text, warnings = decoding.decode(data, path)
+    except ArticleParseError:
+        return None
+    return None if warnings else text
+
+
+def _read_lines(text: str, *, path: str, rel_path: str, first_line: int) -> ParsedFile:
     articles: list[Article] = []
     errors: list[ArticleParseError] = []
     limit = decoding.MAX_FILE_BYTES  # read at call time: tests lower it
-    for lineno, line in enumerate(clean_lines(text), start=1):
+    for lineno, line in enumerate(clean_lines(text), start=first_line):
         if not line.strip():
             continue
         if len(line) > limit:
@@ -41,9 +97,6 @@ def read_jsonl(text: str, *, path: str, rel_path: str) -> ParsedFile:
             articles.append(parse_jsonl_line(line, path=path, rel_path=rel_path, lineno=lineno))
         except ArticleParseError as exc:
             errors.append(exc)
-    if not articles and not errors:
-        # Only control characters and blanks: as empty as a file of nothing.
-        errors.append(ArticleParseError(path, "empty file"))
     return ParsedFile(tuple(articles), tuple(errors))
 
 
