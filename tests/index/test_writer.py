@@ -672,7 +672,7 @@ def test_worker_segments_give_the_same_index_as_one_process(
     monkeypatch.setattr(workers, "MAX_BATCHES", 100)
     many = build([archive], tmp_path / "many")  # a segment per file, built by workers
     with open_index(tmp_path / "many").reader() as reader:
-        assert len(reader.leaf_readers()) == 8  # every file but the broken one
+        assert len(reader.leaf_readers()) == 6  # not the broken file, nor dup/a.md, dup/b.md (lost)
     assert counts(many) == counts(one) == (7, 0, 0, 0)
     assert (many.failed, many.warnings) == (one.failed, one.warnings)
     assert [w.error.split(",")[0] for w in one.warnings] == [
