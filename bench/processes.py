@@ -1,7 +1,10 @@
 """How the benchmark runs a measured task: a child process, its wall time and peak RSS.
 
-Model: every measured task runs in its own process (psutil polls the tree's
-RSS), so a peak belongs to one task; helpers for wall times and sizes.
+Model: every measured task runs in its own process, so a peak belongs to one
+task: a long task with workers is polled (`run_measured`: psutil sums the
+RSS of the process tree), a short one is timed and its peak read from the
+kernel when it ends (`run_once`, `timed_lines`: `wait4`); helpers for wall
+times and sizes.
 """
 
 from __future__ import annotations

@@ -131,7 +131,7 @@ def plan(w: Wanted, opts: Options, run_dir: Path) -> estimate.Plan:
         for name in ("pressearch build", "pressearch latency", "batch", "opening", "serve"):
             units[name] = 0
         units["one-off query"] = units["re-index"] = 0
-    for name, (word, _) in estimate.STAGES.items():
+    for name, (word, _, _) in estimate.STAGES.items():
         if word and word in opts.skip:
             units[name] = 0
     return estimate.Plan(w.kind, w.articles, units)
@@ -223,7 +223,7 @@ def measure_corpus(corpus: Corpus, opts: Options, generate_s: float = 0.0) -> Re
 
 def _history_entry(res: Results) -> dict[str, Any]:
     c = res.corpus
-    disk = {"archive": c.bytes}
+    disk = {"archive": c.bytes + c.files * 2048}  # half a 4 KiB block per file, allocated
     if res.ps_build:
         disk["pressearch"] = res.ps_build["bytes"]
     if res.fts_build:
