@@ -18,17 +18,8 @@ from typing import IO, TYPE_CHECKING
 
 from rich import box
 from rich.cells import cell_len
-from rich.columns import Columns
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.rule import Rule
 from rich.style import Style
 from rich.table import Table
@@ -38,6 +29,8 @@ from pressearch.escape import visible, visible_line
 from pressearch.wording import counted
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     # Only for annotations: `pressearch index` must not import the query layer.
     from pressearch.models import (
         Article,
@@ -243,7 +236,11 @@ def _facets_renderable(facets: Mapping[str, Sequence[FacetCount]], plain: bool) 
             )
     if not blocks:
         return Text("")
-    return Group(*blocks) if plain else Columns(blocks, padding=(0, 1))
+    if plain:
+        return Group(*blocks)
+    from rich.columns import Columns
+
+    return Columns(blocks, padding=(0, 1))
 
 
 def _facet_table(counts: Sequence[FacetCount]) -> Table:
@@ -398,6 +395,15 @@ def index_progress(console: Console) -> Progress:
     The stage ("reading", "writing", "committing") tells a bar at 100% that
     is still writing segments from one that is stuck.
     """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("Indexing"),
         TextColumn("{task.fields[stage]:<10}"),

@@ -82,9 +82,6 @@ def query_command(
     ] = None,
 ) -> None:
     """Search the index: ranked hits with highlighted snippets, and facet counts."""
-    from pressearch.cli.render import render_search
-    from pressearch.jsonify import dumps, search_json
-
     request = search_request(
         text, match, facet, filter_, sort, limit, page, since, until, collapse, no_collapse
     )
@@ -92,9 +89,14 @@ def query_command(
         result = archive.search(
             request, snippets=snippets, histogram=histogram.value if histogram else None
         )
+    # Each output imports its own renderer (Rich alone costs ~25 ms), once the search is done.
     if json_:
+        from pressearch.jsonify import dumps, search_json
+
         typer.echo(dumps(search_json(result)))
     else:
+        from pressearch.cli.render import render_search
+
         console = stdout_console()
         if explain:
             from rich.table import Table
