@@ -1,7 +1,8 @@
 """A large JSON Lines file read by several workers at once, in parts, then made one file again.
 
 Model: a JSON Lines file of at least `SPLIT_BYTES` is cut (`cut`) into
-parts of about the run's batch size, byte ranges that end at line ends, so
+parts of a given size (`index.workers` asks for about a batch each, as
+many as a multiple of the workers), byte ranges that end at line ends, so
 each part holds whole lines; the scan that finds the cuts counts the lines
 before each (as `ingest.cleaning` breaks lines: CR LF, CR or LF), so that
 a part's errors and the ids made from line numbers are the whole file's.

@@ -153,6 +153,7 @@ class Workers:
         self.unreported: deque[SourceFile | None] = deque()
         self.reported = 0
         self.window = 1
+        self.workers = 1  # processes indexing
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         if (
             workers > 1
@@ -176,6 +177,7 @@ class Workers:
                 initargs=(self.files_done, stop),
             )
             self.window = workers * TASKS_PER_WORKER
+            self.workers = workers
 
     def __enter__(self) -> Workers:
         return self
@@ -226,7 +228,11 @@ class Workers:
         if isinstance(files, list):
             reported: list[SourceFile | None] = [*files] if attempt == 1 else [None] * len(files)
             return _Batch(files, [(_jobs(files), reported)])
-        split = cut(files, self.limit, attempt)
+        # About a batch a part, as many parts as a multiple of the workers, so
+        # that they finish the file together.
+        parts = -(-files.size // self.limit)
+        parts = -(-parts // self.workers) * self.workers
+        split = cut(files, -(-files.size // parts), attempt)
         if split is None:
             return self._batch([files], attempt)
         # A split file is reported done with its last part.

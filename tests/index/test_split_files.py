@@ -185,14 +185,19 @@ def test_a_later_part_wins_a_duplicate_id_as_a_later_line_does(
     assert documents(tmp_path / "split") == documents(tmp_path / "whole")
 
 
-def rewriting_part_reader(monkeypatch: pytest.MonkeyPatch, path: Path, times: int) -> list[int]:
-    """Have the second part read of `path` rewrite the file (a new version), `times` times."""
+# Lines in a middle part and in the last part of `write_posts`'s file.
+MIDDLE, LAST = b'"Story 200 version', b'"Story 419 version'
+
+
+def rewriting_part_reader(
+    monkeypatch: pytest.MonkeyPatch, path: Path, times: int, at: bytes = MIDDLE
+) -> list[int]:
+    """Have the part of `path` holding `at` rewrite the file (a new version) while
+    it is read, `times` times."""
     rewrites: list[int] = []
-    calls = [0]
 
     def racing(data: bytes, **kwargs: Any) -> ParsedFile | None:
-        calls[0] += 1
-        if calls[0] % 2 == 0 and len(rewrites) < times:
+        if at in data and len(rewrites) < times:
             rewrites.append(len(rewrites) + 2)
             write_posts(path, version=rewrites[-1])
             touch_later(path, seconds=10 * len(rewrites))
@@ -202,12 +207,13 @@ def rewriting_part_reader(monkeypatch: pytest.MonkeyPatch, path: Path, times: in
     return rewrites
 
 
-def test_a_file_changed_between_its_parts_is_read_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("at", [MIDDLE, LAST])
+def test_a_file_changed_while_its_parts_are_read_is_read_again(
+    at: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     split_small(monkeypatch)
     path = write_posts(tmp_path / "archive" / "posts.jsonl")
-    rewrites = rewriting_part_reader(monkeypatch, path, times=1)
+    rewrites = rewriting_part_reader(monkeypatch, path, times=1, at=at)
     report = build([path], tmp_path / "index")
     assert rewrites == [2]
     assert {h.split(" version ")[1] for h in headlines(tmp_path / "index").values()} == {"2"}
