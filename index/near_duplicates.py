@@ -204,15 +204,19 @@ def update(index_dir: Path, *, force: bool = False) -> Update:
     old = read(path, _PARAMS, BANDS)
     ix = open_index(index_dir)
     try:
-        with ix.reader() as reader:
-            run = _Run(reader, old)
+        with (
+            ix.reader() as reader,
+            tempfile.SpooledTemporaryFile(max_size=_SPOOL, prefix="pressearch-") as spool,
+        ):
+            run = _Run(reader, old, _Signatures(spool))
+            pairs = run.pairs()
     except UNREADABLE as exc:
         raise read_error(index_dir, exc) from exc
     finally:
         ix.close()
     written = old is None or old.head.generation != generation or bool(run.changed or run.dropped)
     if written:
-        head = Head(generation, len(run.ids), run.pairs)
+        head = Head(generation, len(run.ids), pairs)
         stored = Stored(head, run.ids, run.fingerprints, run.signed, run.keys[run.signed])
         written = write(path, _PARAMS, stored)
     return Update(
@@ -220,7 +224,7 @@ def update(index_dir: Path, *, force: bool = False) -> Update:
         hashed=len(run.changed),
         reused=len(run.ids) - len(run.changed),
         dropped=run.dropped,
-        pairs=run.pairs,
+        pairs=pairs,
         written=written,
         rehashed=len(run.again),
     )
@@ -235,25 +239,25 @@ class _Run:
     `_Signatures` until its proposed pairs are verified.
     """
 
-    def __init__(self, reader: Any, old: Stored | None) -> None:
+    def __init__(self, reader: Any, old: Stored | None, store: _Signatures) -> None:
         import numpy as np
 
         self.leaves = [leaf for leaf, _base in reader.leaf_readers()]
-        found = dict(self._scan())  # the last of an id wins, as a search finds it
+        found = dict(self._scan())  # an index holds an id once; were it twice, the last wins
         self.ids = sorted(found)
         self.fingerprints = b"".join(found[ident][0] for ident in self.ids)
         self.where = [found[ident][1:] for ident in self.ids]
         self.signed = np.zeros(len(self.ids), dtype=bool)
         self.keys = np.zeros((len(self.ids), BANDS), dtype=np.uint32)
-        self.changed: list[int] = []
-        self.again: dict[int, Values | None] = {}  # unchanged rows hashed again
         self.old = old
-        kept = self._reuse(old, found)
-        self.dropped = (old.head.articles if old else 0) - kept
-        with tempfile.SpooledTemporaryFile(max_size=_SPOOL, prefix="pressearch-") as spool:
-            self.store = _Signatures(spool)
-            self._hash(sorted(self.changed, key=self.where.__getitem__))  # in index order
-            self.pairs = self._pairs()
+        self.store = store
+        self.changed: list[int] = []  # rows to hash: new articles, or of a new text
+        self.again: dict[int, Values | None] = {}  # unchanged rows hashed again
+        if old is None:
+            self.changed = list(range(len(self.ids)))
+            self.dropped = 0
+        else:
+            self.dropped = old.head.articles - self._reuse(old, found)
 
     def _scan(self) -> Iterator[tuple[str, tuple[bytes, int, int]]]:
         """(id, (fingerprint of its text hash, leaf number, document number)) of each live article.
@@ -271,29 +275,26 @@ class _Run:
                 if not (deleted and leaf.is_deleted(docnum)):
                     yield raw_id.decode("utf-8"), (_fingerprint(raw_hash), number, docnum)
 
-    def _reuse(self, old: Stored | None, found: dict[str, tuple[bytes, int, int]]) -> int:
+    def _reuse(self, old: Stored, found: dict[str, tuple[bytes, int, int]]) -> int:
         """Take the old keys of the articles whose text is unchanged; the rest are `changed`.
 
         Returns how many of the old articles are still live.
         """
         import numpy as np
 
-        before = {} if old is None else {ident: row for row, ident in enumerate(old.ids)}
+        before = {ident: row for row, ident in enumerate(old.ids)}
         live, same, same_before = 0, [], []
         for row, ident in enumerate(self.ids):
             old_row = before.get(ident)
-            if old_row is None:
-                self.changed.append(row)
-                continue
-            live += 1
-            at = old_row * FINGERPRINT_BYTES
-            assert old is not None
-            if old.fingerprints[at : at + FINGERPRINT_BYTES] == found[ident][0]:
-                same.append(row)
-                same_before.append(old_row)
-            else:
-                self.changed.append(row)
-        if old is not None and same:
+            if old_row is not None:
+                live += 1
+                at = old_row * FINGERPRINT_BYTES
+                if old.fingerprints[at : at + FINGERPRINT_BYTES] == found[ident][0]:
+                    same.append(row)
+                    same_before.append(old_row)
+                    continue
+            self.changed.append(row)
+        if same:
             rows, old_rows = np.array(same), np.array(same_before)
             signed = old.signed[old_rows]
             key_rows = np.cumsum(old.signed) - 1  # an old row's row in old.keys, when signed
@@ -328,8 +329,8 @@ class _Run:
         self.keys[rows] = _band_keys(matrix)
         self.store.write(rows, matrix)
 
-    def _pairs(self) -> tuple[Pair, ...]:
-        """The kept pairs: old ones between unchanged live articles, new ones verified.
+    def pairs(self) -> tuple[Pair, ...]:
+        """Hash the changed articles; then the kept pairs, old ones between unchanged ones and new.
 
         Short articles (no signature) pair only with their identical copies,
         chained in id order so that each set of copies is one cluster; those
@@ -337,6 +338,7 @@ class _Run:
         """
         import numpy as np
 
+        self._hash(sorted(self.changed, key=self.where.__getitem__))  # in index order
         asking = np.zeros(len(self.ids), dtype=bool)
         asking[self.changed] = True
         stable = {self.ids[row] for row in np.flatnonzero(self.signed & ~asking).tolist()}
