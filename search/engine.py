@@ -198,10 +198,12 @@ class Engine:
             compiled = compile_query(request, self._searcher.reader())
         except QueryError:
             return 0
-        q = compiled.query
-        if compiled.filter is not None:
-            q = wq.And([q, compiled.filter])
-        return sum(1 for _ in self._searcher.docs_for_query(q))
+        # The matching of a search (`_collect`), not Whoosh's generic one: a
+        # count is what did-you-mean pays for each respelling it tries.
+        searcher = self._searcher
+        allowed = None if compiled.filter is None else set(searcher.docs_for_query(compiled.filter))
+        matched, _best = _collect(searcher, compiled.query, allowed, 1)
+        return len(matched)
 
     def _match(
         self, compiled: CompiledQuery, request: SearchRequest, wanted: int
