@@ -38,9 +38,10 @@ import hashlib
 import itertools
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     import numpy as np
@@ -91,10 +92,19 @@ class Stored:
 def read_head(path: Path, params: dict[str, Any]) -> Head | None:
     """The first line of the sidecar at `path`, or None when it is not one made with `params`."""
     try:
-        with open(path, "rb") as lines:
+        with _open(path) as lines:
             return _head(json.loads(lines.readline()), params)[0]
     except _DAMAGE:
         return None
+
+
+def _open(path: Path) -> BinaryIO:
+    """`path` open for reading; OSError unless it is a regular file (a FIFO would block)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{path} is not a regular file")
+    return os.fdopen(fd, "rb")
 
 
 def read(path: Path, params: dict[str, Any], bands: int) -> Stored | None:
@@ -102,7 +112,7 @@ def read(path: Path, params: dict[str, Any], bands: int) -> Stored | None:
     import numpy as np
 
     try:
-        with open(path, "rb") as lines:
+        with _open(path) as lines:
             head, signed_count, size, digest = _head(json.loads(lines.readline()), params)
             if os.fstat(lines.fileno()).st_size - lines.tell() != size:
                 return None  # torn, or a size that is not the file's

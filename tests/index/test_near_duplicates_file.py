@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -157,6 +158,15 @@ def test_a_hostile_head_is_not_believed(index_dir: Path, hostile: object) -> Non
     assert sidecar_file.read_head(path, nd._PARAMS) is None
     assert nd.current_pairs(index_dir) == intact
     assert sidecar_file.read_head(path, nd._PARAMS) is not None
+
+
+def test_a_sidecar_that_is_not_a_file_is_never_waited_for(index_dir: Path) -> None:
+    path = index_dir / nd.SIDECAR
+    intact = nd.current_pairs(index_dir)
+    path.unlink()
+    os.mkfifo(path)  # opening it for reading would block until a writer came
+    assert nd.current_pairs(index_dir) == intact
+    assert nd.update(index_dir, force=True).pairs == intact
 
 
 def test_the_json_sidecar_of_earlier_versions_goes(index_dir: Path) -> None:
