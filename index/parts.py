@@ -1,18 +1,22 @@
 """A large JSON Lines file read by several workers at once, in parts, then made one file again.
 
 Model: a JSON Lines file of at least `SPLIT_BYTES` is cut (`cut`) into
-parts of a given size (`index.workers` asks for about a batch each, as
-many as a multiple of the workers), byte ranges that end at line ends, so
-each part holds whole lines; the scan that finds the cuts counts the lines
-before each (as `ingest.cleaning` breaks lines: CR LF, CR or LF), so that
-a part's errors and the ids made from line numbers are the whole file's.
-Each part is one task, one segment; the run commits all the parts of a
-file in one commit, so a reader sees all of the file's articles old or all
-new. `join` makes the parts' results one file's, as reading it whole would:
+parts of a given size, byte ranges that end at line ends, so each part
+holds whole lines; the scan that finds the cuts counts the lines before
+each (as `ingest.cleaning` breaks lines: CR LF, CR or LF), so that a
+part's errors and the ids made from line numbers are the whole file's.
+`index.workers` gives each worker a share of the parts, consecutive ones,
+to read one after another into one segment (so memory holds one part's
+text, and the file makes as few segments as keep the workers busy); the
+run commits all the segments of a file in one commit, so a reader sees all
+of the file's articles old or all new. `join` makes the parts' results one
+file's, as reading it whole would:
 
-- within a file the last line of an id wins, across parts too: the earlier
-  documents are deleted from their segments before the commit, with the
-  warnings a whole reading gives, in its order;
+- within a file the last line of an id wins, across parts too, with the
+  warnings a whole reading gives, in its order. A line is known to be
+  replaced only once every part is read: a file with ids repeated is read
+  again, leaving those lines out (`Split.skip`), so that no deleted copy
+  weighs in the index's statistics (scores are a whole reading's);
 - the file's signature is taken when it is cut, and every part compares it
   with the file's before and after reading: a file changed meanwhile is cut
   and read again once (`Split.attempt`), then reported as a whole reading
@@ -26,9 +30,10 @@ new. `join` makes the parts' results one file's, as reading it whole would:
 from __future__ import annotations
 
 import codecs
+import itertools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 from pressearch.index.ingest.decoding import SAMPLE_BYTES
@@ -37,8 +42,8 @@ from pressearch.index.segments import Built
 from pressearch.index.walk import SourceFile, signature
 
 # A JSON Lines file of this many bytes or more is read in parts, by several
-# workers: twice the least batch (`index.workers.BATCH_BYTES`), so it makes
-# two parts at least.
+# workers: twice the least batch (`index.workers.BATCH_BYTES`, the size of
+# its parts), so it makes two parts at least.
 SPLIT_BYTES = 6_000_000
 # Bytes read at a time while looking for the cuts.
 _CHUNK = 1 << 20
@@ -49,17 +54,23 @@ class Split:
     """A file cut into parts: the file, its signature when it was cut, its parts.
 
     `attempt` is 1, or 2 when the file changed while its parts were read and
-    is read again.
+    is read again. `skip` holds, for each part, the positions of its
+    articles that a later line replaces, once they are known (None before).
     """
 
     file: SourceFile
     sig: str
     spans: tuple[Span, ...]
     attempt: int
+    skip: tuple[frozenset[int], ...] | None = None
 
-    def jobs(self) -> list[Job]:
-        """One job per part, in file order."""
-        return [Job(self.file.path, self.file.root, self.sig, span) for span in self.spans]
+    def jobs(self, parts: range) -> list[Job]:
+        """Jobs reading parts `parts` (positions in `spans`) of this file."""
+        f, skip = self.file, self.skip
+        return [
+            Job(f.path, f.root, self.sig, self.spans[i], skip[i] if skip else frozenset())
+            for i in parts
+        ]
 
 
 @dataclass(frozen=True)
@@ -67,16 +78,14 @@ class Joined:
     """A split file's parts made one file's: their segments, what became of the file,
     and where its documents are.
 
-    `result.ids` are the ids kept, in file order; `places` the (part,
-    document number) of each; `replaced` those of the documents a later line
-    of their id replaced, to delete before the commit.
+    `result.ids` are the ids indexed, in file order; `places` the (segment,
+    document number) of each.
     """
 
     split: Split
     builts: tuple[Built, ...]
     result: FileResult
     places: tuple[tuple[int, int], ...] = ()
-    replaced: tuple[tuple[int, int], ...] = ()
 
 
 def splits(f: SourceFile) -> bool:
@@ -142,32 +151,64 @@ def _line_breaks(data: bytes) -> int:
     return newlines + data.count(b"\r") - data.count(b"\r\n")
 
 
-def join(split: Split, builts: Sequence[Built]) -> Joined | str:
-    """The parts' results made the file's, or why the file must be done again
-    (`reading.CHANGED`: cut and read it again; `reading.WHOLE`: read it whole).
+def join(split: Split, builts: Sequence[Built]) -> Joined | Split | str:
+    """The results of the parts, read into segments `builts` (each a run of
+    consecutive parts, in file order), made the file's; or how the file must
+    be done again: `reading.CHANGED` (cut and read it again), `reading.WHOLE`
+    (read it whole), or a `Split` to read, the lines a later one replaces
+    left out.
 
     A file that changed while its parts were read a second time is reported
     (`reading.CHANGING`) and keeps its articles: its segments are left out.
     """
-    results = [built.files[0] for built in builts]
+    results = [result for built in builts for result in built.files]
     if any(result.redo == CHANGED for result in results):
-        if split.attempt == 1:
-            return CHANGED
-        return Joined(split, (), FileResult((CHANGING,), (), ()))
+        return _changed(split)
     if any(result.redo == WHOLE for result in results):
         return WHOLE
-    places = [(part, docnum) for part, r in enumerate(results) for docnum in range(len(r.ids))]
     ids = [ident for result in results for ident in result.ids]
+    kept, duplicates = last_wins(ids)
+    skip = _replaced(results, kept)
+    if split.skip is None and any(skip):
+        return replace(split, skip=skip)
+    if split.skip not in (None, skip):
+        return _changed(split)  # not the reading that was: the file is another
+    # A segment holds its parts' articles in order, but those left out.
+    places: list[tuple[int, int] | None] = []
+    part = iter(skip)
+    for segment, built in enumerate(builts):
+        docnums = itertools.count()
+        for result in built.files:
+            left_out = next(part)
+            places += [
+                None if i in left_out else (segment, next(docnums)) for i in range(len(result.ids))
+            ]
     errors = tuple(reason for result in results for reason in result.errors)
     if not ids and not errors:
         errors = ("empty file",)  # as a whole reading says it
-    kept, duplicates = last_wins(ids)
     warnings = tuple(w for result in results for w in result.warnings) + duplicates
-    dropped = sorted(set(range(len(ids))) - set(kept))
     return Joined(
         split,
         tuple(builts),
         FileResult(errors, warnings, tuple(ids[i] for i in kept)),
-        tuple(places[i] for i in kept),
-        tuple(places[i] for i in dropped),
+        tuple(place for i in kept if (place := places[i]) is not None),
     )
+
+
+def _changed(split: Split) -> Joined | str:
+    """Read the file again, cut anew, if it was its first reading; else report it."""
+    if split.attempt == 1:
+        return CHANGED
+    return Joined(split, (), FileResult((CHANGING,), (), ()))
+
+
+def _replaced(results: Sequence[FileResult], kept: Sequence[int]) -> tuple[frozenset[int], ...]:
+    """For each part, the positions of its articles not `kept` (positions in the file)."""
+    keep = set(kept)
+    skip = []
+    start = 0
+    for result in results:
+        n = len(result.ids)
+        skip.append(frozenset(i for i in range(n) if start + i not in keep))
+        start += n
+    return tuple(skip)

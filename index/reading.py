@@ -11,11 +11,12 @@ more, and reported if it changes again.
 A job may name a part of a large JSON Lines file instead (`Span`: a byte
 range cut at line ends, and the number of its first line; see
 `index.parts`, which cuts files and joins their parts). A part's articles
-are all returned, duplicates too: which line of an id wins is decided for
-the whole file once its parts are read. A part never retries: it says when
-the file is not what was cut (its signature changed, before or after the
-part was read: `CHANGED`) or when only a reading of the whole file can
-decode it or say what is wrong with it (`WHOLE`), and the file is done again.
+are all returned, duplicates too, but those the job says a later line
+replaces (`Job.skip`): which line of an id wins is decided for the whole
+file once its parts are read. A part never retries: it says when the file
+is not what was cut (its signature changed, before or after the part was
+read: `CHANGED`) or when only a reading of the whole file can decode it or
+say what is wrong with it (`WHOLE`), and the file is done again.
 """
 
 from __future__ import annotations
@@ -43,12 +44,16 @@ class Span:
 @dataclass(frozen=True)
 class Job:
     """A file to read: its path, the root it was found under, its signature at the walk
-    (for a part: when it was cut), and the part to read (None: the whole file)."""
+    (for a part: when it was cut), and the part to read (None: the whole file).
+
+    `skip`: the part's articles (positions among those it reads) to leave out.
+    """
 
     path: str
     root: str
     sig: str
     span: Span | None = None
+    skip: frozenset[int] = frozenset()
 
 
 # Why a part was not read: the file changed since it was cut, or only the
@@ -61,8 +66,9 @@ WHOLE = "whole"
 class FileResult:
     """What a worker made of one file: reasons it failed, warnings, ids indexed in order.
 
-    For a part: every id, in order, duplicates too, or `redo` says why the
-    part was not read (`CHANGED`, `WHOLE`; empty when it was).
+    For a part: every id read, in order, duplicates and those left out
+    (`Job.skip`) too, or `redo` says why the part was not read (`CHANGED`,
+    `WHOLE`; empty when it was).
     """
 
     errors: tuple[str, ...]
@@ -150,7 +156,8 @@ def _read_part(job: Job, span: Span) -> tuple[list[Article], str, FileResult]:
         return [], job.sig, FileResult((), (), (), WHOLE)
     errors = tuple(_reason(e, job.path) for e in parsed.errors)
     ids = tuple(article.id for article in parsed.articles)
-    return list(parsed.articles), job.sig, FileResult(errors, parsed.warnings, ids)
+    articles = [a for i, a in enumerate(parsed.articles) if i not in job.skip]
+    return articles, job.sig, FileResult(errors, parsed.warnings, ids)
 
 
 def _signature(path: str) -> str | None:

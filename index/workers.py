@@ -3,9 +3,10 @@
 Model: the files to index are cut into batches of consecutive files (at
 least `BATCH_BYTES`, at most `MAX_BATCHES` per run); each batch is one task
 (`index.segments.index_files`), and so is each merge the run asks for. A
-large JSON Lines file is a batch of its own, cut into parts of the batch
-size when its turn comes (`index.parts`), each part a task, so that several
-workers read it at once; its parts' results are joined into the file's
+large JSON Lines file is a batch of its own, cut into parts of
+`BATCH_BYTES` when its turn comes (`index.parts`), one task per worker,
+each reading a share of consecutive parts into a segment, so that every
+worker reads it at once; the parts' results are joined into the file's
 once all are done, and a file that must be done again (it changed, or only
 a whole reading decodes it) is done again before any later batch. A few
 tasks per worker are in flight, so memory is bounded by the batch size and
@@ -24,6 +25,7 @@ progress is reported from the count.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -31,7 +33,7 @@ import shutil
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -41,13 +43,13 @@ from typing import Any
 
 from pressearch.errors import PressearchError
 from pressearch.index.parts import Joined, Split, cut, join, splits
-from pressearch.index.reading import CHANGED, Job
+from pressearch.index.reading import CHANGED, Job, Span
 from pressearch.index.segments import Built, index_files, merge_segments
 from pressearch.index.walk import SourceFile
 
 # Bytes of files per batch, at least: a worker parses, analyses and writes
-# each batch (or part of a large file) as one segment, which is committed
-# as soon as it is done (a large file's parts once all are done).
+# each batch as one segment, which is committed as soon as it is done. A
+# large file is read a part of about this size at a time.
 # Whoosh's posting pool takes 25-35 bytes per character of press text, so
 # this is about 100 MB of postings per worker.
 BATCH_BYTES = 3_000_000
@@ -141,8 +143,8 @@ class Workers:
     ) -> None:
         self.folder = folder
         self.on_file = on_file
-        self.limit = max(BATCH_BYTES, -(-sum(f.size for f in files) // MAX_BATCHES))
-        self.batches = deque(_batches(files, self.limit))
+        limit = max(BATCH_BYTES, -(-sum(f.size for f in files) // MAX_BATCHES))
+        self.batches = deque(_batches(files, limit))
         self.pending: deque[_Batch] = deque()  # in commit order
         self.in_flight = 0  # tasks submitted whose results are not taken yet
         self.executor: ProcessPoolExecutor | _Inline = _Inline()
@@ -228,19 +230,21 @@ class Workers:
         if isinstance(files, list):
             reported: list[SourceFile | None] = [*files] if attempt == 1 else [None] * len(files)
             return _Batch(files, [(_jobs(files), reported)])
-        # About a batch a part, as many parts as a multiple of the workers, so
-        # that they finish the file together.
-        parts = -(-files.size // self.limit)
-        parts = -(-parts // self.workers) * self.workers
-        split = cut(files, -(-files.size // parts), attempt)
+        split = cut(files, BATCH_BYTES, attempt)
         if split is None:
             return self._batch([files], attempt)
-        # A split file is reported done with its last part.
-        jobs = split.jobs()
-        names: list[SourceFile | None] = [None] * len(jobs)
-        if attempt == 1:
-            names[-1] = files
-        return _Batch(split, [([job], [name]) for job, name in zip(jobs, names, strict=True)])
+        return self._split(split, report=attempt == 1)
+
+    def _split(self, split: Split, *, report: bool) -> _Batch:
+        """The batch of a file cut into parts: one task, one segment, per worker,
+        each reading its share of the parts one after another (segments repeat
+        the vocabulary they hold: as few as keep every worker busy)."""
+        tasks: list[tuple[list[Job], list[SourceFile | None]]] = [
+            (split.jobs(share), [None] * len(share)) for share in _shares(split.spans, self.workers)
+        ]
+        if report:
+            tasks[-1][1][-1] = split.file  # a split file is done with its last part
+        return _Batch(split, tasks)
 
     def results(self) -> Iterator[tuple[list[SourceFile] | Merge, Built] | Joined]:
         """Each batch's result, in order: files or a merge and their segment, or a split file's."""
@@ -268,7 +272,10 @@ class Workers:
             # Done again before any later batch is committed, so that the
             # run commits its files in their order.
             f = batch.task.file
-            again = self._batch(f, 2) if joined == CHANGED else self._batch([f], 2)
+            if isinstance(joined, Split):
+                again = self._split(joined, report=False)
+            else:
+                again = self._batch(f, 2) if joined == CHANGED else self._batch([f], 2)
             self.pending.appendleft(again)
             self._submit()
 
@@ -307,6 +314,19 @@ class Workers:
 
 def _jobs(files: list[SourceFile]) -> list[Job]:
     return [Job(f.path, f.root, f.sig) for f in files]
+
+
+def _shares(spans: Sequence[Span], n: int) -> list[range]:
+    """The parts of a file (positions in `spans`) in `n` runs of consecutive
+    parts of about equal size (fewer when there are fewer parts)."""
+    size = spans[-1].end
+    shares: list[range] = []
+    start = 0
+    for _share, parts in itertools.groupby(spans, lambda s: (s.start + s.end) // 2 * n // size):
+        end = start + sum(1 for _ in parts)
+        shares.append(range(start, end))
+        start = end
+    return shares
 
 
 def _doing(task: Task) -> str:

@@ -16,8 +16,8 @@ file and the file's signature `filesig` (see `index.walk`). A run
 
 The files to index go to workers in batches (`index.workers`), each written
 as one segment in a private index (`index.segments`); a large JSON Lines
-file is a batch of its own, read in parts by several workers, one segment
-per part (`index.parts`). This process takes the batches in order: it
+file is a batch of its own, read in parts by several workers, a segment
+each (`index.parts`). This process takes the batches in order: it
 resolves duplicate ids against the index (deleting the losers, old or
 new), moves the batch's segments in and commits a table of contents that
 adds them (a Whoosh merge policy that returns the old segments plus the
@@ -468,8 +468,6 @@ class _Run:
 
     def _apply_split(self, joined: Joined) -> None:
         """Take the segments of a file's parts: resolve ids against the index, commit all."""
-        for part, docnum in joined.replaced:  # a later line of the file has their ids
-            delete_in_segment(joined.builts[part].segment, docnum)
         self._take_file(joined.split.file, joined.result, joined.builts, joined.places)
         self._adopt(joined.builts)
 

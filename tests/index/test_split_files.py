@@ -3,15 +3,18 @@
 The split threshold and the part size are lowered (`parts.SPLIT_BYTES`,
 `workers.BATCH_BYTES`) so that a file of a few hundred lines is cut into a
 dozen parts; the same file indexed whole is the reference: same ids,
-documents, report, search results (totals, ranking, scores). A reader that
-rewrites or interrupts while the parts are read stands for a writer racing
-the run and for Ctrl-C.
+documents, report, search results (totals, ranking, scores). Small runs
+read the parts in this process, into one segment; worker processes read a
+share of the parts each, into a segment each. A reader that rewrites or
+interrupts while the parts are read stands for a writer racing the run and
+for Ctrl-C.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -88,6 +91,18 @@ def split_small(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workers, "MAX_BATCHES", 10_000)
 
 
+def parts_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The first line of each part read in this process, in order."""
+    seen: list[int] = []
+
+    def spy(data: bytes, **kwargs: Any) -> ParsedFile | None:
+        seen.append(kwargs["first_line"])
+        return read_jsonl_part(data, **kwargs)
+
+    monkeypatch.setattr("pressearch.index.reading.read_jsonl_part", spy)
+    return seen
+
+
 def segments(index_dir: Path) -> int:
     with open_index(index_dir).reader() as reader:
         return len(reader.leaf_readers())
@@ -131,9 +146,11 @@ def test_a_split_file_gives_the_index_a_whole_reading_gives(
     whole = build([path], tmp_path / "whole")
     assert segments(tmp_path / "whole") == 1
     split_small(monkeypatch)
+    first_lines = parts_read(monkeypatch)
     seen: list[Progress] = []
     split = build([path], tmp_path / "split", progress=seen.append)
-    assert segments(tmp_path / "split") > 10
+    assert len(first_lines) > 10
+    assert first_lines == sorted(first_lines) and first_lines[0] == 1
     assert outcome(split) == outcome(whole)
     assert documents(tmp_path / "split") == documents(tmp_path / "whole")
     assert searches(tmp_path / "split") == searches(tmp_path / "whole")
@@ -183,6 +200,10 @@ def test_a_later_part_wins_a_duplicate_id_as_a_later_line_does(
     found = headlines(tmp_path / "split")
     assert (found["twice"], found["given-399"]) == ("THE LAST LINE", "Story 399 version 1")
     assert documents(tmp_path / "split") == documents(tmp_path / "whole")
+    # The lines replaced are left out, not deleted: no copy weighs in the scores.
+    assert searches(tmp_path / "split") == searches(tmp_path / "whole")
+    with open_index(tmp_path / "split").reader() as reader:
+        assert reader.doc_count_all() == reader.doc_count()
 
 
 # Lines in a middle part and in the last part of `write_posts`'s file.
@@ -288,18 +309,26 @@ def test_a_part_that_only_the_whole_file_can_decode_has_it_read_whole(
     split = build([path], tmp_path / "split")
     assert outcome(split) == outcome(whole)
     assert documents(tmp_path / "split") == documents(tmp_path / "whole")
-    assert segments(tmp_path / "split") == 1  # read whole, by one worker
 
 
+@pytest.mark.skipif(os.cpu_count() == 1, reason="needs worker processes")
 def test_parts_read_by_worker_processes_give_the_same_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write_posts(tmp_path / "archive" / "posts.jsonl")
+    # Duplicate ids across the workers' segments too.
+    extra = {
+        2: json.dumps({"id": "twice", "headline": "FIRST"}),
+        LINES - 2: json.dumps({"id": "twice", "headline": "THE LAST LINE"}),
+    }
+    path = write_posts(tmp_path / "archive" / "posts.jsonl", extra=extra)
     whole = build([path], tmp_path / "whole")
     split_small(monkeypatch)
     monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 1)
     seen: list[Progress] = []
     split = build([path], tmp_path / "split", progress=seen.append)
+    # A segment per worker: a share of the parts each.
+    assert segments(tmp_path / "split") == min(os.cpu_count() or 1, workers.MAX_WORKERS)
+    assert headlines(tmp_path / "split")["twice"] == "THE LAST LINE"
     assert outcome(split) == outcome(whole)
     assert documents(tmp_path / "split") == documents(tmp_path / "whole")
     assert searches(tmp_path / "split") == searches(tmp_path / "whole")
