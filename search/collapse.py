@@ -8,9 +8,7 @@ in one word is never folded into another. A search that collapses shows the
 best-ranked copy of each set as the hit and names the other matching copies
 on it; totals count such a set once, and facet counts count it once under
 every value any of its copies has (so a value's count is the number of hits
-that filtering on it leaves). Hashes are read only for the matching
-documents, per segment (Whoosh's multi-segment column reader misplaces
-documents when a segment lacks the column).
+that filtering on it leaves).
 
 Near-duplicates (`SearchRequest.collapse == "near"`) widen the sets: two
 matches are also copies when they are in one near-duplicate cluster at
@@ -21,12 +19,21 @@ into one hit with the release. Clusters are connected over the whole
 archive: two matches joined through an article the query does not match are
 still one set, as `pressearch duplicates` lists them. Everything else
 (best-ranked copy shown, totals and facets) is as for identical copies.
+
+Reading keys (`CopyKeys`, one per index reader): a query's matches are
+looked up one by one in the segments' columns (Whoosh's multi-segment
+column reader misplaces documents when a segment lacks the column), until
+the documents looked up add up to the index's size; then the column is
+read whole, once, into a table of the documents whose key another document
+shares, which answers every later query with a dictionary lookup per match.
+So a one-off query reads no more than its matches, and a long-lived reader
+pays at most twice what reading the column at once would have cost.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 TEXT_HASH = "text_hash"
@@ -39,14 +46,59 @@ NEAR_THRESHOLD = 0.8
 Copies = dict[int, tuple[int, ...]]
 
 
-def find_copies(reader: Any, docnums: Iterable[int]) -> Copies:
-    """The sets of identical articles among `docnums` (only sets of two or more)."""
-    by_hash: dict[bytes, list[int]] = {}
-    for docnum, value in _column(reader, docnums, TEXT_HASH):
-        if value:
-            by_hash.setdefault(value, []).append(docnum)
+class CopyKeys:
+    """The keys that make documents of one index reader copies: text hashes, near clusters."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._hashes = _KeyColumn(reader, TEXT_HASH, lambda raw: raw or None)
+        self._clusters: _KeyColumn | None = None
+
+    def identical(self, docnums: Iterable[int]) -> Copies:
+        """The sets of identical articles among `docnums` (only sets of two or more)."""
+        by_hash: dict[Hashable, list[int]] = {}
+        for docnum, key in self._hashes.keyed(docnums):
+            by_hash.setdefault(key, []).append(docnum)
+        return _sets(by_hash.values())
+
+    def near(self, docnums: Iterable[int], cluster_of: dict[str, int]) -> Copies:
+        """The sets of identical or near-identical articles among `docnums` (two or more).
+
+        `cluster_of` maps each clustered article id to its cluster's number
+        (`near_clusters`); it is read once, so it must be the same mapping
+        at every call. A set is a connected group of matches joined by an
+        equal text hash or a shared cluster.
+        """
+        if self._clusters is None:
+            self._clusters = _KeyColumn(
+                self._reader, ID, lambda raw: cluster_of.get(raw.decode("utf-8"))
+            )
+        wanted = list(docnums)
+        parent = {docnum: docnum for docnum in wanted}
+
+        def root(docnum: int) -> int:
+            while parent[docnum] != docnum:
+                parent[docnum] = parent[parent[docnum]]  # path halving keeps the trees flat
+                docnum = parent[docnum]
+            return docnum
+
+        first: dict[tuple[str, Hashable], int] = {}  # (relation, key) → the first match with it
+        keyed = [
+            *((docnum, ("hash", key)) for docnum, key in self._hashes.keyed(wanted)),
+            *((docnum, ("cluster", key)) for docnum, key in self._clusters.keyed(wanted)),
+        ]
+        for docnum, relation in keyed:
+            other = first.setdefault(relation, docnum)
+            parent[root(docnum)] = root(other)
+        groups: dict[int, list[int]] = {}
+        for docnum in wanted:
+            groups.setdefault(root(docnum), []).append(docnum)
+        return _sets(groups.values())
+
+
+def _sets(groups: Iterable[list[int]]) -> Copies:
     copies: Copies = {}
-    for members in by_hash.values():
+    for members in groups:
         if len(members) > 1:
             group = tuple(sorted(members))
             for docnum in group:
@@ -54,48 +106,67 @@ def find_copies(reader: Any, docnums: Iterable[int]) -> Copies:
     return copies
 
 
-def find_near_copies(reader: Any, docnums: Iterable[int], cluster_of: Mapping[str, int]) -> Copies:
-    """The sets of identical or near-identical articles among `docnums` (two or more).
+class _KeyColumn:
+    """Each document's key from one column of a reader (None: no key), looked up as needed.
 
-    `cluster_of` maps each clustered article id to its cluster's number
-    (`near_clusters`). A set is a connected group of matches joined by an
-    equal text hash or a shared cluster.
+    One by one until the documents looked up add up to the index's size,
+    then from a table of the whole column that keeps only keys held by two
+    documents or more (a key held once can join nothing).
     """
-    wanted = list(docnums)
-    parent = {docnum: docnum for docnum in wanted}
 
-    def root(docnum: int) -> int:
-        while parent[docnum] != docnum:
-            parent[docnum] = parent[parent[docnum]]  # path halving keeps the trees flat
-            docnum = parent[docnum]
-        return docnum
+    def __init__(self, reader: Any, name: str, key_of: Callable[[bytes], Hashable | None]) -> None:
+        self._reader = reader
+        self._name = name
+        self._key_of = key_of
+        self._size = int(reader.doc_count_all())
+        self._looked_up = 0
+        self._shared: dict[int, Hashable] | None = None
+        self._leaves: list[tuple[int, Any]] | None = None  # (offset, column or None)
 
-    first: dict[tuple[str, object], int] = {}  # (relation, key) → the first match with it
-    keyed = [
-        *(
-            (docnum, ("hash", value))
-            for docnum, value in _column(reader, wanted, TEXT_HASH)
-            if value
-        ),
-        *(
-            (docnum, ("cluster", cluster_of[ident]))
-            for docnum, ident in _ids(reader, wanted)
-            if ident in cluster_of
-        ),
-    ]
-    for docnum, key in keyed:
-        other = first.setdefault(key, docnum)
-        parent[root(docnum)] = root(other)
-    groups: dict[int, list[int]] = {}
-    for docnum in wanted:
-        groups.setdefault(root(docnum), []).append(docnum)
-    copies: Copies = {}
-    for members in groups.values():
-        if len(members) > 1:
-            group = tuple(sorted(members))
-            for docnum in group:
-                copies[docnum] = group
-    return copies
+    def keyed(self, docnums: Iterable[int]) -> list[tuple[int, Hashable]]:
+        """(docnum, key) of each of `docnums` that has a key, in their order."""
+        wanted = docnums if isinstance(docnums, list) else list(docnums)
+        if self._shared is None and self._looked_up + len(wanted) > self._size:
+            self._shared = self._table()
+        if self._shared is not None:
+            get = self._shared.get
+            return [(docnum, key) for docnum in wanted if (key := get(docnum)) is not None]
+        self._looked_up += len(wanted)
+        return self._look_up(wanted)
+
+    def _columns(self) -> list[tuple[int, Any]]:
+        if self._leaves is None:
+            name = self._name
+            self._leaves = [
+                (
+                    offset,
+                    leaf.column_reader(name, translate=False) if leaf.has_column(name) else None,
+                )
+                for leaf, offset in self._reader.leaf_readers()
+            ]
+        return self._leaves
+
+    def _look_up(self, docnums: list[int]) -> list[tuple[int, Hashable]]:
+        leaves = self._columns()
+        starts = [offset for offset, _ in leaves]
+        key_of = self._key_of
+        out: list[tuple[int, Hashable]] = []
+        for docnum in docnums:
+            offset, column = leaves[bisect_right(starts, docnum) - 1]
+            if column is not None and (key := key_of(column[docnum - offset])) is not None:
+                out.append((docnum, key))
+        return out
+
+    def _table(self) -> dict[int, Hashable]:
+        holders: dict[Hashable, list[int]] = {}
+        key_of = self._key_of
+        for offset, column in self._columns():
+            if column is None:
+                continue
+            for docnum, raw in enumerate(column, offset):
+                if (key := key_of(raw)) is not None:
+                    holders.setdefault(key, []).append(docnum)
+        return {docnum: key for key, docs in holders.items() if len(docs) > 1 for docnum in docs}
 
 
 def near_clusters(clustered: Iterable[tuple[float, Sequence[str]]]) -> dict[str, int]:
@@ -125,23 +196,3 @@ def collapsed(ranked: Sequence[tuple[int, float]], copies: Copies) -> list[tuple
 def one_per_set(docnums: Iterable[int], copies: Copies) -> list[int]:
     """`docnums` with only the lowest docnum of each set of copies."""
     return [d for d in docnums if d not in copies or copies[d][0] == d]
-
-
-def _ids(reader: Any, docnums: Iterable[int]) -> Iterable[tuple[int, str]]:
-    for docnum, raw in _column(reader, docnums, ID):
-        yield docnum, raw.decode("utf-8")
-
-
-def _column(reader: Any, docnums: Iterable[int], name: str) -> Iterable[tuple[int, bytes]]:
-    """(docnum, raw value of column `name`) for each of `docnums` whose segment has the column."""
-    leaves = list(reader.leaf_readers())
-    starts = [offset for _, offset in leaves]
-    columns = [
-        leaf.column_reader(name, translate=False) if leaf.has_column(name) else None
-        for leaf, _ in leaves
-    ]
-    for docnum in docnums:
-        i = bisect_right(starts, docnum) - 1
-        column = columns[i]
-        if column is not None:
-            yield docnum, column[docnum - starts[i]]

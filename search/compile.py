@@ -9,7 +9,7 @@ compounds); a bare word searches `DEFAULT_SEARCH_FIELDS` as one
 `MAX_EXPANSIONS` words of the field's (unstemmed, where there is one)
 lexicon; facet values are matched against the facet's stored values up to
 case and accents; dates become date-column ranges; a Boolean's parts become
-And / AndMaybe / `AnyOr`, and its excluded parts an exact `Excluding`.
+`AllOf` (And) / AndMaybe / `AnyOr`, and its excluded parts an exact `Excluding`.
 With match="any" a compound word is also searched as its parts, and a
 clause repeated side by side counts as often as it was typed. The index is
 read (lexicons) but never searched. Each leaf's reading is also written
@@ -23,16 +23,25 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from whoosh import query
 from whoosh.util.times import datetime_to_long
 
 from pressearch.errors import QueryError
+from pressearch.index.reader import segment_cached
 from pressearch.index.schema import FACET_PREFIX, STOP_WORDS, WORD_PATTERN, facet_field, fold
 from pressearch.models import SearchRequest
-from pressearch.search.expand import MAX_EXPANSIONS, Expander, check_pattern, glob, too_many
-from pressearch.search.matchers import AnyOr, ColumnDateRange, Excluding, SloppyPhrase
+from pressearch.search.expand import (
+    MAX_EXPANSIONS,
+    Expander,
+    check_pattern,
+    glob,
+    indexed_fields,
+    too_many,
+)
+from pressearch.search.matchers import AllOf, AnyOr, ColumnDateRange, Excluding, SloppyPhrase
 from pressearch.search.query import explain
 from pressearch.search.query.dates import date_span, is_relative
 from pressearch.search.query.lenient import MAX_REPAIRS, Repaired, as_words, culprit
@@ -102,7 +111,7 @@ def field_names(reader: Any) -> list[str]:
 def _facet_names(reader: Any) -> list[str]:
     present = sorted(
         name[len(FACET_PREFIX) :]
-        for name in reader.indexed_field_names()
+        for name in indexed_fields(reader)
         if name.startswith(FACET_PREFIX)
     )
     taken = {*QUERY_FIELDS, *FIELD_ALIASES, *_STANDARD_FACET_ORDER}
@@ -167,7 +176,7 @@ def _compile(
             built = unwrapped(add_compound_parts(compiler.schema, AnyOr([built])))
         merge_repeats(built)
         if dates is not None:
-            built = query.And([built, compiler.build(dates, None, 1.0)])
+            built = AllOf([built, compiler.build(dates, None, 1.0)])
             tree = Boolean((tree, dates), (), (), tree.start, tree.end)
     elif dates is not None:
         tree, built = dates, compiler.build(dates, None, 1.0)
@@ -226,12 +235,11 @@ class _Compiler:
         self.text = text
         self.match = match
         self.schema = reader.schema
-        self.indexed = set(reader.indexed_field_names())
-        self.facets = _facet_names(reader)
+        self.indexed = indexed_fields(reader)
+        self.facets = segment_cached(reader, "query facet names", partial(_facet_names, reader))
         self.notes: list[str] = []
         self.shown: dict[Node, tuple[str, str]] = {}
         self.bare_words = False
-        self._facet_values: dict[str, dict[str, list[str]]] = {}
         self.expander = Expander(reader, self.error)
 
     def error(self, message: str, position: int | None = None) -> QueryError:
@@ -288,9 +296,9 @@ class _Compiler:
         banned = [q for q in (self.build(n, field, 1.0) for n in node.must_not) if q is not None]
         positive: query.Query | None = None
         if must and should:
-            positive = query.AndMaybe(_joined(must, query.And), _joined(should, AnyOr))
+            positive = query.AndMaybe(_joined(must, AllOf), _joined(should, AnyOr))
         elif must:
-            positive = _joined(must, query.And)
+            positive = _joined(must, AllOf)
         elif should:
             positive = _joined(should, AnyOr)
         elif node.must or node.should:
@@ -330,7 +338,7 @@ class _Compiler:
             " AND ".join(prefix + explain.quoted(t) for t in first),
             "AND" if len(first) > 1 else "",
         )
-        return clauses[0] if count == 1 else query.And(clauses)
+        return clauses[0] if count == 1 else AllOf(clauses)
 
     def phrase(self, node: Phrase, field: str | None, boost: float) -> query.Query | None:
         clauses: list[query.Query] = []
@@ -427,14 +435,16 @@ class _Compiler:
         return facet_field(name)
 
     def facet_values(self, fieldname: str) -> dict[str, list[str]]:
-        """Folded value → the stored values of facet field `fieldname`."""
-        if fieldname not in self._facet_values:
+        """Folded value → the stored values of facet field `fieldname`, read once per reader."""
+
+        def build() -> dict[str, list[str]]:
             table: dict[str, list[str]] = {}
             if fieldname in self.indexed:
                 for value in self.reader.field_terms(fieldname):
                     table.setdefault(_fold_value(value), []).append(value)
-            self._facet_values[fieldname] = table
-        return self._facet_values[fieldname]
+            return table
+
+        return segment_cached(self.reader, ("folded facet values", fieldname), build)
 
     def facet_value(self, node: FacetValue, boost: float) -> query.Query:
         """Term(s) for the stored values equal to (or matching) the value typed.

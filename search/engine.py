@@ -14,10 +14,11 @@ the hits on the page shown.
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from heapq import heappush, heapreplace
+from heapq import nlargest
 from pathlib import Path
 from typing import Any
 
@@ -37,20 +38,20 @@ from pressearch.models import Article, FacetCount, Hit, SearchRequest, SearchRes
 from pressearch.search.collapse import (
     NEAR_THRESHOLD,
     Copies,
+    CopyKeys,
     collapsed,
     extra_copies,
-    find_copies,
-    find_near_copies,
     near_clusters,
     one_per_set,
 )
 from pressearch.search.compile import CompiledQuery, compile_query
 from pressearch.search.facets import count_facets
 from pressearch.search.highlight import FieldTerms, highlight_headline, make_snippets, query_terms
-from pressearch.search.matchers import UNDATED
-from pressearch.search.scoring import scored_items, weighting
+from pressearch.search.matchers import UNDATED, date_column
+from pressearch.search.scored import best_keys, listed
+from pressearch.search.scoring import weighting
 from pressearch.search.suggest import suggest
-from pressearch.vocabulary import BUILTIN_FACETS, STANDARD_FACETS, normalize_name
+from pressearch.vocabulary import BUILTIN_FACETS, DATE_FIELD, STANDARD_FACETS, normalize_name
 
 # Extra hits fetched beyond the page so that score ties at the page edge are
 # still ordered newer-first.
@@ -70,6 +71,7 @@ class Engine:
         self._searcher = self._index.searcher(weighting=weighting())
         self._taxonomy: tuple[str, ...] | None = None
         self._cluster_of: dict[str, int] | None = None  # near-duplicate clusters, read once
+        self._copy_keys = CopyKeys(self._searcher.reader())
 
     def close(self) -> None:
         self._searcher.close()
@@ -217,7 +219,6 @@ class Engine:
         member; a second pass keeps more when copies crowd the first.
         """
         searcher = self._searcher
-        reader = searcher.reader()
         if request.sort in ("newest", "oldest"):
             q = compiled.query
             if compiled.filter is not None:
@@ -229,7 +230,7 @@ class Engine:
                 order = sorted(matched, key=lambda d: (dates[d] == 0, -dates[d], d))
             else:
                 order = sorted(matched, key=lambda d: (dates[d] == 0, dates[d], d))
-            copies = self._copies(reader, matched, request)
+            copies = self._copies(matched, request)
             ranked = collapsed([(docnum, 0.0) for docnum in order], copies)
             return matched, ranked[: max(wanted, 0)], copies
         allowed = None if compiled.filter is None else set(searcher.docs_for_query(compiled.filter))
@@ -238,7 +239,7 @@ class Engine:
         # only when copies crowd out even that, match again keeping them all.
         keep = need * 2 if request.collapse != "none" else need
         matched, scored = _collect(searcher, compiled.query, allowed, keep)
-        copies = self._copies(reader, matched, request)
+        copies = self._copies(matched, request)
         extra = extra_copies(copies)
         if extra and len(collapsed(scored, copies)) < min(need, len(matched) - extra):
             matched, scored = _collect(searcher, compiled.query, allowed, keep + extra)
@@ -247,13 +248,13 @@ class Engine:
         scored.sort(key=lambda pair: (-round(pair[1], 6), -dates[pair[0]]))
         return matched, collapsed(scored, copies)[: max(wanted, 0)], copies
 
-    def _copies(self, reader: Any, matched: list[int], request: SearchRequest) -> Copies:
+    def _copies(self, matched: list[int], request: SearchRequest) -> Copies:
         """The sets of copies among `matched` that `request.collapse` folds (none for "none")."""
         if request.collapse == "none":
             return {}
         if request.collapse == "identical":
-            return find_copies(reader, matched)
-        return find_near_copies(reader, matched, self._near_clusters())
+            return self._copy_keys.identical(matched)
+        return self._copy_keys.near(matched, self._near_clusters())
 
     def _near_clusters(self) -> dict[str, int]:
         """Article id → near-duplicate cluster at NEAR_THRESHOLD, from the index's sidecar.
@@ -326,19 +327,19 @@ def _collect(
     one only by scoring higher). Without its block skipping (which drops
     matches under AND NOT) or matcher replacement (which prunes articles
     that cannot reach the top), so every match is counted; and without its
-    calls per match, which cost more than the heap when most articles match.
+    calls per match, which cost more than the heap when most articles match:
+    a matcher made of lists (`search.scored`) is read as lists.
     """
     context = searcher.context()
     matched: list[int] = []
-    top: list[tuple[float, int]] = []
+    best: list[tuple[float, int]] = []  # (score, -docnum): each segment's best
     for leaf, offset in searcher.leaf_searchers():
-        for docnum, score in scored_items(q.matcher(leaf, context), offset, allowed):
-            matched.append(docnum)
-            if len(top) < keep:
-                heappush(top, (score, -docnum))
-            elif score > top[0][0]:
-                heapreplace(top, (score, -docnum))
-    top.sort(reverse=True)
+        docnums, scores = listed(q.matcher(leaf, context), offset, allowed)
+        matched += docnums
+        best += best_keys(docnums, scores, keep)
+    # The `keep` largest (score, -docnum) are what the collector's heap would
+    # keep: docnums arrive in increasing order, and a tie never displaces.
+    top = nlargest(keep, best) if keep > 0 else []
     return matched, [(-negated, score) for score, negated in top]
 
 
@@ -352,18 +353,19 @@ def _check_paging(request: SearchRequest) -> None:
 def _raw_dates(searcher: Any, docnums: list[int]) -> dict[int, int]:
     """Each document's raw date column value, 0 when undated: larger is newer.
 
-    Columns are read segment by segment: Whoosh's multi-segment column reader
-    looks documents up in the wrong segment when one segment lacks the column.
+    From each segment's date column, read once per segment reader
+    (`matchers.date_column`): Whoosh's multi-segment column reader looks
+    documents up in the wrong segment when one segment lacks the column.
     Raw values, because an undated document's default is not a datetime.
     """
-    out = dict.fromkeys(docnums, 0)
-    for leaf, offset in searcher.reader().leaf_readers():
-        if not leaf.has_column("date"):
-            continue
-        column = leaf.column_reader("date", translate=False)
-        end = offset + leaf.doc_count_all()
-        for docnum in docnums:
-            if offset <= docnum < end:
-                value = int(column[docnum - offset] or 0)
-                out[docnum] = 0 if value >= UNDATED else value
+    leaves = [
+        (offset, date_column(leaf, DATE_FIELD) if leaf.has_column(DATE_FIELD) else None)
+        for leaf, offset in searcher.reader().leaf_readers()
+    ]
+    starts = [offset for offset, _ in leaves]
+    out: dict[int, int] = {}
+    for docnum in docnums:
+        offset, column = leaves[bisect_right(starts, docnum) - 1]
+        value = 0 if column is None else int(column[docnum - offset] or 0)
+        out[docnum] = 0 if value >= UNDATED else value
     return out

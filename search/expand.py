@@ -21,6 +21,7 @@ from typing import Any
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from pressearch.errors import QueryError
+from pressearch.index.reader import segment_cached
 from pressearch.search.query.messages import show, thousands
 from pressearch.vocabulary import TEXT_FIELDS
 
@@ -71,13 +72,20 @@ def too_many(kind: str, typed: str, position: int, error: Error) -> QueryError:
     )
 
 
+def indexed_fields(reader: Any) -> frozenset[str]:
+    """The fields `reader` holds terms of, listed once per reader (a union over segments)."""
+    return segment_cached(
+        reader, "indexed field names", lambda: frozenset(reader.indexed_field_names())
+    )
+
+
 class Expander:
     """The lexicons of one index reader, read for wildcard and fuzzy words."""
 
     def __init__(self, reader: Any, error: Error) -> None:
         self.reader = reader
         self.schema = reader.schema
-        self.indexed = set(reader.indexed_field_names())
+        self.indexed = indexed_fields(reader)
         self.error = error
 
     def wildcard(self, fieldname: str, pattern: str, position: int) -> tuple[set[str], str]:

@@ -5,7 +5,8 @@ displayed and whose column holds each article's values joined by
 `VALUE_SEPARATOR`. Counting reads that column once per index segment (kept for
 as long as the segment's reader lives, so a reused searcher pays it once) and
 tallies values over the matching document numbers; an article counts once
-under each of its values. Facet names accept the aliases of the query language
+under each of its values. Which facets the index holds is found once per
+reader too (it walks every facet's lexicon). Facet names accept the aliases of the query language
 (`org`, `target`, `crime`). Drill-down filters are compiled with the query, in
 `search.compile`, which resolves values ignoring case and accents.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from itertools import chain
 from typing import Any
 
@@ -37,7 +39,7 @@ def canonical_facet(reader: Any, name: str) -> str:
     key = normalize_name(name)
     if key in STANDARD_FACETS or key in BUILTIN_FACETS:
         return key
-    available = facet_names(reader)
+    available = present_facets(reader)
     if key in available:
         return key
     choices = sorted({*available, *STANDARD_FACETS, *BUILTIN_FACETS})
@@ -63,7 +65,7 @@ def count_facets(
     wanted: list[str] = []
     for name in names:
         if name.strip().lower() == ALL:
-            wanted += facet_names(reader)
+            wanted += present_facets(reader)
         else:
             wanted.append(canonical_facet(reader, name))
     docs = list(docnums)
@@ -84,10 +86,23 @@ def count_facets(
     return counts
 
 
+def present_facets(reader: Any) -> list[str]:
+    """`index.reader.facet_names(reader)`, found once per reader."""
+    return segment_cached(reader, "facet names", partial(facet_names, reader))
+
+
 def _values(reader: Any, field: str) -> list[tuple[str, ...]]:
-    """Each document's values of facet `field`, indexed by document number."""
-    parts = [_segment_values(leaf, field) for leaf, _ in reader.leaf_readers()]
-    return parts[0] if len(parts) == 1 else list(chain.from_iterable(parts))
+    """Each document's values of facet `field`, indexed by document number.
+
+    Joined over the segments once per reader: the joined list is as long
+    as the index, too long to build per query.
+    """
+
+    def build() -> list[tuple[str, ...]]:
+        parts = [_segment_values(leaf, field) for leaf, _ in reader.leaf_readers()]
+        return parts[0] if len(parts) == 1 else list(chain.from_iterable(parts))
+
+    return segment_cached(reader, ("joined facet values", field), build)
 
 
 def _segment_values(leaf: Any, field: str) -> list[tuple[str, ...]]:

@@ -15,6 +15,9 @@ value_as, all_ids) and nothing else:
 - `ColumnDateRange`: a date range matched from the segment's date column.
 - `AnyOr`: the OR of words side by side with match="any", summed per article
   when matches are dense.
+- `AllOf`: Whoosh's And, intersected as lists when every part's matcher is
+  one (`search.scored.intersected`), as most parts are: words, phrases,
+  wildcards, dense Ors, date ranges.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from whoosh import matching, query
+from whoosh.util import make_weighted_tree
 
 from pressearch.index.reader import segment_cached
 from pressearch.search.query.slop import matches as within_slop
-from pressearch.search.scoring import deleted_docs, summed
+from pressearch.search.scored import ScoredList, intersected, summed
+from pressearch.search.scoring import deleted_docs
 
 # The date column's default for documents without a date (the largest u64).
 UNDATED = 2**64 - 1
@@ -247,7 +252,8 @@ class ColumnDateRange(query.NumericRange):  # type: ignore[misc]
         ]
         if not docnums:
             return matching.NullMatcher()
-        return matching.ListMatcher(docnums, all_weights=self.boost)
+        # Every match scores the boost, as Whoosh's constant-score range does.
+        return ScoredList(docnums, [float(self.boost)] * len(docnums))
 
 
 def date_column(reader: Any, fieldname: str) -> list[int]:
@@ -264,7 +270,7 @@ class AnyOr(query.Or):  # type: ignore[misc]
 
     When the clauses' postings add up to `DENSE` of the index, each
     clause's scores are added per document in one pass over its matches
-    (`search.scoring.summed`, in the order of Whoosh's `PreloadedOr`, so the
+    (`search.scored.summed`, in the order of Whoosh's `PreloadedOr`, so the
     scores are the same) instead of stepping a tree of pairwise unions
     through every posting: on 100k articles 10-15% of a five-word query.
     Unscored searches keep Whoosh's `PreloadedOr`. Neither can tell which
@@ -288,3 +294,31 @@ class AnyOr(query.Or):  # type: ignore[misc]
                     return query.PreloadedOr(subs, boost=self.boost).matcher(searcher, context)
                 return summed([q.matcher(searcher, context) for q in subs], self.boost)
         return super().matcher(searcher, context)
+
+
+class AllOf(query.And):  # type: ignore[misc]
+    """Whoosh's And: the articles every part matches, scored by adding the parts' scores.
+
+    When every part's matcher is a `ScoredList` (a preloaded word, phrase,
+    wildcard, dense Or, date range, or an `AllOf` of those), the lists are
+    intersected (`search.scored.intersected`) instead of stepping Whoosh's
+    tree of intersection matchers through every match; otherwise Whoosh's
+    tree is built from the matchers already made. Of two parts, the order of
+    the addition cannot change the sum, so their sizes are not estimated (a
+    date range's estimate looks up every index term the range covers).
+    """
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        subs = self.subqueries
+        if len(subs) < 2 or context is None or context.needs_current:
+            return super().matcher(searcher, context)
+        matchers = [q.matcher(searcher, context) for q in subs]
+        if not all(m.is_active() for m in matchers):
+            return matching.NullMatcher()
+        reader = searcher.reader()
+        if all(isinstance(m, ScoredList) for m in matchers):
+            sizes = [0] * len(subs) if len(subs) == 2 else [q.estimate_size(reader) for q in subs]
+            return intersected(matchers, sizes, self.boost)
+        weighted = [(0 - q.estimate_size(reader), m) for q, m in zip(subs, matchers, strict=True)]
+        tree = make_weighted_tree(matching.IntersectionMatcher, weighted)
+        return tree if self.boost == 1.0 else matching.WrappingMatcher(tree, self.boost)

@@ -24,12 +24,12 @@ Within one index segment a word is scored term at a time: each field's
 postings are read a block at a time, their normalised frequencies summed
 per article in a dict (field lengths from the segment's length column,
 read once), and the saturated scores handed on as a sorted list
-(`_ScoredList`), so the matchers above it (And, Or, filters) step through
-plain lists instead of a union of four posting readers per article. A phrase
-in each field (`preloaded_phrases`) is matched the same way, decoding
-positions only for articles that have all its words, so are a wildcard's
-words in each field (`preloaded_term_trees`), and `summed` adds up an Or's
-clauses from such lists. Each gives exactly the matches and scores of
+(`search.scored.ScoredList`), which Ands and Ors of such lists combine as
+lists, and other matchers step through, instead of a union of four posting
+readers per article. A phrase in each field (`preloaded_phrases`) is
+matched the same way, decoding positions only for articles that have all
+its words, and so are a wildcard's words in each field
+(`preloaded_term_trees`). Each gives exactly the matches and scores of
 Whoosh's own matchers, which still do the work elsewhere (several segments
 at once, a search that needs the matched terms): `_FieldFrequency` scores a
 posting with its weighted, length-normalised frequency, a union of the word's
@@ -39,8 +39,7 @@ field matchers adds those up, and `_Saturated` wraps the union.
 from __future__ import annotations
 
 import weakref
-from bisect import bisect_left
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Sequence
 from functools import lru_cache, partial
 from math import log2
 from typing import Any
@@ -49,6 +48,7 @@ from whoosh import matching, query, scoring
 
 from pressearch.index.reader import segment_cached
 from pressearch.index.whoosh_internals import length_bytes, length_of_byte, posting_blocks
+from pressearch.search.scored import ScoredList
 from pressearch.vocabulary import TEXT_FIELDS
 
 # Normalisation 2's parameter, at the model's default: tuning it on CISI and
@@ -274,7 +274,7 @@ def preloaded_word(
     docnums = sorted(tf)
     # `_saturate` inlined, the same operations in the same order.
     scores = [boost * (word_weight * t / (t + 1)) for t in map(tf.__getitem__, docnums)]
-    return _ScoredList(docnums, scores)
+    return ScoredList(docnums, scores)
 
 
 def _preloadable_phrases(searcher: Any, context: Any, phrases: Sequence[query.Query]) -> bool:
@@ -320,7 +320,7 @@ def preloaded_phrases(searcher: Any, phrases: Sequence[query.Phrase], boost: flo
         return matching.NullMatcher()
     docnums = sorted(total)
     scores = [total[d] * boost for d in docnums] if boost != 1.0 else [total[d] for d in docnums]
-    return _ScoredList(docnums, scores)
+    return ScoredList(docnums, scores)
 
 
 def _phrase_scores(
@@ -431,7 +431,7 @@ def preloaded_term_trees(searcher: Any, parts: Sequence[query.Query], boost: flo
     if not found:
         return matching.NullMatcher()
     docnums = sorted(found)
-    return _ScoredList(docnums, [found[d] for d in docnums])
+    return ScoredList(docnums, [found[d] for d in docnums])
 
 
 def _term_scores(reader: Any, parent: Any, term: query.Term) -> dict[int, float]:
@@ -486,93 +486,6 @@ def deleted_docs(reader: Any) -> frozenset[int]:
         return frozenset(d for d in range(reader.doc_count_all()) if reader.is_deleted(d))
 
     return segment_cached(reader, "deleted", build)
-
-
-def summed(matchers: Sequence[Any], boost: float = 1.0) -> Any:
-    """The Or of `matchers` as Whoosh's `ArrayUnionMatcher` scores it, summed in a dict.
-
-    Each match's score is the sum, in the order of `matchers`, of its scores
-    times `boost`; like the array, a document whose sum is not positive is
-    dropped. Whoosh's matcher steps every sub-matcher through every
-    posting; a `_ScoredList` (a preloaded word or phrase) is read as lists.
-    """
-    total: dict[int, float] = {}
-    get = total.get
-    for m in matchers:
-        for docnum, score in scored_items(m):
-            part = score * boost
-            previous = get(docnum)
-            total[docnum] = part if previous is None else previous + part
-    docnums = sorted(d for d, score in total.items() if score > 0)
-    if not docnums:
-        return matching.NullMatcher()
-    return _ScoredList(docnums, [total[d] for d in docnums])
-
-
-def scored_items(
-    m: Any, offset: int = 0, allowed: Container[int] | None = None
-) -> Iterator[tuple[int, float]]:
-    """(docnum + `offset`, score) of each match of matcher `m` from where it
-    stands, using it up; with `allowed`, only of the docnums + `offset` in it
-    (the others are not scored)."""
-    if isinstance(m, _ScoredList):
-        for docnum, score in m.remaining():
-            docnum += offset
-            if allowed is None or docnum in allowed:
-                yield docnum, score
-        return
-    while m.is_active():
-        docnum = m.id() + offset
-        if allowed is None or docnum in allowed:
-            yield docnum, m.score()
-        m.next()
-
-
-class _ScoredList(matching.Matcher):  # type: ignore[misc]
-    """Documents and their final scores, in docnum order."""
-
-    def __init__(self, docnums: list[int], scores: list[float], i: int = 0) -> None:
-        self._docnums = docnums
-        self._scores = scores
-        self._i = i
-        self._top = max(scores)
-
-    def is_active(self) -> bool:
-        return self._i < len(self._docnums)
-
-    def id(self) -> int:
-        return self._docnums[self._i]
-
-    def next(self) -> None:
-        self._i += 1
-
-    def skip_to(self, id: int) -> None:
-        self._i = bisect_left(self._docnums, id, self._i)
-
-    def reset(self) -> None:
-        self._i = 0
-
-    def copy(self) -> _ScoredList:
-        return _ScoredList(self._docnums, self._scores, self._i)
-
-    def all_ids(self) -> Iterator[int]:
-        return iter(self._docnums[self._i :])
-
-    def remaining(self) -> Iterator[tuple[int, float]]:
-        """(docnum, score) of each match from where the matcher stands."""
-        return zip(self._docnums[self._i :], self._scores[self._i :], strict=True)
-
-    def supports_block_quality(self) -> bool:
-        return False
-
-    def max_quality(self) -> float:
-        return self._top
-
-    def weight(self) -> float:
-        return self._scores[self._i]
-
-    def score(self) -> float:
-        return self._scores[self._i]
 
 
 def weighting() -> scoring.WeightingModel:

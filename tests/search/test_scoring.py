@@ -21,14 +21,13 @@ from pressearch.index.schema import build_schema
 from pressearch.index.writer import build
 from pressearch.models import Article, Quote, SearchRequest, Speaker
 from pressearch.search.engine import Engine
+from pressearch.search.scored import ScoredList, summed
 from pressearch.search.scoring import (
     C,
     WordInFields,
-    _ScoredList,
     preloaded_phrases,
     preloaded_term_trees,
     preloaded_word,
-    summed,
     term_weight,
     union_word,
     weighting,
@@ -404,18 +403,18 @@ def test_engine_uses_the_fast_phrase_path(segmented: Any) -> None:
     context = segmented.context()
     leaf = segmented.leaf_searchers()[0][0]
     assert isinstance(
-        WordInFields(_phrases("organised", "crime")).matcher(leaf, context), _ScoredList
+        WordInFields(_phrases("organised", "crime")).matcher(leaf, context), ScoredList
     )
-    assert isinstance(WordInFields(_word("crime")).matcher(leaf, context), _ScoredList)
+    assert isinstance(WordInFields(_word("crime")).matcher(leaf, context), ScoredList)
     # A phrase with slop, in one field only, or a search that needs the matched
     # terms: Whoosh's matchers.
     alone = WordInFields(_phrases("organised", "crime")[:1], boost=2.0)
-    assert not isinstance(alone.matcher(leaf, context), _ScoredList)
+    assert not isinstance(alone.matcher(leaf, context), ScoredList)
     sloppy = [query.Phrase(p.fieldname, p.words, slop=3) for p in _phrases("crime", "organised")]
-    assert not isinstance(WordInFields(sloppy).matcher(leaf, context), _ScoredList)
+    assert not isinstance(WordInFields(sloppy).matcher(leaf, context), ScoredList)
     current = context.set(needs_current=True)
     assert not isinstance(
-        WordInFields(_phrases("organised", "crime")).matcher(leaf, current), _ScoredList
+        WordInFields(_phrases("organised", "crime")).matcher(leaf, current), ScoredList
     )
 
 
@@ -443,7 +442,7 @@ def test_preloaded_term_trees_score_as_whoosh_ors(segmented: Any) -> None:
     ]
     context = segmented.context()
     leaf = segmented.leaf_searchers()[0][0]
-    assert isinstance(WordInFields(parts).matcher(leaf, context), _ScoredList)
+    assert isinstance(WordInFields(parts).matcher(leaf, context), ScoredList)
     found = 0
     for leaf, _ in segmented.leaf_searchers():
         found += _same_postings(
