@@ -19,10 +19,15 @@ It must find more articles than the query as typed.
 
 Work is bounded so that a query that finds nothing costs about what a
 normal one does: candidates come from the words that share the first three
-letters (one seek in each spelling field), the first three letters are
-edited only when that finds nothing, at most `MAX_WORDS` words, `PER_WORD`
-candidates each and `MAX_TRIES` counted queries are looked at, and the
-search stops at `BUDGET_S` seconds with the best suggestion found by then.
+letters (one seek in each spelling field of each segment, which reads their
+frequencies on the way), the first three letters are edited only when that
+finds nothing (a lookup in every segment per respelling: the costly part,
+done for no word before every word has its cheap candidates), at most
+`MAX_WORDS` words, `PER_WORD` candidates each and `MAX_TRIES` counted
+queries are looked at, and the search stops after `BUDGET_S` seconds of this
+thread's CPU time with the best suggestion found by then. CPU time, not the
+clock: on a busy machine a query waits for the processor without working,
+and must get the same suggestion as on an idle one.
 """
 
 from __future__ import annotations
@@ -44,8 +49,8 @@ from pressearch.search.query.tree import Node, Phrase, Word, positive_leaves
 SPELL_FIELDS = ("spell_headline", "spell_body")
 # The price of one edit, in log units of frequency (or of articles found).
 EDIT_COST = math.log(20)
-# Seconds of suggestion work for one query (a normal query on 21,000
-# Reuters articles takes 5–20 ms).
+# Seconds of suggestion work (CPU time) for one query (a normal query on
+# 21,000 Reuters articles takes 5–20 ms).
 BUDGET_S = 0.015
 MAX_WORDS = 10
 PER_WORD = 3
@@ -67,6 +72,9 @@ _CONFUSIONS = (("ph", "f"), ("f", "ph"), ("c", "k"), ("k", "c"), ("s", "z"), ("z
 _LETTERS = string.ascii_lowercase
 
 Counter = Callable[[str], int]
+
+# The clock of the time budget: this thread's CPU time.
+_clock = time.thread_time
 
 
 @dataclass(frozen=True)
@@ -90,25 +98,34 @@ def suggest(
     `count(text)` is the number of articles a query text finds (0 when it
     cannot be understood); `tree` is `text` parsed.
     """
-    deadline = time.perf_counter() + budget_s
+    deadline = _clock() + budget_s
     fields = [f for f in SPELL_FIELDS if f in reader.indexed_field_names()]
     if not fields:
         return None
     spans = _bare_words(text, tree)[:MAX_WORDS]
     words = [fold(text[start:end]) for start, end in spans]
     lexicon = _Lexicon(reader, fields)
-    options: dict[str, list[_Candidate]] = {}
+    for word in words:
+        lexicon.with_prefix(word[:_PREFIX])  # their own frequencies, and their candidates'
+    edits: dict[str, dict[str, int]] = {}
     # Unknown words first: they are the likely typos, and the budget may end.
+    # Every word gets its cheap candidates before any gets the costly ones.
     for word in sorted(set(words), key=lambda w: (lexicon.frequency(w) > 0, words.index(w))):
-        if time.perf_counter() > deadline and options:
+        if _clock() > deadline and edits:
             break
-        options[word] = _candidates(lexicon, word, deadline)
+        edits[word] = _near(lexicon, word)
+    for word, found_edits in edits.items():
+        if not found_edits:
+            if _clock() > deadline:
+                break
+            found_edits.update(_early(lexicon, word, deadline))
+    options = {word: _candidates(lexicon, word, near) for word, near in edits.items()}
     per_span = [options.get(word) or [_Candidate(word, 0, 0.0)] for word in words]
     if not any(c.edits for candidates in per_span for c in candidates):
         return None
     best: tuple[float, str] | None = None
     for tries, choice in enumerate(_best_first(per_span)):
-        if tries == MAX_TRIES or (tries and time.perf_counter() > deadline):
+        if tries == MAX_TRIES or (tries and _clock() > deadline):
             break
         corrected = _respelled(text, spans, [c.word for c in choice])
         hits = count(corrected)
@@ -135,32 +152,54 @@ def _bare_words(text: str, tree: Node) -> list[tuple[int, int]]:
 
 
 class _Lexicon:
-    """The spelling words of the index, looked up with a cache (one query's worth)."""
+    """The spelling words of the index and their frequencies, for one query.
+
+    The words of a prefix are read together, with their frequencies, by one
+    seek per segment and field (`with_prefix`); a word outside every prefix
+    read is looked up alone, a binary search per segment and field.
+    """
 
     def __init__(self, reader: Any, fields: list[str]) -> None:
         self.reader = reader
         self.fields = fields
-        self._frequency: dict[str, int] = {}
+        self._leaves = [leaf for leaf, _offset in reader.leaf_readers()]
+        self._prefixes: dict[str, set[str]] = {}  # prefix read → its words
+        self._frequency: dict[str, int] = {}  # of every word read or looked up
 
     def frequency(self, word: str) -> int:
         """How often the archive's headlines and bodies hold `word`."""
         if word not in self._frequency:
+            if self._read(word):
+                return 0
             self._frequency[word] = sum(int(self.reader.frequency(f, word)) for f in self.fields)
         return self._frequency[word]
 
     def with_prefix(self, prefix: str) -> set[str]:
-        words: set[str] = set()
-        for field in self.fields:
-            words.update(w.decode("utf-8") for w in self.reader.expand_prefix(field, prefix))
-        return words
+        """The words that start with `prefix`; their frequencies are then known."""
+        if prefix not in self._prefixes:
+            found: dict[str, int] = {}
+            for leaf in self._leaves:
+                for field in self.fields:
+                    for text, info in leaf.iter_prefix(field, prefix):
+                        word = text.decode("utf-8")
+                        found[word] = found.get(word, 0) + int(info.weight())
+            self._frequency.update(found)
+            self._prefixes[prefix] = set(found)
+        return self._prefixes[prefix]
 
     def holds(self, word: str, *, body_only: bool = False) -> bool:
+        if not body_only and self._read(word):
+            return any(word in words for words in self._prefixes.values())
         fields = self.fields[-1:] if body_only else self.fields
         return any((field, word) in self.reader for field in fields)
 
+    def _read(self, word: str) -> bool:
+        """Whether the words of a prefix of `word` were read (then it is among them, if held)."""
+        return any(word.startswith(prefix) for prefix in self._prefixes)
 
-def _candidates(lexicon: _Lexicon, word: str, deadline: float) -> list[_Candidate]:
-    """The word itself when known, and its best `PER_WORD` respellings, best first."""
+
+def _near(lexicon: _Lexicon, word: str) -> dict[str, int]:
+    """Respellings of `word` sharing its first letters, or one confusion away: edits each."""
     limit = 2 if len(word) >= _TWO_EDITS_FROM else 1
     edits: dict[str, int] = {}
     for other in lexicon.with_prefix(word[:_PREFIX]):
@@ -171,14 +210,24 @@ def _candidates(lexicon: _Lexicon, word: str, deadline: float) -> list[_Candidat
     for other in _confused(word):
         if other not in edits and lexicon.holds(other):
             edits[other] = 1
-    if not edits:
-        # Many lookups, each a probe of every segment: the body's words only
-        # (an archive's headline words are nearly all in its bodies too).
-        for other in _early_edits(word):
-            if time.perf_counter() > deadline:
-                break
-            if lexicon.holds(other, body_only=True):
-                edits[other] = 1
+    return edits
+
+
+def _early(lexicon: _Lexicon, word: str, deadline: float) -> dict[str, int]:
+    """Respellings of `word` one edit away in its first letters (when `_near` finds none)."""
+    edits: dict[str, int] = {}
+    # Many lookups, each a probe of every segment: the body's words only
+    # (an archive's headline words are nearly all in its bodies too).
+    for other in _early_edits(word):
+        if _clock() > deadline:
+            break
+        if lexicon.holds(other, body_only=True):
+            edits[other] = 1
+    return edits
+
+
+def _candidates(lexicon: _Lexicon, word: str, edits: dict[str, int]) -> list[_Candidate]:
+    """The word itself when known, and its best `PER_WORD` respellings of `edits`, best first."""
     scored = sorted(
         (_Candidate(w, d, _score(lexicon.frequency(w), d)) for w, d in edits.items()),
         key=lambda c: (-c.score, c.word),
@@ -203,19 +252,28 @@ def _confused(word: str) -> Iterator[str]:
 
 
 def _early_edits(word: str) -> Iterator[str]:
-    """The words one edit from `word` that change its first `_PREFIX` letters."""
+    """The words one edit from `word` that change its first `_PREFIX` letters.
+
+    Likeliest first, as the time budget may end the lookups: a letter
+    dropped or two swapped before a letter replaced or added, and the first
+    letter, the one people get wrong least, last.
+    """
     seen = {word}
-    for i in range(min(_PREFIX, len(word))):
+    places = [i for i in (1, 2, 0) if i < min(_PREFIX, len(word))]
+    variants = []
+    for i in places:
         head, tail = word[:i], word[i:]
-        variants = [head + tail[1:]]
+        variants.append(head + tail[1:])
         if len(tail) > 1:
             variants.append(head + tail[1] + tail[0] + tail[2:])
+    for i in places:
+        head, tail = word[:i], word[i:]
         variants += [head + c + tail[1:] for c in _LETTERS]
         variants += [head + c + tail for c in _LETTERS]
-        for variant in variants:
-            if variant not in seen:
-                seen.add(variant)
-                yield variant
+    for variant in variants:
+        if variant not in seen:
+            seen.add(variant)
+            yield variant
 
 
 def _best_first(per_span: list[list[_Candidate]]) -> Iterator[tuple[_Candidate, ...]]:
