@@ -121,7 +121,7 @@ def _check_segment(leaf: Any, ids: Counter[str]) -> list[str]:
             seg.attempt("column " + name, f"the column of field {name!r}", check)
     for name in sorted(leaf.indexed_field_names()):
         check = partial(_postings, leaf, name, total)
-        seg.attempt("postings " + name, f"the terms of field {name!r}", check)
+        seg.attempt("postings", f"the terms of field {name!r}", check)
     return seg.problems
 
 
