@@ -37,7 +37,12 @@ def index_bytes(index_dir: Path) -> int:
 
 
 def memory_to_open_and_search(index_dir: Path) -> int:
-    """Peak bytes Python allocates to open the index and answer one query."""
+    """Peak bytes Python allocates to open the index and answer one query.
+
+    A first search imports modules, whatever the index: one is run before measuring.
+    """
+    with Archive.open(index_dir) as archive:
+        archive.search("fraud report", limit=10, facets=["crime_area"])
     gc.collect()
     tracemalloc.start()
     try:
@@ -52,7 +57,7 @@ def memory_to_open_and_search(index_dir: Path) -> int:
 
 def test_opening_does_not_copy_the_segments(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
-    build([write_archive(tmp_path / "archive", 800)], index_dir)
+    build([write_archive(tmp_path / "archive", 1200)], index_dir)
     size = index_bytes(index_dir)
     assert size > 4_000_000
     # Copying the segments would take at least their size.
