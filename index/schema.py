@@ -24,10 +24,10 @@ from whoosh import fields, formats
 from whoosh.analysis import Analyzer, RegexTokenizer, Token
 from whoosh.support.charset import accent_map
 
-from pressearch.index.whoosh_internals import encode_positions
+from pressearch.index.whoosh_internals import PressPositions, encode_positions
 from pressearch.vocabulary import TEXT_FIELDS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 FACET_PREFIX = "facet_"
 
@@ -298,13 +298,20 @@ class PressText(fields.TEXT):  # type: ignore[misc]
 
     spelling_counts: Counter[str] | None = None
     _spelling: tuple[str, set[str]] | None = None
+    format: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if type(self.format) is formats.Positions:
+            # Positions as varint gaps: a few bytes a posting, not a pickle.
+            self.format = PressPositions(field_boost=self.format.field_boost)
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         analyzer = self.analyzer
         if (
             not isinstance(value, str)
             or not isinstance(analyzer, PressAnalyzer)
-            or type(self.format) is not formats.Positions
+            or type(self.format) is not PressPositions
             or kwargs.get("mode", "index") != "index"
         ):
             yield from super().index(value, **kwargs)

@@ -36,6 +36,7 @@ from pressearch.index.schema import (
 from pressearch.index.store import WORK_PREFIX
 from pressearch.index.whoosh_internals import (
     post_word_counts,
+    segment_writer,
     unmapped_segment_reader,
     written_segment,
 )
@@ -85,7 +86,7 @@ def _private_writer(parent: str) -> tuple[str, Any]:
     """A writer of a new index in a hidden folder of `parent` (same file system)."""
     folder = tempfile.mkdtemp(prefix=WORK_PREFIX, dir=parent)
     ix = whoosh.index.create_in(folder, build_schema())
-    return folder, ix.writer(limitmb=LIMIT_MB)
+    return folder, segment_writer(ix, LIMIT_MB)
 
 
 def _finish(folder: str, writer: Any, files: tuple[FileResult, ...] = ()) -> Built:

@@ -30,8 +30,12 @@ What it holds, and why:
   index's size, and memory holds only the pages read. A reader still sees
   one committed state: segment files are never rewritten, and a map keeps
   a file that a later commit deletes.
-- **Byte layouts.** A positions posting (`formats.Positions.encode`, written
-  faster) and a spelling posting's weight.
+- **Byte layouts.** A positions posting (`positions`: gaps as varints) and
+  a spelling posting's weight.
+- **A codec of our own** (`codec`): Whoosh's W3 codec whose term dictionary
+  (`terms`) and postings (`postings`) are compact layouts of this package,
+  written term by term from a pool that groups postings by term (`pool`)
+  by a segment writer (`segment_writer`) rather than posting by posting.
 - **Postings and lengths, raw.** A term's postings a block at a time and a
   field's length bytes for a whole segment, for scoring term at a time.
 """
@@ -63,7 +67,6 @@ _check_version()
 # ruff: noqa: E402
 import contextlib
 import io
-import itertools
 import mmap
 import os
 import pickle
@@ -71,7 +74,6 @@ import re
 import stat
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
-from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
@@ -79,7 +81,7 @@ import whoosh.codec.whoosh3
 import whoosh.columns
 import whoosh.formats
 import whoosh.index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3Segment, _lenfield
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3Segment
 from whoosh.fields import Schema
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage, StorageError
@@ -88,6 +90,11 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import SegmentReader
 from whoosh.system import _FLOAT_SIZE, _INT_SIZE, _LONG_SIZE, pack_uint
 from whoosh.util.numeric import byte_to_length
+
+from pressearch.index.whoosh_internals.codec import PressWriter, perdoc_length_bytes
+from pressearch.index.whoosh_internals.positions import PressPositions as PressPositions
+from pressearch.index.whoosh_internals.positions import encode_positions as encode_positions
+from pressearch.index.whoosh_internals.postings import PressLeafMatcher
 
 # -- file names ------------------------------------------------------------------
 
@@ -166,6 +173,8 @@ ADMITTED = frozenset(
         ("pressearch.index.schema", "PressAnalyzer"),
         ("pressearch.index.schema", "PressDate"),
         ("pressearch.index.schema", "PressText"),
+        ("pressearch.index.whoosh_internals.codec", "PressCodec"),
+        ("pressearch.index.whoosh_internals.positions", "PressPositions"),
         ("whoosh.fields", "Schema"),
         ("whoosh.fields", "ID"),
         ("whoosh.fields", "STORED"),
@@ -436,6 +445,11 @@ def writer_segments(writer: Any) -> list[Any]:
     return list(writer.segments)
 
 
+def segment_writer(ix: Any, limitmb: float) -> Any:
+    """A writer of a new segment of `ix` in pressearch's codec, pooling `limitmb` MB of postings."""
+    return PressWriter(ix, limitmb)
+
+
 def written_segment(writer: Any) -> Any:
     """The segment a writer has written (after `commit(merge=False)`)."""
     return writer.get_segment()
@@ -472,21 +486,6 @@ def unmapped_segment_reader(folder: str, schema: Any, segment: Any) -> Any:
 # -- byte layouts --------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
-def _single_position(pos: int) -> bytes:
-    encoded: bytes = pack_uint(1) + pickle.dumps([pos], 2)
-    return encoded
-
-
-def encode_positions(at: list[int]) -> bytes:
-    """`formats.Positions().encode(at)`'s value, byte for byte, faster: most terms occur once."""
-    if len(at) == 1:
-        return _single_position(at[0])
-    deltas = [at[0]] + [b - a for a, b in itertools.pairwise(at)]
-    encoded: bytes = pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
-    return encoded
-
-
 def length_of_byte(byte: int) -> int:
     """The field length a stored length byte stands for."""
     length: int = byte_to_length(byte)
@@ -498,10 +497,7 @@ def length_of_byte(byte: int) -> int:
 
 def length_bytes(reader: Any, fieldname: str) -> bytes:
     """Each document's length byte of `fieldname` in segment `reader` (0: none)."""
-    count = reader.doc_count_all()
-    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    raw = b"" if column is None else column._dbfile.get(column._basepos, min(column._count, count))
-    return bytes(raw) + bytes(count - len(raw))
+    return perdoc_length_bytes(reader._perdoc, fieldname, reader.doc_count_all())
 
 
 def posting_blocks(
@@ -512,6 +508,16 @@ def posting_blocks(
     (sorted docnums), blocks that hold none of them may be left out unread."""
     if isinstance(m, FilterMatcher):
         m = m.child
+    if isinstance(m, PressLeafMatcher):
+        while m.is_active():
+            first, last = m._firstid, m._maxid
+            if wanted is None or bisect_left(wanted, first) != bisect_left(wanted, last + 1):
+                m._read_weights()
+                if values:
+                    m._read_values()
+                yield m.block_ids(), m._weights, (m._values if values else ())
+            m._next_block()
+        return
     if isinstance(m, W3LeafMatcher):
         below = 0  # every docnum in the current block is at least this
         while m.is_active():

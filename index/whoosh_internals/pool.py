@@ -1,0 +1,178 @@
+"""A segment's postings, grouped by term in memory, spilled to sorted runs past a budget.
+
+Model: Whoosh's posting pool keeps every posting of a segment as its own
+tuple, sorts them all when the segment is written and, past its budget,
+pickles them one by one to runs merged posting by posting. Here each
+field maps each term to one flat list of its postings, `[docnum, weight,
+value, docnum, weight, value, ...]`, appended in document order, so a
+term's postings are already together and in order: writing the segment
+sorts only the terms. When the estimated memory passes `limitmb`, the
+terms are written, sorted, to a run file (one marshal record per term)
+and memory starts empty; writing the segment merges the runs term by
+term, joining a term's lists in run order (runs hold earlier documents).
+Peak memory is the budget plus one term per run.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import marshal
+import os
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
+from typing import Any
+
+# Estimated bytes of a new term (its key, its list, a dict slot) and of
+# one more posting (three list slots and a weight), besides the value.
+_TERM_COST = 200
+_POSTING_COST = 40
+
+Postings = list[Any]  # docnum, weight, value, docnum, weight, value, ...
+
+
+class TermPool:
+    """Whoosh's posting pool interface (`add`, `iter_postings`, `cleanup`), by term."""
+
+    def __init__(self, tempstore: Any, limitmb: float) -> None:
+        self._folder = tempstore.folder
+        self._limit = limitmb * 1024 * 1024
+        self._size = 0
+        self._fields: dict[str, dict[bytes, Postings]] = {}
+        self._runs: list[str] = []
+        # Equal weights share one float object (most are 1.0, 2.0, 3.0, ...).
+        self._weights: dict[float, float] = {}
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """Add one posting: (field, term, docnum, weight, value)."""
+        fieldname, text, docnum, weight, value = item
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+        weight = self._weights.setdefault(weight, weight)
+        value = value or b""
+        postings = terms.get(text)
+        if postings is None:
+            terms[text] = [docnum, weight, value]
+            self._size += _TERM_COST + len(text) + len(value)
+        else:
+            postings += (docnum, weight, value)
+            self._size += _POSTING_COST + len(value)
+        if self._size > self._limit:
+            self._spill()
+
+    def add_terms(
+        self,
+        fieldname: str,
+        docnum: int,
+        items: Iterable[tuple[bytes, int, float, bytes]],
+        boost: float,
+        scorable: bool,
+    ) -> int:
+        """Add a document's postings of one field, as `field.index` yields
+        them, weights times `boost`; return the field's length (0 unless
+        `scorable`), as Whoosh's `SegmentWriter.add_document` does."""
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+        shared = self._weights.setdefault
+        size = 0
+        length = 0
+        for text, freq, weight, value in items:
+            length += freq
+            weight = shared(weight * boost, weight * boost)
+            postings = terms.get(text)
+            if postings is None:
+                terms[text] = [docnum, weight, value]
+                size += _TERM_COST + len(text) + len(value)
+            else:
+                postings += (docnum, weight, value)
+                size += _POSTING_COST + len(value)
+        self._size += size
+        if self._size > self._limit:
+            self._spill()
+        return length if scorable else 0
+
+    def add_postings(self, fieldname: str, text: bytes, postings: Postings) -> None:
+        """Add a term's postings (flat, in document order, after any added before)."""
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+        found = terms.get(text)
+        if found is None:
+            terms[text] = postings
+            self._size += _TERM_COST + len(text)
+        else:
+            found += postings
+        self._size += _POSTING_COST * (len(postings) // 3) + sum(map(len, postings[2::3]))
+        if self._size > self._limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        """Write the terms in memory to a new run, sorted, and start empty."""
+        path = os.path.join(self._folder, f"terms-{len(self._runs)}.run")
+        with open(path, "wb") as run:
+            for fieldname, terms in self._sorted_terms():
+                for text, postings in terms:
+                    marshal.dump((fieldname, text, postings), run)
+        self._runs.append(path)
+        self._size = 0
+
+    def _sorted_terms(self) -> Iterator[tuple[str, Iterator[tuple[bytes, Postings]]]]:
+        """Each field and its terms in order, emptying memory as they are read."""
+        fields = self._fields
+        self._fields = {}
+        for fieldname in sorted(fields):
+            terms = fields.pop(fieldname)
+            yield fieldname, ((text, terms.pop(text)) for text in sorted(terms))
+
+    def iter_postings(self) -> GroupedPostings:
+        return GroupedPostings(self)
+
+    def grouped(self) -> Iterator[tuple[str, Iterator[tuple[bytes, Postings]]]]:
+        """Each field, in order, with its terms in order and their postings."""
+        if not self._runs:
+            yield from self._sorted_terms()
+            return
+        streams = [_read_run(path, i) for i, path in enumerate(self._runs)]
+        streams.append(
+            (fieldname, text, len(self._runs), postings)
+            for fieldname, terms in self._sorted_terms()
+            for text, postings in terms
+        )
+        merged = heapq.merge(*streams, key=itemgetter(0, 1, 2))
+        for fieldname, records in itertools.groupby(merged, key=itemgetter(0)):
+            yield fieldname, _join_runs(records)
+
+    def cleanup(self) -> None:
+        """Remove the run files."""
+        for path in self._runs:
+            if os.path.exists(path):
+                os.remove(path)
+        self._runs = []
+
+
+class GroupedPostings:
+    """A pool's postings for Whoosh's field writer: see `TermPool.grouped`."""
+
+    def __init__(self, pool: TermPool) -> None:
+        self.pool = pool
+
+
+def _read_run(path: str, order: int) -> Iterator[tuple[str, bytes, int, Postings]]:
+    with open(path, "rb") as run:
+        while True:
+            try:
+                fieldname, text, postings = marshal.load(run)
+            except EOFError:
+                return
+            yield fieldname, text, order, postings
+
+
+def _join_runs(
+    records: Iterator[tuple[str, bytes, int, Postings]],
+) -> Iterator[tuple[bytes, Postings]]:
+    """One field's terms with their postings joined across runs."""
+    for text, parts in itertools.groupby(records, key=itemgetter(1)):
+        lists = [part[3] for part in parts]
+        yield text, lists[0] if len(lists) == 1 else list(itertools.chain.from_iterable(lists))
