@@ -21,7 +21,6 @@ import calendar
 import datetime as dt
 import re
 
-from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
 
 Span = tuple[dt.datetime, dt.datetime]
@@ -130,6 +129,9 @@ def _calendar_span(text: str) -> Span | None:
         except ValueError:
             return None
         return day, _last_instant(day)
+    # Imported here: dateutil's parser costs every query ~10 ms, and few have a date.
+    from dateutil import parser as dateparser
+
     dayfirst = not _YEAR_FIRST.match(text)
     try:
         a = dateparser.parse(text, default=_DEFAULT_A, dayfirst=dayfirst, ignoretz=True)
