@@ -40,7 +40,6 @@ from pressearch.errors import (
     UntrustedIndexError,
     UsageError,
 )
-from pressearch.index.faults import ENVIRONMENT, storage_error
 from pressearch.index.schema import FACET_PREFIX, SCHEMA_VERSION, split_values
 from pressearch.index.whoosh_internals import is_segment_file, is_whoosh_file, toc_generation
 from pressearch.models import Article, IndexStats
@@ -111,6 +110,8 @@ def _read_metadata(index_dir: Path) -> dict[str, Any] | str:
     except FileNotFoundError:
         return f"has no readable {METADATA_FILE}"
     except OSError as exc:
+        from pressearch.index.faults import ENVIRONMENT, storage_error
+
         if exc.errno in ENVIRONMENT:
             raise storage_error(index_dir, exc, writing=False) from exc
         return f"has no readable {METADATA_FILE} ({exc.strerror})"
@@ -300,6 +301,9 @@ def read_error(index_dir: Path, exc: BaseException) -> PressearchError:
     close_leftovers(exc)
     if isinstance(exc, UntrustedIndexError):
         return untrusted_error(index_dir, exc)
+    # Only on failure: `faults` imports the file walk and the reader table.
+    from pressearch.index.faults import ENVIRONMENT, storage_error
+
     if isinstance(exc, OSError) and exc.errno in ENVIRONMENT:
         return storage_error(index_dir, exc, writing=False)
     reason = " ".join(str(exc).split()) or type(exc).__name__
