@@ -1,9 +1,10 @@
-"""MinHash in bulk: the very values datasketch gives, whatever the text and however it is batched.
+"""MinHash signatures: datasketch's, with its default hash function, whatever the text.
 
 The near-duplicate pairs stored in an index's sidecar, and every estimate
-shown, come from these values; `index.minhash` computes them many
-articles at once, and must never drift from datasketch's
-`MinHash(num_perm=128, seed=1, scheme="affine32").update_batch`.
+shown, come from these values; `index.minhash` computes them with
+datasketch's MinHash (the shingles' SHA-1 hashes computed all at once and
+handed over as integers), and must never drift from datasketch's
+`MinHash(num_perm=128, seed=1, scheme="affine32").update_batch` of the shingles.
 """
 
 from __future__ import annotations
@@ -49,27 +50,39 @@ def same(one: np.ndarray | None, other: np.ndarray | None) -> bool:
     return bool((one == other).all())
 
 
-def test_the_permutations_are_datasketchs() -> None:
-    a, b = minhash.permutations()
-    sketch = MinHash(num_perm=minhash.NUM_PERM, seed=minhash.SEED, scheme="affine32")
-    assert (sketch.permutations[0] == a).all()
-    assert (sketch.permutations[1] == b).all()
-
-
-def test_bulk_signatures_are_datasketchs_across_slices_and_batches(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Small slices and batches, so that articles run across both; stubs
-    # (no signature) and long articles among them.
-    monkeypatch.setattr(minhash, "_SLICE", 64)
-    monkeypatch.setattr(minhash, "_BATCH", 300)
+def test_the_signatures_are_datasketchs() -> None:
+    # Stubs (no signature) and long articles among them; every signature is
+    # compared once all are made (none is overwritten by the next).
     rng = random.Random(7)
     articles = [article(n, rng.choice([0, 3, 8, 40, 150, 700]), rng) for n in range(60)]
-    bulk = list(minhash.signatures(articles))
-    assert len(bulk) == len(articles)
-    assert any(values is None for values in bulk)
-    for one, values in zip(articles, bulk, strict=True):
+    made = list(minhash.signatures(articles))
+    assert len(made) == len(articles)
+    assert any(values is None for values in made)
+    for one, values in zip(articles, made, strict=True):
         assert same(values, reference(one)), one.id
+        assert values is None or values.dtype == np.uint32
+
+
+def test_the_sketch_is_datasketchs(monkeypatch: pytest.MonkeyPatch) -> None:
+    sketch = minhash._blank()
+    assert isinstance(sketch, MinHash)
+    assert (sketch.scheme, sketch.seed, len(sketch)) == ("affine32", minhash.SEED, minhash.NUM_PERM)
+    default = MinHash(num_perm=minhash.NUM_PERM, seed=minhash.SEED, scheme="affine32")
+    assert (sketch.permutations == default.permutations).all()
+    # Every signature comes out of MinHash.update_batch, one call per signed article.
+    calls: list[int] = []
+    update_batch = MinHash.update_batch
+
+    def spy(self: MinHash, values: list[int]) -> None:
+        calls.append(len(values))
+        update_batch(self, values)
+
+    monkeypatch.setattr(MinHash, "update_batch", spy)
+    rng = random.Random(5)
+    articles = [article(n, words, rng) for n, words in enumerate([0, 50, 3, 120])]
+    made = list(minhash.signatures(articles))
+    assert [values is None for values in made] == [True, False, True, False]
+    assert calls == [len(minhash.shingles(articles[1])), len(minhash.shingles(articles[3]))]
 
 
 def test_one_signature_is_the_bulk_one() -> None:
