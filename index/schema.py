@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import chain, compress
 from typing import Any
 
 from whoosh import fields, formats
@@ -55,6 +56,10 @@ def text_hash(headline: str, body: str, quotes: Iterable[str]) -> str:
 
 def fold(text: str) -> str:
     """Case- and accent-fold `text` the way the index does (`Šileris` → `sileris`)."""
+    if text.isascii():
+        # Lower-cased ASCII is left as it is by both (accent_map maps its few
+        # ASCII keys, lower-case after lower(), to themselves).
+        return text.lower()
     return text.lower().replace("’", "'").translate(accent_map)
 
 
@@ -203,30 +208,23 @@ class PressAnalyzer(Analyzer):  # type: ignore[misc]
         plus the unstemmed forms (the spelling words, stop words left out)
         from the same pass.
         """
-        forms_of = _forms_cache(self.stemming, False, False)
+        surfaces = _WORD.findall(value)
+        forms = _forms_cache(self.stemming, False, False).lookup(surfaces)
+        if () in forms:  # a word indexed as nothing takes no position
+            kept = list(map(bool, forms))
+            surfaces = list(compress(surfaces, kept))
+            forms = list(compress(forms, kept))
         positions: dict[str, list[int]] = {}
-        surfaces: dict[str, None] = {}
-        pos = 0
-        for surface in _WORD.findall(value):
-            emitted = forms_of.get(surface)
-            if emitted is None:
-                emitted = forms_of.compute(surface)
-            if not emitted:
-                continue
-            surfaces[surface] = None
-            for text in emitted:
-                at = positions.get(text)
-                if at is None:
-                    positions[text] = [pos]
-                else:
-                    at.append(pos)
-            pos += 1
-        plain = _forms_cache(False, False, True)
-        words: set[str] = set()
-        for surface in surfaces:
-            unstemmed = plain.get(surface)
-            words.update(plain.compute(surface) if unstemmed is None else unstemmed)
-        return positions, words
+        terms = list(chain.from_iterable(forms))
+        if len(terms) == len(forms):  # one term a word, as most words are
+            for pos, text in enumerate(terms):
+                positions.setdefault(text, []).append(pos)
+        else:
+            for pos, emitted in enumerate(forms):
+                for text in emitted:
+                    positions.setdefault(text, []).append(pos)
+        plain = _forms_cache(False, False, True).lookup(list(dict.fromkeys(surfaces)))
+        return positions, set(chain.from_iterable(plain))
 
 
 class _Forms(dict[str, tuple[str, ...]]):
@@ -268,6 +266,20 @@ class _Forms(dict[str, tuple[str, ...]]):
     def _term(self, word: str) -> str:
         return stem(word) if self.stemming else word
 
+    def lookup(self, surfaces: list[str]) -> list[tuple[str, ...]]:
+        """The terms of each of `surfaces`, in order."""
+        forms: list[Any] = list(map(self.get, surfaces))
+        if None in forms:
+            # Only the words not yet seen (found in C, not by a loop over all).
+            i = forms.index(None)
+            try:
+                while True:
+                    forms[i] = self.compute(surfaces[i])
+                    i = forms.index(None, i + 1)
+            except ValueError:
+                pass
+        return forms
+
 
 _FORMS_MAX = 200_000
 _FORMS: dict[tuple[bool, bool, bool], _Forms] = {}
@@ -306,7 +318,7 @@ class PressText(fields.TEXT):  # type: ignore[misc]
             # Positions as varint gaps: a few bytes a posting, not a pickle.
             self.format = PressPositions(field_boost=self.format.field_boost)
 
-    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+    def index(self, value: Any, **kwargs: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
         analyzer = self.analyzer
         if (
             not isinstance(value, str)
@@ -314,16 +326,22 @@ class PressText(fields.TEXT):  # type: ignore[misc]
             or type(self.format) is not PressPositions
             or kwargs.get("mode", "index") != "index"
         ):
-            yield from super().index(value, **kwargs)
-            return
+            indexed: Iterable[tuple[bytes, int, float, bytes]] = super().index(value, **kwargs)
+            return indexed
         positions, words = analyzer.index_terms(value)
         self._spelling = (value, words)
-        boost = self.format.field_boost
-        for text, at in positions.items():
-            # A stop word is scored where a phrase holds it, but is no part
-            # of the field's length: lengths, and so ranking, stay as without it.
-            length = 0 if text.startswith(STOP_MARK) else len(at)
-            yield text.encode("utf-8"), length, len(at) * boost, encode_positions(at)
+        weights = _weights_of(self.format.field_boost)
+        # A stop word is scored where a phrase holds it, but is no part of
+        # the field's length: lengths, and so ranking, stay as without it.
+        return [
+            (
+                text.encode("utf-8"),
+                0 if text[0] == STOP_MARK else len(at),
+                weights[len(at)] if len(at) < _WEIGHTS else len(at) * weights[1],
+                encode_positions(at),
+            )
+            for text, at in positions.items()
+        ]
 
     def spellable_words(self, value: Any) -> Iterator[str]:
         last = self._spelling
@@ -343,6 +361,16 @@ class PressText(fields.TEXT):  # type: ignore[misc]
         state.pop("_spelling", None)
         state.pop("spelling_counts", None)
         return state
+
+
+# A posting's weight is its frequency times the field's boost: one float
+# object for each of the common frequencies, shared by all their postings.
+_WEIGHTS = 64
+
+
+@lru_cache(maxsize=16)
+def _weights_of(boost: float) -> list[float]:
+    return [n * boost for n in range(_WEIGHTS)]
 
 
 class FacetValues(fields.FieldType):  # type: ignore[misc]

@@ -85,7 +85,7 @@ class PressFieldWriter:
             lens = perdoc_length_bytes(lengths, fieldname, count)
             table.start_field(fieldname)
             for text, postings in terms:
-                add(text, encode(postings[0::3], postings[1::3], postings[2::3], lens))
+                add(text, encode(postings, lens))
             table.finish_field()
 
     def close(self) -> None:

@@ -13,7 +13,6 @@ under 128 and each byte is one gap (`accumulate` over the bytes).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
@@ -52,15 +51,17 @@ def read_varints(data: bytes | bytearray | memoryview) -> list[int]:
     return out
 
 
-@lru_cache(maxsize=4096)
-def _single_position(pos: int) -> bytes:
-    return varint(pos)
+# The value of each position under this, alone: most words occur once in a
+# field, and a list index is cheaper than encoding.
+_SINGLES = 16384
+_SINGLE = [varint(pos) for pos in range(_SINGLES)]
 
 
 def encode_positions(at: list[int]) -> bytes:
     """The posting value of positions `at` (ascending): their gaps as varints."""
     if len(at) == 1:
-        return _single_position(at[0])
+        pos = at[0]
+        return _SINGLE[pos] if pos < _SINGLES else varint(pos)
     previous = 0
     out = bytearray()
     for pos in at:

@@ -51,7 +51,7 @@ INLINE_LIMIT = 2
 
 # Term info flags.
 _INLINE = 1  # the block's data follows the totals
-_SINGLE = 2  # one posting: its document, length bytes, weight, then its value
+_SINGLE = 2  # one posting: its weight, length bytes, document, then its value
 
 # Block part tags.
 _SAME_WEIGHTS = 0  # every weight is the block's highest
@@ -71,6 +71,10 @@ _SWAP = sys.byteorder != "little"  # arrays are stored little-endian
 _FLOAT = struct.Struct("<f")
 _CHECK = struct.Struct("<H")  # the low 16 bits of the CRC-32 of a block's data
 _VARINTS = [varint(n) for n in range(1 << 14)]  # one and two bytes long
+_PAIRS = [bytes((b, b)) for b in range(256)]  # a one-posting term's length bytes
+# A one-posting term's first bytes by weight, and its values with their sizes.
+_SINGLE_HEADS: dict[float, bytes] = {}
+_SIZED_VALUES_CACHE: dict[bytes, bytes] = {}
 
 
 def _varint(n: int) -> bytes:
@@ -122,29 +126,35 @@ class TermEncoder:
         self._offset = postfile.tell()
         self._buffer = bytearray()
 
-    def encode(
+    def encode(self, postings: Sequence[Any], lens: bytes) -> bytes:
+        """The term info of one term's postings, writing its blocks.
+
+        `postings` is flat (docnum, weight, value, docnum, ...), in document
+        order; `lens[docnum]` is the length byte of the field in each document.
+        """
+        if len(postings) == 3:
+            # Most terms: one posting, its term info a few bytes, made of
+            # parts that recur (weights, length bytes, short values).
+            doc: int = postings[0]
+            weight: float = postings[1]
+            value: bytes = postings[2]
+            head = _SINGLE_HEADS.get(weight)
+            if head is None:
+                head = _SINGLE_INLINE + _number(_float32(weight))
+                if len(_SINGLE_HEADS) < 65536:
+                    _SINGLE_HEADS[weight] = head
+            sized: bytes | None = _SIZED_VALUES_CACHE.get(value)
+            if sized is None:
+                sized = _varint(len(value)) + value
+                if len(_SIZED_VALUES_CACHE) < 65536:
+                    _SIZED_VALUES_CACHE[value] = sized
+            return head + _PAIRS[lens[doc]] + _varint(doc) + sized
+        return self._encode(postings[0::3], postings[1::3], postings[2::3], lens)
+
+    def _encode(
         self, docs: Sequence[int], weights: Sequence[float], values: Sequence[bytes], lens: bytes
     ) -> bytes:
-        """The term info of one term's postings (`docs` ascending), writing its blocks.
-
-        `lens[docnum]` is the length byte of the field in each document.
-        """
         n = len(docs)
-        if n == 1:
-            # Most terms: one posting, inline, in a few bytes.
-            doc = docs[0]
-            lb = lens[doc]
-            value = values[0]
-            return b"".join(
-                (
-                    _SINGLE_INLINE,
-                    _varint(doc),
-                    bytes((lb, lb)),
-                    _number(_float32(weights[0])),
-                    _varint(len(value)),
-                    value,
-                )
-            )
         floats = array("f", weights)
         total = 0.0
         blocks: list[bytes] = []
@@ -264,11 +274,11 @@ class PressTermInfo(W3TermInfo):  # type: ignore[misc]
             flags = data[0]
             if flags & _SINGLE:
                 info._df = 1
-                info._minid, pos = _read_varint(data, 1)
-                info._maxid = info._minid
-                low, high = data[pos], data[pos + 1]
-                info._weight, pos = _read_number(data, pos + 2)
+                info._weight, pos = _read_number(data, 1)
                 info._maxweight = info._weight
+                low, high = data[pos], data[pos + 1]
+                info._minid, pos = _read_varint(data, pos + 2)
+                info._maxid = info._minid
             else:
                 info._df, pos = _read_varint(data, 1)
                 info._minid, pos = _read_varint(data, pos)

@@ -58,8 +58,11 @@ def _damaged(what: str) -> CorruptIndexError:
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:
+    """How many leading bytes `a` and `b` share, at most 255."""
+    if a[:1] != b[:1]:
+        return 0
     n = min(len(a), len(b), 255)
-    i = 0
+    i = 1
     while i < n and a[i] == b[i]:
         i += 1
     return i
@@ -99,7 +102,8 @@ class TermTableWriter:
         rest = len(key) - shared
         size = len(info)
         if rest < 0x80 and size < 0x80:
-            block += bytes((shared, rest))
+            block.append(shared)
+            block.append(rest)
             block += key[shared:] if shared else key
             block.append(size)
         else:
