@@ -69,18 +69,23 @@ def count_facets(
         else:
             wanted.append(canonical_facet(reader, name))
     docs = list(docnums)
+    sets: Mapping[int, Sequence[int]] = copies or {}
+    in_sets = [d for d in docs if d in sets] if sets else []
     counts: dict[str, list[FacetCount]] = {}
     for name in dict.fromkeys(wanted):
         values = _values(reader, facet_field(name))
-        per_doc: Iterable[tuple[str, ...]] = map(values.__getitem__, docs)
-        if copies:
-            per_doc = (
-                tuple(dict.fromkeys(chain.from_iterable(values[c] for c in copies[d])))
-                if d in copies
-                else values[d]
-                for d in docs
-            )
-        tally = Counter(chain.from_iterable(per_doc))
+        # Documents share a few combinations of values (one tuple each):
+        # counted per combination, then per value.
+        combinations = Counter(map(values.__getitem__, docs))
+        for d in in_sets:
+            combinations[values[d]] -= 1
+            union = tuple(dict.fromkeys(chain.from_iterable(values[c] for c in sets[d])))
+            combinations[union] += 1
+        tally: Counter[str] = Counter()
+        for combination, count in combinations.items():
+            if count:
+                for value in combination:
+                    tally[value] += count
         ordered = sorted(tally.items(), key=lambda vc: (-vc[1], vc[0].casefold(), vc[0]))
         counts[name] = [FacetCount(value, count) for value, count in ordered]
     return counts

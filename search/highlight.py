@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -47,6 +47,9 @@ _COLLAPSE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 # What joins the parts of a compound word (see index.schema.WORD_PATTERN).
 _PART = re.compile(r"[^-.'’]+")
 
+
+# Words whose matches a query's terms keep (`FieldTerms.found`).
+_WORDS_KEPT = 50_000
 
 # Fuzzy words share their first letter with the word typed, as the engine's do.
 _FUZZY_PREFIX = 1
@@ -78,11 +81,19 @@ class PhraseTerms:
 
 @dataclass(frozen=True)
 class FieldTerms:
-    """Everything a query highlights in one field."""
+    """Everything a query highlights in one field.
+
+    `found` keeps, for each word of the texts highlighted so far (as
+    written), where in it the query matches: a word's matches depend on its
+    text alone, and the hits of one query repeat many of their words.
+    """
 
     words: frozenset[str] = frozenset()
     patterns: tuple[WordPattern, ...] = ()
     phrases: tuple[PhraseTerms, ...] = ()
+    found: dict[tuple[str, str], list[tuple[int, int, str]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def query_terms(tree: Node) -> dict[str, FieldTerms]:
@@ -234,17 +245,22 @@ def _analyzer(name: str) -> Any:
     return _schema()[name].analyzer
 
 
-def _words(name: str, text: str) -> list[_Word]:
+def _spans(name: str, text: str) -> Iterator[tuple[int, int, int, tuple[str, ...]]]:
+    """(position, start, end, indexed forms) of each word of `text`, as `_Word` holds them."""
     # Every highlighted field is analysed by PressAnalyzer.
-    return list(map(_Word._make, _analyzer(name).word_spans(text)))
+    spans: Iterator[tuple[int, int, int, tuple[str, ...]]] = _analyzer(name).word_spans(text)
+    return spans
 
 
 def _find(name: str, text: str, terms: FieldTerms | None) -> list[_Match]:
     """The merged, ordered matches of `terms` in `text` (a value of field `name`)."""
     if terms is None or not text:
         return []
-    words = _words(name, text)
     spans: list[tuple[int, int, str]] = []
+    if not terms.phrases:  # each word on its own: no list of every word
+        spans += _word_matches(name, text, _spans(name, text), terms)
+        return _merge(spans)
+    words = list(map(_Word._make, _spans(name, text)))
     if terms.words or terms.patterns:
         spans += _word_matches(name, text, words, terms)
     for phrase in terms.phrases:
@@ -253,28 +269,46 @@ def _find(name: str, text: str, terms: FieldTerms | None) -> list[_Match]:
 
 
 def _word_matches(
-    name: str, text: str, words: list[_Word], terms: FieldTerms
+    name: str,
+    text: str,
+    spans: Iterable[tuple[int, int, int, tuple[str, ...]]],
+    terms: FieldTerms,
 ) -> Iterable[tuple[int, int, str]]:
     exact = terms.words
     patterns = terms.patterns
     tested: dict[str, list[str]] = {}  # word -> labels of the patterns it matches
+    # A word's matches depend on its text alone (its forms are analysed from
+    # it): found once per distinct word and field, as (start, end) within it.
+    within = terms.found
 
     def pattern_labels(word: str) -> list[str]:
         if word not in tested:
             tested[word] = [p.label for p in patterns if p.test(word)]
         return tested[word]
 
-    for word in words:
-        for form in word.forms:
+    def matches(surface: str, forms: tuple[str, ...]) -> Iterator[tuple[int, int, str]]:
+        word = _Word(0, 0, len(surface), forms)
+        for form in forms:
             if form in exact:
-                yield (*_form_span(name, text, word, form), form)
+                yield (*_form_span(name, surface, word, form), form)
         if patterns:
-            surface = fold(text[word.start : word.end]).removesuffix("'s")
-            for label in pattern_labels(surface):
-                yield word.start, word.end, label
-            for form in word.forms:
+            for label in pattern_labels(fold(surface).removesuffix("'s")):
+                yield 0, len(surface), label
+            for form in forms:
                 for label in pattern_labels(form):
-                    yield (*_form_span(name, text, word, form), label)
+                    yield (*_form_span(name, surface, word, form), label)
+
+    for _, start, end, forms in spans:
+        if not patterns and exact.isdisjoint(forms):
+            continue  # most words: no query term among their forms
+        surface = text[start:end]
+        found = within.get((name, surface))
+        if found is None:
+            if len(within) >= _WORDS_KEPT:
+                within.clear()  # an export highlights every match: stay bounded
+            found = within[name, surface] = list(matches(surface, forms))
+        for first, last, key in found:
+            yield start + first, start + last, key
 
 
 def _form_span(name: str, text: str, word: _Word, form: str) -> Span:

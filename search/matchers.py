@@ -22,6 +22,7 @@ value_as, all_ids) and nothing else:
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -226,7 +227,8 @@ class ColumnDateRange(query.NumericRange):  # type: ignore[misc]
 
     Whoosh matches a range by the union of the index terms that cover it
     (hundreds of posting lists for a year); the column holds each article's
-    date as the same number, so one scan finds the same articles. Undated
+    date as the same number, so the same articles are found between two
+    bisections of the segment's dates in order (sorted once per segment). Undated
     articles hold the column's default, the largest u64, and never match.
     Anywhere else (no column, a scored range, a search that needs the
     matched terms) Whoosh's own matcher does the work.
@@ -245,15 +247,25 @@ class ColumnDateRange(query.NumericRange):  # type: ignore[misc]
         high = UNDATED - 1 if self.end is None else int(self.end) - int(self.endexcl)
         high = min(high, UNDATED - 1)
         deleted = deleted_docs(reader)
-        docnums = [
-            docnum
-            for docnum, value in enumerate(date_column(reader, self.fieldname))
-            if low <= value <= high and docnum not in deleted
-        ]
+        dates, by_date = _dates_in_order(reader, self.fieldname)
+        within = by_date[bisect_left(dates, low) : bisect_right(dates, high)]
+        docnums = sorted(within if not deleted else (d for d in within if d not in deleted))
         if not docnums:
             return matching.NullMatcher()
         # Every match scores the boost, as Whoosh's constant-score range does.
         return ScoredList(docnums, [float(self.boost)] * len(docnums))
+
+
+def _dates_in_order(reader: Any, fieldname: str) -> tuple[list[int], list[int]]:
+    """One segment's raw dates in increasing order and the docnum of each, kept: a
+    range is then the documents between two bisections, not a scan of the column."""
+
+    def build() -> tuple[list[int], list[int]]:
+        column = date_column(reader, fieldname)
+        by_date = sorted(range(len(column)), key=column.__getitem__)
+        return [column[d] for d in by_date], by_date
+
+    return segment_cached(reader, ("dates in order", fieldname), build)
 
 
 def date_column(reader: Any, fieldname: str) -> list[int]:

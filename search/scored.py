@@ -130,10 +130,15 @@ def summed(matchers: Sequence[Any], boost: float = 1.0) -> Any:
     posting; a `ScoredList` (a preloaded word or phrase) is read as lists.
     """
     total: dict[int, float] = {}
-    get = total.get
     for m in matchers:
-        for docnum, score in scored_items(m):
-            part = score * boost
+        docnums, scores = listed(m)
+        if boost != 1.0:  # times 1.0 changes no float
+            scores = [score * boost for score in scores]
+        if not total:
+            total = dict(zip(docnums, scores, strict=True))
+            continue
+        get = total.get
+        for docnum, part in zip(docnums, scores, strict=True):
             previous = get(docnum)
             total[docnum] = part if previous is None else previous + part
     docnums = sorted(d for d, score in total.items() if score > 0)

@@ -49,6 +49,12 @@ from whoosh import matching, query, scoring
 from pressearch.index.reader import segment_cached
 from pressearch.index.whoosh_internals import length_bytes, length_of_byte, posting_blocks
 from pressearch.search.scored import ScoredList
+from pressearch.search.statistics import (
+    estimated_size,
+    prefetch_words,
+    term_stats,
+    word_statistics,
+)
 from pressearch.vocabulary import TEXT_FIELDS
 
 # Normalisation 2's parameter, at the model's default: tuning it on CISI and
@@ -70,14 +76,14 @@ def length_factor(length: int, average: float) -> float:
     return log2(1 + C * average / max(length, 1))
 
 
-def _word_statistics(searcher: Any, text: str) -> tuple[int, float]:
-    """(largest document frequency over the text fields, frequency summed over them)."""
-    df = max(int(searcher.doc_frequency(name, text)) for name in TEXT_FIELDS)
-    return df, sum(float(searcher.frequency(name, text)) for name in TEXT_FIELDS)
-
-
 def _average_length(searcher: Any, fieldname: str) -> float:
-    return float(searcher.get_parent().avg_field_length(fieldname) or 1.0)
+    # Once per top searcher: Whoosh sums the field's length over the segments each time.
+    parent = searcher.get_parent()
+    return segment_cached(
+        parent,
+        ("average length", fieldname),
+        lambda: float(parent.avg_field_length(fieldname) or 1.0),
+    )
 
 
 class PressInB2F(scoring.WeightingModel):  # type: ignore[misc]
@@ -87,7 +93,7 @@ class PressInB2F(scoring.WeightingModel):  # type: ignore[misc]
         # Whoosh caches this per term as the term's "idf"; here it is the whole weight.
         parent = searcher.get_parent()
         if fieldname in TEXT_FIELDS:
-            df, frequency = _word_statistics(parent, text)
+            df, frequency = word_statistics(parent, text)
         else:
             df = parent.doc_frequency(fieldname, text)
             frequency = parent.frequency(fieldname, text)
@@ -190,6 +196,12 @@ class WordInFields(query.CompoundQuery):  # type: ignore[misc]
     def requires(self) -> set[query.Query]:
         return set()
 
+    def estimate_size(self, ixreader: Any) -> int:
+        # Whoosh's, with each term's document frequency from `term_stats`: an
+        # And or a match="any" Or asks it of every part in every segment.
+        size = sum(estimated_size(sub, ixreader) for sub in self.subqueries)
+        return min(size, int(ixreader.doc_count()))
+
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         terms = self.subqueries
         weighting = searcher.weighting if context is None else context.weighting
@@ -218,7 +230,7 @@ def _word_weight(parent: Any, texts: set[str]) -> float:
     cache = _WEIGHTS.setdefault(parent, {})
     key = frozenset(texts)
     if key not in cache:
-        df, frequency = max(_word_statistics(parent, text) for text in texts)
+        df, frequency = max(word_statistics(parent, text) for text in texts)
         cache[key] = term_weight(parent.doc_count_all(), df, frequency)
     return cache[key]
 
@@ -243,12 +255,14 @@ def preloaded_word(
     """The same scores as `union_word` for one segment, summed term at a time.
 
     Each sum adds the fields in the order of `terms`, as the union does, so
-    the floats come out the same.
+    the floats come out the same; the first two may be read the other way
+    round (a + b is b + a), so that the field with more postings (the body)
+    fills the sums and the other is added to them.
     """
     reader = searcher.reader()
     parent = searcher.get_parent()
     schema = searcher.schema
-    tf: dict[int, float] = {}
+    present: list[tuple[str, bytes, int]] = []
     for term in terms:
         fieldname = term.fieldname
         if fieldname not in schema or not schema[fieldname].scorable:
@@ -257,14 +271,23 @@ def preloaded_word(
             text = schema[fieldname].to_bytes(term.text)
         except ValueError:
             continue
-        if (fieldname, text) not in reader:
-            continue
+        stats = term_stats(reader, fieldname, text)
+        if stats is not None:
+            present.append((fieldname, text, stats[0]))
+    if len(present) > 1 and present[1][2] > present[0][2]:
+        present[0], present[1] = present[1], present[0]
+    tf: dict[int, float] = {}
+    for fieldname, text, _ in present:
         factors = _length_factors(_average_length(parent, fieldname))
         lengths = _length_bytes(reader, fieldname)
+        first = not tf  # one posting per article: nothing to add to yet
         get = tf.get
         for ids, weights, _ in posting_blocks(reader.postings(fieldname, text)):
-            for docnum, weight in zip(ids, weights, strict=True):
-                part = weight * factors[lengths[docnum]]
+            parts = [weight * factors[lengths[d]] for d, weight in zip(ids, weights, strict=True)]
+            if first:
+                tf.update(zip(ids, parts, strict=True))
+                continue
+            for docnum, part in zip(ids, parts, strict=True):
                 previous = get(docnum)
                 tf[docnum] = part if previous is None else previous + part
     for docnum in deleted_docs(reader):
@@ -329,16 +352,19 @@ def _phrase_scores(
     fieldname = phrase.fieldname
     field = reader.schema[fieldname]
     words: list[bytes] = []
+    frequencies: list[int] = []
     for word in phrase.words:
         try:
             text = field.to_bytes(word)
         except ValueError:
             return {}
-        if (fieldname, text) not in reader:
+        stats = term_stats(reader, fieldname, text)
+        if stats is None:
             return {}
         words.append(text)
+        frequencies.append(stats[0])
     # Rarest word first: the others keep only the articles it has.
-    order = sorted(range(len(words)), key=lambda i: reader.doc_frequency(fieldname, words[i]))
+    order = sorted(range(len(words)), key=frequencies.__getitem__)
     postings: list[dict[int, tuple[float, Any]]] = [{} for _ in words]
     keep: set[int] | None = None
     for i in order:
@@ -409,6 +435,8 @@ def preloaded_term_trees(searcher: Any, parts: Sequence[query.Query], boost: flo
     """
     reader = searcher.reader()
     parent = searcher.get_parent()
+    # Every term's weight needs its statistics in every field and segment.
+    prefetch_words(parent, {text for _, text in query.Or(list(parts)).all_terms()})
 
     def scores(q: query.Query) -> dict[int, float]:
         if type(q) is query.Term:
@@ -441,7 +469,7 @@ def _term_scores(reader: Any, parent: Any, term: query.Term) -> dict[int, float]
         text = reader.schema[fieldname].to_bytes(term.text)
     except ValueError:
         return {}
-    if (fieldname, text) not in reader:
+    if term_stats(reader, fieldname, text) is None:
         return {}
     factors = _length_factors(_average_length(parent, fieldname))
     lengths = _length_bytes(reader, fieldname)
