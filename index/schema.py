@@ -92,7 +92,7 @@ def _english_stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     """English (Porter2) stem of a folded word, cached: corpora repeat words."""
     stemmed: str = _english_stemmer().stemWord(word)
@@ -281,7 +281,7 @@ class _Forms(dict[str, tuple[str, ...]]):
         return forms
 
 
-_FORMS_MAX = 200_000
+_FORMS_MAX = 100_000
 _FORMS: dict[tuple[bool, bool, bool], _Forms] = {}
 
 

@@ -44,7 +44,7 @@ from pressearch.models import Article
 
 # Whoosh's posting-pool budget per writer: room for a batch of files
 # (`index.workers.BATCH_BYTES`); postings beyond it spill to disk.
-LIMIT_MB = 96
+LIMIT_MB = 64
 
 
 def document_fields(article: Article, path: str, sig: str) -> dict[str, Any]:
