@@ -4,11 +4,12 @@ Model: a facet is a `facet_<name>` field whose terms are its values exactly as
 displayed and whose column holds each article's values joined by
 `VALUE_SEPARATOR`. Counting reads that column once per index segment (kept for
 as long as the segment's reader lives, so a reused searcher pays it once) and
-tallies values over the matching document numbers; an article counts once
-under each of its values. Which facets the index holds is found once per
-reader too (it walks every facet's lexicon). Facet names accept the aliases of the query language
-(`org`, `target`, `crime`). Drill-down filters are compiled with the query, in
-`search.compile`, which resolves values ignoring case and accents.
+tallies values over the matching document numbers, per combination of values
+first (articles share a few), then per value; an article counts once under
+each of its values. Which facets the index holds is found once per reader too
+(it walks every facet's lexicon). Facet names accept the aliases of the query
+language (`org`, `target`, `crime`). Drill-down filters are compiled with the
+query, in `search.compile`, which resolves values ignoring case and accents.
 """
 
 from __future__ import annotations
