@@ -298,9 +298,9 @@ def _word_matches(
                 for label in pattern_labels(form):
                     yield (*_form_span(name, surface, word, form), label)
 
+    if not patterns:  # most words have no query term among their forms
+        spans = [span for span in spans if not exact.isdisjoint(span[3])]
     for _, start, end, forms in spans:
-        if not patterns and exact.isdisjoint(forms):
-            continue  # most words: no query term among their forms
         surface = text[start:end]
         found = within.get((name, surface))
         if found is None:
