@@ -27,8 +27,13 @@ from tests.conftest import write_article
 ARTICLES = 1_200
 
 CHILD = """
+import signal
 import sys
 from pathlib import Path
+
+# As at a terminal: a run started in the background of a script (CI's, or
+# `nohup ... &`) inherits SIGINT ignored, and Python then keeps it ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import pressearch.index.workers
 from pressearch.errors import Interrupted
 from pressearch.index.writer import build
