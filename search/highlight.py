@@ -60,11 +60,15 @@ class WordPattern:
     """A query word that stands for many words: a wildcard or a fuzzy word.
 
     `test` is tried on a word's indexed forms and on its folded surface form,
-    so that `arrest*` and `arested~` both find `arrested`.
+    so that `arrest*` and `arested~` both find `arrested`; every word it
+    passes starts with `prefix` (the letters before a wildcard, the first
+    letter of a fuzzy word), so a word whose forms and surface do not is
+    never tried.
     """
 
     label: str
     test: Callable[[str], bool] = field(compare=False)
+    prefix: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -197,11 +201,13 @@ def _query_words(name: str, text: str, phrase: bool) -> tuple[str, ...]:
 
 
 def _wildcard_pattern(pattern: str) -> WordPattern:
+    folded = fold(pattern)
     regex = re.compile(
-        "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in fold(pattern)),
+        "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in folded),
         re.DOTALL,
     )
-    return WordPattern(pattern, lambda word: regex.fullmatch(word) is not None)
+    literal = re.split(r"[*?]", folded, maxsplit=1)[0]
+    return WordPattern(pattern, lambda word: regex.fullmatch(word) is not None, literal)
 
 
 def _fuzzy_pattern(text: str, distance: int) -> WordPattern:
@@ -215,7 +221,7 @@ def _fuzzy_pattern(text: str, distance: int) -> WordPattern:
             and damerau_levenshtein(word, typed, limit=distance) <= distance
         )
 
-    return WordPattern(f"{text}~{distance}", test)
+    return WordPattern(f"{text}~{distance}", test, head)
 
 
 # -- The text: analysed words and their matches -----------------------------------------
@@ -260,7 +266,7 @@ def _find(name: str, text: str, terms: FieldTerms | None) -> list[_Match]:
     if not terms.phrases:  # each word on its own: no list of every word
         spans += _word_matches(name, text, _spans(name, text), terms)
         return _merge(spans)
-    words = list(map(_Word._make, _spans(name, text)))
+    words = list(_spans(name, text))
     if terms.words or terms.patterns:
         spans += _word_matches(name, text, words, terms)
     for phrase in terms.phrases:
@@ -300,6 +306,13 @@ def _word_matches(
 
     if not patterns:  # most words have no query term among their forms
         spans = [span for span in spans if not exact.isdisjoint(span[3])]
+    else:
+        starts = tuple(p.prefix for p in patterns)
+        spans = [
+            span
+            for span in spans
+            if not exact.isdisjoint(span[3]) or _may_match(text[span[1] : span[2]], span[3], starts)
+        ]
     for _, start, end, forms in spans:
         surface = text[start:end]
         found = within.get((name, surface))
@@ -309,6 +322,18 @@ def _word_matches(
             found = within[name, surface] = list(matches(surface, forms))
         for first, last, key in found:
             yield start + first, start + last, key
+
+
+def _may_match(surface: str, forms: tuple[str, ...], starts: tuple[str, ...]) -> bool:
+    """Whether a word could pass a pattern: its folded surface or a form starts with
+    one of the patterns' prefixes (ASCII folds as it lower-cases; other text is tried)."""
+    if not surface.isascii() or surface.lower().startswith(starts):
+        return True
+    # A loop, not any() over a generator: this runs for every word of every hit.
+    for form in forms:  # noqa: SIM110
+        if form.startswith(starts):
+            return True
+    return False
 
 
 def _form_span(name: str, text: str, word: _Word, form: str) -> Span:
@@ -323,13 +348,19 @@ def _form_span(name: str, text: str, word: _Word, form: str) -> Span:
 
 
 def _phrase_matches(
-    name: str, text: str, words: list[_Word], phrase: PhraseTerms
+    name: str,
+    text: str,
+    words: list[tuple[int, int, int, tuple[str, ...]]],
+    phrase: PhraseTerms,
 ) -> list[tuple[int, int, str]]:
-    """Each run of adjacent words taking part in an occurrence of `phrase`."""
+    """Each run of adjacent words (`_spans`) taking part in an occurrence of `phrase`."""
     wanted = set(phrase.words)
     where: dict[str, list[int]] = {w: [] for w in wanted}  # word -> positions, ascending
     by_pos: dict[int, _Word] = {}
-    for word in words:
+    for span in words:
+        if wanted.isdisjoint(span[3]):
+            continue  # most words: not one of the phrase's
+        word = _Word._make(span)
         for form in word.forms:
             if form in wanted:
                 where[form].append(word.pos)
