@@ -45,6 +45,7 @@ nor the old schema.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import shutil
@@ -284,7 +285,12 @@ class _Run:
         self.old_ids: set[str] = set()
         self.deleted: set[int] = set()
         self.removed_ids: set[str] = set()
-        self.added_ids: dict[str, str] = {}  # id -> path it was indexed from
+        # The ids this run indexed, as 16-byte digests: a million ids as
+        # strings, each with its file's path, would hold ~370 MB; a digest
+        # costs ~80 bytes, and the path of a duplicate is looked up when one
+        # turns up (`_added_path`).
+        self.added: set[bytes] = set()
+        self.batch_ids: dict[str, str] = {}  # id -> path, of the batch being taken
         self.unchanged_paths: set[str] = set()
         self.unchanged = 0
         self.failures: list[Failure] = list(walk.failures)
@@ -345,7 +351,7 @@ class _Run:
         self.writer.commit(mergetype=segments)
         self.writer = None
         self.uncommitted = False
-        self.committed = len(self.added_ids)
+        self.committed = len(self.added)
         return renumbered
 
     def _discard_writer(self) -> None:
@@ -401,7 +407,7 @@ class _Run:
     def _plan(self) -> list[SourceFile]:
         """Files to index, in the order to index them; deletes the articles of gone files."""
         files, self.walk.files = self.walk.files, []
-        walked = {f.path for f in files}
+        walked = {f.path for f in files if f.path in self.by_path}  # the indexed files still here
         to_parse: list[SourceFile] = []
         for f in files:
             entry = self.by_path.get(f.path)
@@ -464,11 +470,13 @@ class _Run:
         docnums = itertools.count()  # the segment holds the files' indexed articles in order
         for f, result in zip(files, built.files, strict=True):
             self._take_file(f, result, (built,), [(0, next(docnums)) for _ in result.ids])
+        self.batch_ids = {}
         self._adopt((built,))
 
     def _apply_split(self, joined: Joined) -> None:
         """Take the segments of a file's parts: resolve ids against the index, commit all."""
         self._take_file(joined.split.file, joined.result, joined.builts, joined.places)
+        self.batch_ids = {}
         self._adopt(joined.builts)
 
     def _take_file(
@@ -488,17 +496,18 @@ class _Run:
             return  # a failed file keeps its previous articles
         self._delete_file(f.path)
         # `by_path` and `by_id` need not learn the new documents: this run
-        # never looks up a path twice, and `added_ids` answers for its ids.
+        # never looks up a path twice, and `added` answers for its ids.
         for ident, (segment, docnum) in zip(result.ids, places, strict=True):
             if self._wins(ident, f.path):
-                self.added_ids[ident] = f.path
+                self.added.add(_digest(ident))
+                self.batch_ids[ident] = f.path
             else:
                 delete_in_segment(builts[segment].segment, docnum)
 
     def _wins(self, ident: str, path: str) -> bool:
         """Whether article `ident` from `path` is kept; resolves a duplicate id if not new."""
-        if ident in self.added_ids:
-            other = self.added_ids[ident]
+        if _digest(ident) in self.added:
+            other = self._added_path(ident)
             self.warnings.append(_duplicate(ident, kept=other, dropped=path))
             return False
         old = self.by_id.get(ident)
@@ -513,6 +522,19 @@ class _Run:
         if other in self.unchanged_paths:
             self.unchanged -= 1
         return True
+
+    def _added_path(self, ident: str) -> str:
+        """The path this run indexed article `ident` from (it did)."""
+        path = self.batch_ids.get(ident)
+        if path is not None:
+            return path
+        # Indexed by an earlier batch, so committed: the writer's reader sees it.
+        with self.writer.reader() as reader:
+            docnum = reader.first_id("id", ident)
+            if docnum is None:  # only a digest collision, never seen, gets here
+                return "another file"
+            raw: bytes = reader.column_reader("path", translate=False)[docnum]
+            return raw.decode("utf-8")
 
     # Merging
 
@@ -540,12 +562,11 @@ class _Run:
         self._adopt((built,), frozenset(ids))
 
     def report(self, seconds: float, index_dir: Path) -> IndexReport:
-        indexed = self.added_ids.keys()
-        updated = sum(1 for ident in indexed if ident in self.old_ids)
+        updated = sum(1 for ident in self.old_ids if _digest(ident) in self.added)
         return IndexReport(
-            added=len(indexed) - updated,
+            added=len(self.added) - updated,
             updated=updated,
-            removed=len(self.removed_ids - indexed),
+            removed=sum(1 for ident in self.removed_ids if _digest(ident) not in self.added),
             unchanged=self.unchanged,
             failed=tuple(sorted(self.failures, key=lambda x: x.path)),
             warnings=tuple(sorted(self.warnings, key=lambda x: x.path)),
@@ -558,6 +579,12 @@ class _Run:
 def _live(segment: Any) -> bool:
     """Whether `segment` holds a document not deleted."""
     return segment_size(segment) > segment_deleted(segment)
+
+
+def _digest(ident: str) -> bytes:
+    """A 16-byte digest of an article id: equal for equal ids, and no two ids share one
+    in practice (the odds for a billion ids are below 10^-20)."""
+    return hashlib.blake2b(ident.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _duplicate(ident: str, *, kept: str, dropped: str) -> Failure:
