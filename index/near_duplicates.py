@@ -4,8 +4,9 @@ Model: two articles are near-duplicates when the Jaccard similarity of
 their sets of word shingles (shared / all) is high. Each article gets a
 MinHash signature of `NUM_PERM` values (`index.minhash`): the share of
 equal values estimates that Jaccard similarity. Locality-sensitive
-hashing (`BANDS` bands of `ROWS` values, see `_candidates`) proposes the
-pairs worth comparing, so an archive is never compared pair by pair; a
+hashing (`BANDS` bands of `ROWS` values, each band mixed into a 32-bit
+key, `index.minhash.band_keys`; see `_candidates`) proposes the pairs
+worth comparing, so an archive is never compared pair by pair; a
 proposed pair is kept when it has a band of equal values and its whole
 signatures estimate at least `FLOOR`. Clusters at a threshold are the
 connected components of the kept pairs at or above it (`clusters`).
@@ -33,18 +34,22 @@ Why these numbers:
   (the same `text_hash`) still pair, at similarity 1: identical articles
   are copies however short.
 
-The sidecar (`SIDECAR` in the index folder, format in
+Where the work is done: an article's band keys are computed when it is
+indexed, in the indexing workers, in parallel with the rest of indexing,
+and kept in the index's `band_keys` column (`index.minhash.column_value`,
+128 bytes an article, empty for one too short to sign); segment merges
+copy the column. The sidecar (`SIDECAR` in the index folder, format in
 `index.near_duplicates_file`) holds the kept pairs (all that `duplicates`
 reads) and, per article, a fingerprint of its text hash (the index's
-`text_hash` column) and its band keys, not its signature. An update reads
-the `id` and `text_hash` columns (no stored text), MinHashes only the
-articles whose hash is new, drops removed ones, proposes pairs for the
-changed articles from the band keys of all, and verifies them on whole
-signatures: a changed article's from this run (`_Signatures`), an
-unchanged one's hashed again from its stored text (the few a changed
-article is proposed with: on Reuters, 2,092 of 21,577 articles are in a
-proposed pair, so adding 2,197 articles hashes 20 old ones again). Then it
-replaces the file atomically.
+`text_hash` column) and its band keys, not its signature. An update after
+an index run reads the `id` and `text_hash` columns (no stored text),
+takes the band keys of the articles whose hash is new from the
+`band_keys` column (no hashing), the others' from the sidecar, drops
+removed articles, proposes pairs for the changed ones from the band keys
+of all, and verifies them on whole signatures, hashed again from stored
+text for the articles in a proposed pair only (on Reuters, 2,092 of
+21,577 articles are; `Update.hashed` counts them). Then it replaces the
+file atomically.
 """
 
 from __future__ import annotations
@@ -54,15 +59,22 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from pressearch.errors import UsageError
-from pressearch.index.minhash import MIN_SHINGLES, NUM_PERM, SEED, SHINGLE_WORDS, signatures
+from pressearch.index.minhash import (
+    BANDS,
+    MIN_SHINGLES,
+    NUM_PERM,
+    ROWS,
+    SEED,
+    SHINGLE_WORDS,
+    keys_of,
+    signatures,
+)
 from pressearch.index.near_duplicates_file import (
     FINGERPRINT_BYTES,
     Head,
@@ -92,7 +104,6 @@ if TYPE_CHECKING:
 # needs none of it.
 
 SIDECAR = ".near-duplicates"
-BANDS, ROWS = 32, 4
 FLOOR = 0.5
 # What the stored pairs and band keys depend on: a sidecar made with others is made again.
 _PARAMS = {
@@ -105,34 +116,31 @@ _PARAMS = {
     "floor": FLOOR,
     "bands": BANDS,
     "rows": ROWS,
-    "band_key": "mix64-high32",  # see _band_keys
+    "band_key": "mix64-high32",  # see index.minhash.band_keys
 }
-# Signatures whose band keys are computed at once (and written to the store).
-_KEY_BATCH = 4096
 # Candidate pairs verified at once: two signatures of 512 bytes each, 64 MB.
 _VERIFY = 65536
-# Bytes of a run's signatures kept in memory before they go to a temporary file.
-_SPOOL = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Update:
     """What bringing the sidecar up to date did, and the pairs it now holds.
 
-    `hashed`: articles MinHashed for their new or changed text; `reused`:
-    articles whose text had not changed; `rehashed`: of those, the ones
-    hashed again to verify a pair proposed with a changed one; `dropped`:
-    articles gone from the index; `written`: whether the sidecar file was
-    replaced (False when it was current, or the folder is read-only).
+    `changed`: articles new or of a new text (their band keys read from
+    the index); `reused`: articles whose text had not changed; `hashed`:
+    articles MinHashed from their stored text, to verify the pairs proposed
+    with a changed one (both sides); `dropped`: articles gone from the
+    index; `written`: whether the sidecar file was replaced (False when it
+    was current, or the folder is read-only).
     """
 
     generation: int
-    hashed: int
+    changed: int
     reused: int
     dropped: int
     pairs: tuple[Pair, ...]
     written: bool
-    rehashed: int = 0
+    hashed: int = 0
 
 
 def similarity(one: Values, other: Values) -> float:
@@ -204,11 +212,8 @@ def update(index_dir: Path, *, force: bool = False) -> Update:
     old = read(path, _PARAMS, BANDS)
     ix = open_index(index_dir)
     try:
-        with (
-            ix.reader() as reader,
-            tempfile.SpooledTemporaryFile(max_size=_SPOOL, prefix="pressearch-") as spool,
-        ):
-            run = _Run(reader, old, _Signatures(spool))
+        with ix.reader() as reader:
+            run = _Run(reader, old)
             pairs = run.pairs()
     except UNREADABLE as exc:
         raise read_error(index_dir, exc) from exc
@@ -221,12 +226,12 @@ def update(index_dir: Path, *, force: bool = False) -> Update:
         written = write(path, _PARAMS, stored)
     return Update(
         generation=generation,
-        hashed=len(run.changed),
+        changed=len(run.changed),
         reused=len(run.ids) - len(run.changed),
         dropped=run.dropped,
         pairs=pairs,
         written=written,
-        rehashed=len(run.again),
+        hashed=len(run.hashed),
     )
 
 
@@ -234,12 +239,12 @@ class _Run:
     """One update over an open reader: the live articles, which changed, their band keys, the pairs.
 
     Rows are the live articles in id order. The band keys of an unchanged
-    article come from the old sidecar, a changed one's from its signature,
-    hashed here in batches (`index.minhash.signatures`) and kept in
-    `_Signatures` until its proposed pairs are verified.
+    article come from the old sidecar, a changed one's from the index's
+    `band_keys` column; the signatures of the rows in proposed pairs are
+    hashed from their stored text (`_signatures`).
     """
 
-    def __init__(self, reader: Any, old: Stored | None, store: _Signatures) -> None:
+    def __init__(self, reader: Any, old: Stored | None) -> None:
         import numpy as np
 
         self.leaves = [leaf for leaf, _base in reader.leaf_readers()]
@@ -250,9 +255,8 @@ class _Run:
         self.signed = np.zeros(len(self.ids), dtype=bool)
         self.keys = np.zeros((len(self.ids), BANDS), dtype=np.uint32)
         self.old = old
-        self.store = store
-        self.changed: list[int] = []  # rows to hash: new articles, or of a new text
-        self.again: dict[int, Values | None] = {}  # unchanged rows hashed again
+        self.changed: list[int] = []  # new articles, or of a new text: keys from the column
+        self.hashed: dict[int, Values | None] = {}  # rows in proposed pairs, hashed
         if old is None:
             self.changed = list(range(len(self.ids)))
             self.dropped = 0
@@ -306,31 +310,27 @@ class _Run:
         number, docnum = self.where[row]
         return _stored(self.leaves[number], docnum)
 
-    def _hash(self, rows: list[int]) -> None:
-        """MinHash the articles of `rows`: their band keys here, their signatures to the store."""
-        batch: list[int] = []
-        values: list[Values] = []
-        hashed = signatures(self._article(row) for row in rows)
-        for row, signature in zip(rows, hashed, strict=True):
-            if signature is not None:
-                batch.append(row)
-                values.append(signature)
-            if len(batch) == _KEY_BATCH:
-                self._keep(batch, values)
-                batch, values = [], []
-        if batch:
-            self._keep(batch, values)
+    def _read_keys(self, rows: list[int]) -> None:
+        """The band keys of `rows` from the index's column, where indexing put them.
 
-    def _keep(self, rows: list[int], values: list[Values]) -> None:
-        import numpy as np
-
-        matrix = np.stack(values)
-        self.signed[rows] = True
-        self.keys[rows] = _band_keys(matrix)
-        self.store.write(rows, matrix)
+        A segment without the column holds only articles too short to sign.
+        """
+        by_leaf: dict[int, list[int]] = {}
+        for row in rows:
+            by_leaf.setdefault(self.where[row][0], []).append(row)
+        for number, leaf_rows in by_leaf.items():
+            leaf = self.leaves[number]
+            if not leaf.has_column("band_keys"):
+                continue
+            column = leaf.column_reader("band_keys", translate=False)
+            for row in leaf_rows:
+                keys = keys_of(column[self.where[row][1]])
+                if keys is not None:
+                    self.signed[row] = True
+                    self.keys[row] = keys
 
     def pairs(self) -> tuple[Pair, ...]:
-        """Hash the changed articles; then the kept pairs, old ones between unchanged ones and new.
+        """Take the changed articles' keys; then the kept pairs: old ones between unchanged, new.
 
         Short articles (no signature) pair only with their identical copies,
         chained in id order so that each set of copies is one cluster; those
@@ -338,7 +338,7 @@ class _Run:
         """
         import numpy as np
 
-        self._hash(sorted(self.changed, key=self.where.__getitem__))  # in index order
+        self._read_keys(self.changed)
         asking = np.zeros(len(self.ids), dtype=bool)
         asking[self.changed] = True
         stable = {self.ids[row] for row in np.flatnonzero(self.signed & ~asking).tolist()}
@@ -378,79 +378,27 @@ class _Run:
     def _signatures(self, rows: list[int]) -> tuple[Values, Mask]:
         """The signatures of `rows`, and which are usable.
 
-        A changed article's is read from the store; an unchanged one's is
-        hashed again from its stored text (once a run). Its text has the
-        hash it had when it was signed, so it is signed again, unless the
-        index's text and its `text_hash` column disagree (damage): that
-        row is not usable.
+        Each is hashed from the article's stored text, once a run, in index
+        order (stored fields are read in file order). That text is the one
+        indexing took the band keys from, so its signature has those keys,
+        unless the index's text and its columns disagree (damage): a row
+        then too short to sign is not usable.
         """
         import numpy as np
 
-        again = [row for row in rows if row not in self.store and row not in self.again]
-        self.again.update(zip(again, signatures(self._article(row) for row in again), strict=True))
+        fresh = sorted(
+            (row for row in set(rows) if row not in self.hashed), key=self.where.__getitem__
+        )
+        self.hashed.update(zip(fresh, signatures(self._article(row) for row in fresh), strict=True))
         matrix = np.zeros((len(rows), NUM_PERM), dtype=np.uint32)
         usable = np.ones(len(rows), dtype=bool)
-        from_store = [at for at, row in enumerate(rows) if row in self.store]
-        matrix[from_store] = self.store.read([rows[at] for at in from_store])
         for at, row in enumerate(rows):
-            if row not in self.store:
-                values = self.again[row]
-                if values is None:
-                    usable[at] = False
-                else:
-                    matrix[at] = values
+            values = self.hashed[row]
+            if values is None:
+                usable[at] = False
+            else:
+                matrix[at] = values
         return matrix, usable
-
-
-class _Signatures:
-    """This run's signatures by row, in a spooled temporary file: memory up to `_SPOOL`, then disk.
-
-    Only the few rows in proposed pairs are read back, while a build of a
-    million articles makes 512 MB of them.
-    """
-
-    def __init__(self, file: IO[bytes]) -> None:
-        self.file = file
-        self.place: dict[int, int] = {}
-
-    def __contains__(self, row: int) -> bool:
-        return row in self.place
-
-    def write(self, rows: list[int], matrix: Values) -> None:
-        self.file.seek(0, os.SEEK_END)
-        self.file.write(matrix.astype("<u4").tobytes())
-        for row in rows:
-            self.place[row] = len(self.place)
-
-    def read(self, rows: list[int]) -> Values:
-        import numpy as np
-
-        width = NUM_PERM * 4
-        parts = []
-        for row in rows:
-            self.file.seek(self.place[row] * width)
-            parts.append(self.file.read(width))
-        values = np.frombuffer(b"".join(parts), dtype="<u4").astype(np.uint32)
-        return values.reshape(len(rows), NUM_PERM)
-
-
-# Odd 64-bit constants that mix a band's ROWS values into one key.
-_MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
-
-
-def _band_keys(matrix: Values) -> Values:
-    """Each row's BANDS keys: a band's ROWS values mixed into 64 bits (wrapping), the high 32.
-
-    Equal bands give equal keys; the rare unequal bands that share a key
-    only propose a pair that verification drops (it compares the values).
-    """
-    import numpy as np
-
-    mix = np.array(_MIX[:ROWS], dtype=np.uint64)
-    bands = matrix.reshape(len(matrix), BANDS, ROWS).astype(np.uint64)
-    mixed = (bands * mix).sum(axis=2, dtype=np.uint64)
-    keys: Values = (mixed >> np.uint64(32)).astype(np.uint32)
-    return keys
 
 
 def _candidates(keys: Values, signed: Mask, asking: Mask) -> list[tuple[int, int]]:

@@ -5,8 +5,10 @@ itself: for every live article (by id, sorted), a fingerprint of its text
 hash, whether it has a signature, and if so its `BANDS` LSH band keys
 (32-bit, see `index.near_duplicates`); and the kept pairs. It holds no
 signature: verifying a proposed pair needs two whole signatures, and an
-update hashes again the few unchanged articles a changed one is proposed
-with, rather than keep 512 bytes an article for them. So an article costs
+update hashes the few articles of proposed pairs again from their stored
+text, rather than keep 512 bytes an article for them. The keys of a new or
+changed article come from the index's `band_keys` column, where indexing
+put them (`index.minhash.column_value`). So an article costs
 about 160 bytes (16 + 1 + 128 and its id) against the 735 of the JSON
 format before it.
 

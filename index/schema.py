@@ -5,7 +5,9 @@ speaker, role) go through `PressAnalyzer`; facets are `facet_<name>` fields
 whose tokens are the values exactly as displayed, with a column for counting;
 the whole `Article` is kept as one stored JSON record for display, and a
 hash of its normalised text (`text_hash`) tells identical copies apart from
-merely similar ones. The schema
+merely similar ones, and a column of its MinHash band keys (`band_keys`,
+computed while indexing, see `index.minhash.column_value`) proposes the
+near-duplicate pairs (`index.near_duplicates`). The schema
 carries `SCHEMA_VERSION`; bump it whenever anything here changes how an
 existing index must be read.
 """
@@ -21,14 +23,14 @@ from functools import lru_cache
 from itertools import chain, compress
 from typing import Any
 
-from whoosh import fields, formats
+from whoosh import columns, fields, formats
 from whoosh.analysis import Analyzer, RegexTokenizer, Token
 from whoosh.support.charset import accent_map
 
 from pressearch.index.whoosh_internals import PressPositions, encode_positions
 from pressearch.vocabulary import TEXT_FIELDS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 FACET_PREFIX = "facet_"
 
@@ -451,6 +453,8 @@ def build_schema() -> fields.Schema:
         speaker=PressText(analyzer=names, field_boost=TEXT_FIELDS["speaker"]),
         role=PressText(analyzer=text, field_boost=TEXT_FIELDS["role"]),
         date=PressDate(sortable=True),
+        # BANDS uint32 an article (none when too short): a column only, not indexed.
+        band_keys=fields.COLUMN(columns.VarBytesColumn()),
         record=fields.STORED(),
     )
     schema.add(FACET_PREFIX + "*", FacetValues(), glob=True)

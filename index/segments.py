@@ -25,6 +25,7 @@ from typing import Any
 
 import whoosh.index
 
+from pressearch.index.minhash import column_value
 from pressearch.index.reading import FileResult, Job, read_job
 from pressearch.index.schema import (
     PressText,
@@ -51,7 +52,9 @@ def document_fields(article: Article, path: str, sig: str) -> dict[str, Any]:
     """The Whoosh fields of one article from file `path` with signature `sig`.
 
     Empty fields are left out. Public so that tests which build small indexes
-    by hand index articles exactly as `build` does.
+    by hand index articles exactly as `build` does. The article's MinHash
+    band keys are computed here, in the worker, for the near-duplicate
+    update that follows the run (`index.near_duplicates`).
     """
     speakers = [s.name for s in article.speakers] + [q.speaker for q in article.quotes if q.speaker]
     doc: dict[str, Any] = {
@@ -67,6 +70,7 @@ def document_fields(article: Article, path: str, sig: str) -> dict[str, Any]:
         "role": "\n".join(s.role for s in article.speakers if s.role),
         "date": dt.datetime.combine(article.date, dt.time()) if article.date else None,
         "record": json.dumps(article.to_dict(), ensure_ascii=False, separators=(",", ":")),
+        "band_keys": column_value(article),
     }
     for name, values in article.facets().items():
         doc[facet_field(name)] = join_values(values)

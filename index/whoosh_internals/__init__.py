@@ -180,6 +180,7 @@ ADMITTED = frozenset(
         ("whoosh.fields", "Schema"),
         ("whoosh.fields", "ID"),
         ("whoosh.fields", "STORED"),
+        ("whoosh.fields", "COLUMN"),
         ("whoosh.fields", "TEXT"),
         ("whoosh.fields", "DATETIME"),
         ("whoosh.fields", "NUMERIC"),
