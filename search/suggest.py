@@ -28,6 +28,14 @@ queries are looked at, and the search stops after `BUDGET_S` seconds of this
 thread's CPU time with the best suggestion found by then. CPU time, not the
 clock: on a busy machine a query waits for the processor without working,
 and must get the same suggestion as on an idle one.
+
+The words of a prefix are kept per segment reader (the `PREFIXES_KEPT` most
+recently read prefixes of each field): a segment never changes, and the
+queries of one process (batch, the web app) share prefixes, so a later
+query reads only the prefixes no earlier one did. Edit distances are
+computed on what two words do not share at their start and end: the
+candidates share their first letters, and a shared prefix or suffix changes
+no optimal-string-alignment distance.
 """
 
 from __future__ import annotations
@@ -37,12 +45,14 @@ import math
 import re
 import string
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from whoosh.support.levenshtein import damerau_levenshtein
 
+from pressearch.index.reader import segment_cached
 from pressearch.index.schema import fold
 from pressearch.search.query.tree import Node, Phrase, Word, positive_leaves
 
@@ -55,6 +65,9 @@ BUDGET_S = 0.015
 MAX_WORDS = 10
 PER_WORD = 3
 MAX_TRIES = 6
+# Prefixes whose words are kept per segment reader and spelling field: some
+# hundred words each, so a few MB for a large archive at most.
+PREFIXES_KEPT = 256
 
 # A word worth respelling: letters first, then letters, digits or apostrophes.
 _WORD = re.compile(r"[^\W\d_][\w'’]*")
@@ -155,8 +168,9 @@ class _Lexicon:
     """The spelling words of the index and their frequencies, for one query.
 
     The words of a prefix are read together, with their frequencies, by one
-    seek per segment and field (`with_prefix`); a word outside every prefix
-    read is looked up alone, a binary search per segment and field.
+    seek per segment and field (`with_prefix`, kept per segment reader by
+    `_prefix_words`); a word outside every prefix read is looked up alone, a
+    binary search per segment and field.
     """
 
     def __init__(self, reader: Any, fields: list[str]) -> None:
@@ -180,9 +194,8 @@ class _Lexicon:
             found: dict[str, int] = {}
             for leaf in self._leaves:
                 for field in self.fields:
-                    for text, info in leaf.iter_prefix(field, prefix):
-                        word = text.decode("utf-8")
-                        found[word] = found.get(word, 0) + int(info.weight())
+                    for word, weight in _prefix_words(leaf, field, prefix).items():
+                        found[word] = found.get(word, 0) + weight
             self._frequency.update(found)
             self._prefixes[prefix] = set(found)
         return self._prefixes[prefix]
@@ -198,19 +211,56 @@ class _Lexicon:
         return any(word.startswith(prefix) for prefix in self._prefixes)
 
 
+def _prefix_words(leaf: Any, field: str, prefix: str) -> dict[str, int]:
+    """The words of `field` in segment reader `leaf` that start with `prefix`: frequency each."""
+    kept: OrderedDict[str, dict[str, int]] = segment_cached(
+        leaf, ("spelling prefixes", field), OrderedDict
+    )
+    words = kept.get(prefix)
+    if words is None:
+        words = {
+            text.decode("utf-8"): int(info.weight())
+            for text, info in leaf.iter_prefix(field, prefix)
+        }
+        kept[prefix] = words
+        if len(kept) > PREFIXES_KEPT:
+            kept.popitem(last=False)
+    else:
+        kept.move_to_end(prefix)
+    return words
+
+
 def _near(lexicon: _Lexicon, word: str) -> dict[str, int]:
     """Respellings of `word` sharing its first letters, or one confusion away: edits each."""
     limit = 2 if len(word) >= _TWO_EDITS_FROM else 1
     edits: dict[str, int] = {}
     for other in lexicon.with_prefix(word[:_PREFIX]):
         if other != word and abs(len(other) - len(word)) <= limit:
-            distance = damerau_levenshtein(word, other, limit)
+            distance = _distance(word, other, limit)
             if distance <= limit:
                 edits[other] = distance
     for other in _confused(word):
         if other not in edits and lexicon.holds(other):
             edits[other] = 1
     return edits
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Whoosh's `damerau_levenshtein(a, b, limit)` (over `limit`: some number over it).
+
+    Computed on what differs once the letters `a` and `b` share at their
+    start and at their end are set aside, which no optimal string alignment
+    needs to edit: the words compared share at least their first three
+    letters, and the table left to fill is a few letters square.
+    """
+    n = min(len(a), len(b))
+    start = 0
+    while start < n and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < n - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    return int(damerau_levenshtein(a[start : len(a) - end], b[start : len(b) - end], limit))
 
 
 def _early(lexicon: _Lexicon, word: str, deadline: float) -> dict[str, int]:
