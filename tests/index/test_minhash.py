@@ -110,3 +110,32 @@ def test_the_words_found_on_bytes_are_the_words(text: str) -> None:
 )
 def test_the_words_found_on_bytes_are_the_words_for_edge_cases(text: str) -> None:
     assert minhash._word_bytes(text) == [word.encode("utf-8") for word in minhash.words(text)]
+
+
+def reference_keys(values: np.ndarray) -> bytes:
+    """The band keys of a signature, band by band in Python integers, as little-endian bytes."""
+    keys = []
+    for band in range(minhash.BANDS):
+        chunk = values[band * minhash.ROWS : (band + 1) * minhash.ROWS]
+        mixed = sum(int(v) * mix for v, mix in zip(chunk, minhash._MIX, strict=True)) % 2**64
+        keys.append(mixed >> 32)
+    return np.array(keys, dtype="<u4").tobytes()
+
+
+def test_the_column_value_is_the_band_keys_of_the_signature() -> None:
+    # What indexing stores per article; one sketch serves every call, so
+    # stubs and long articles alternate to show nothing is left from the last.
+    rng = random.Random(11)
+    articles = [article(n, rng.choice([0, 3, 40, 300]), rng) for n in range(40)]
+    for one in articles:
+        values = reference(one)
+        value = minhash.column_value(one)
+        if values is None:
+            assert value == b""
+            assert minhash.keys_of(value) is None
+        else:
+            assert value == reference_keys(values)
+            keys = minhash.keys_of(value)
+            assert keys is not None and keys.dtype == np.uint32
+            assert keys.astype("<u4").tobytes() == value
+    assert minhash.keys_of(b"\0" * 12) is None  # only damage makes another length
