@@ -36,10 +36,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import BinaryIO
 
+from pressearch.index.file_list import SourceFile
 from pressearch.index.ingest.decoding import SAMPLE_BYTES
 from pressearch.index.reading import CHANGED, CHANGING, WHOLE, FileResult, Job, Span, last_wins
 from pressearch.index.segments import Built
-from pressearch.index.walk import SourceFile, signature
+from pressearch.index.walk import signature
 
 # A JSON Lines file of this many bytes or more is read in parts, by several
 # workers: twice the least batch (`index.workers.BATCH_BYTES`, the size of

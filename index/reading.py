@@ -41,7 +41,7 @@ class Span:
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Job:
     """A file to read: its path, the root it was found under, its signature at the walk
     (for a part: when it was cut), and the part to read (None: the whole file).

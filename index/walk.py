@@ -17,14 +17,16 @@ it does hold (a mistyped folder, or an archive of PDFs).
 
 from __future__ import annotations
 
+import heapq
 import os
 import stat
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pressearch.errors import UsageError
+from pressearch.index.file_list import FileList, SourceFile
 from pressearch.index.ingest import SUPPORTED_SUFFIXES
 from pressearch.models import Failure
 
@@ -37,21 +39,11 @@ class Root:
     is_dir: bool
 
 
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    """An article file found by the walk (slots: a walk of a million files holds a million)."""
-
-    path: str
-    root: str  # folder the article id's relative path starts from
-    sig: str
-    size: int
-
-
 @dataclass
 class Walk:
     """What a walk found: files to consider, failures, and paths whose articles stay."""
 
-    files: list[SourceFile] = field(default_factory=list)
+    files: FileList = field(default_factory=FileList)
     failures: list[Failure] = field(default_factory=list)
     warnings: list[Failure] = field(default_factory=list)
     # Paths whose articles must stay although the walk did not list them:
@@ -108,13 +100,16 @@ def _utf8(name: str) -> bool:
 def walk(roots: list[Root], *, follow_links: bool = False) -> Walk:
     """Every supported file under `roots`, sorted by path, signed.
 
-    `follow_links`: follow symbolic links out of the roots too.
+    `follow_links`: follow symbolic links out of the roots too. Each folder's
+    entries are visited in the order their paths sort (a folder's name
+    followed by "/"), so each root's files come out sorted as they are
+    found, and the roots' are merged: the files go straight to the
+    `FileList`, never all held in memory.
     """
     found = Walk()
-    # Paths already added: only roots that overlap reach a path twice, and a
-    # set of a million paths costs ~40 MB, so one root keeps none.
+    # Paths reached: only roots that overlap reach a path twice, and a set
+    # of a million paths costs ~40 MB, so one root keeps none.
     seen: set[str] | None = set() if len(roots) > 1 else None
-    visited: set[tuple[int, int]] = set()
     # Where a link may lead: inside a root, as the file system resolves it.
     inside = [os.path.realpath(root.path) for root in roots]
 
@@ -136,77 +131,124 @@ def walk(roots: list[Root], *, follow_links: bool = False) -> Walk:
         )
         return True
 
-    def add(path: str, root: str) -> None:
-        if seen is not None:
-            if path in seen:
-                return  # reached through two overlapping roots: the first wins
-            seen.add(path)
-        found.files_seen += 1
+    def add(path: str, root: str) -> SourceFile | None:
+        """The file at `path` signed, None if reported (counted in `files_seen`).
+
+        A path two overlapping roots reach is signed for each, and counted
+        and reported once; the merge below keeps the first root's.
+        """
+        again = seen is not None and path in seen
+        if not again:
+            found.files_seen += 1
+            if seen is not None:
+                seen.add(path)
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            if os.path.islink(path):
+            if os.path.islink(path) and not again:
                 found.failures.append(Failure(path, "broken symbolic link"))
                 found.keep.append(path)
-            return  # deleted while we walked: it is gone
+            return None  # deleted while we walked: it is gone
         except OSError as exc:
-            found.failures.append(Failure(path, f"cannot read: {exc.strerror}"))
-            found.keep.append(path)
-            return
+            if not again:
+                found.failures.append(Failure(path, f"cannot read: {exc.strerror}"))
+                found.keep.append(path)
+            return None
         if not stat.S_ISREG(st.st_mode):
-            found.failures.append(Failure(path, "not a regular file"))
-            return
-        found.files.append(SourceFile(path, root, signature(st), st.st_size))
+            if not again:
+                found.failures.append(Failure(path, "not a regular file"))
+            return None
+        return SourceFile(path, root, signature(st), st.st_size)
 
-    for root in roots:
-        if not root.is_dir:
-            add(root.path, os.path.dirname(root.path))
-            continue
-        seen_before = found.files_seen
-        skipped: Counter[str] = Counter()
-        stack = [root.path]
-        while stack:
-            folder = stack.pop()
-            try:
-                st = os.stat(folder)
-                if (st.st_dev, st.st_ino) in visited:
-                    continue  # a symlink loop, or a folder reached twice
-                visited.add((st.st_dev, st.st_ino))
-                with os.scandir(folder) as it:
-                    entries = list(it)
-            except FileNotFoundError:
-                continue  # vanished while we walked: its articles are gone
-            except OSError as exc:
-                found.failures.append(Failure(folder, f"cannot list folder: {exc.strerror}"))
-                found.keep.append(folder + os.sep)
+    def entries(
+        folder: str, visited: set[tuple[int, int]], skipped: Counter[str]
+    ) -> list[tuple[str, str, bool]]:
+        """(sort key, path, is a folder) of the entries of `folder` to visit, sorted.
+
+        `visited`: the folders of this root walked already (each root has its
+        own, as roots are walked side by side).
+        """
+        try:
+            st = os.stat(folder)
+            if (st.st_dev, st.st_ino) in visited:
+                return []  # a symlink loop, or a folder reached twice
+            visited.add((st.st_dev, st.st_ino))
+            with os.scandir(folder) as it:
+                listed = list(it)
+        except FileNotFoundError:
+            return []  # vanished while we walked: its articles are gone
+        except OSError as exc:
+            found.failures.append(Failure(folder, f"cannot list folder: {exc.strerror}"))
+            found.keep.append(folder + os.sep)
+            return []
+        kept: list[tuple[str, str, bool]] = []
+        for entry in listed:
+            if entry.name.startswith("."):
                 continue
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                path = os.path.join(folder, entry.name)
-                try:
-                    is_dir = entry.is_dir()  # follows symlinks; loops end at `visited`
-                except OSError:
-                    is_dir = False
-                if not (is_dir or supported(entry.name)):
-                    skipped[os.path.splitext(entry.name)[1].lower() or "no suffix"] += 1
-                    continue
-                if not _utf8(entry.name):
-                    what = "folder" if is_dir else "file"
-                    found.failures.append(
-                        Failure(shown(path), f"{what} name is not valid UTF-8 — rename it")
-                    )
-                    continue
-                if entry.is_symlink() and leaves(path):
-                    continue
-                if is_dir:
-                    stack.append(path)
-                else:
-                    add(path, root.path)
-        if found.files_seen == seen_before:
+            path = os.path.join(folder, entry.name)
+            try:
+                is_dir = entry.is_dir()  # follows symlinks; loops end at `visited`
+            except OSError:
+                is_dir = False
+            if not (is_dir or supported(entry.name)):
+                skipped[os.path.splitext(entry.name)[1].lower() or "no suffix"] += 1
+                continue
+            if not _utf8(entry.name):
+                what = "folder" if is_dir else "file"
+                found.failures.append(
+                    Failure(shown(path), f"{what} name is not valid UTF-8 — rename it")
+                )
+                continue
+            if entry.is_symlink() and leaves(path):
+                continue
+            # A folder's files sort as its name and "/" do: so, entry by entry
+            # in this order, the paths come out as sorting them all would.
+            kept.append((entry.name + "/" if is_dir else entry.name, path, is_dir))
+        kept.sort()
+        return kept
+
+    def files_under(root: Root) -> Iterator[SourceFile]:
+        if not root.is_dir:
+            one = add(root.path, os.path.dirname(root.path))
+            if one is not None:
+                yield one
+            return
+        reached = 0  # supported files under this root, also those another root reached first
+        skipped: Counter[str] = Counter()
+        visited: set[tuple[int, int]] = set()
+        stack = [iter(entries(root.path, visited, skipped))]
+        while stack:
+            item = next(stack[-1], None)
+            if item is None:
+                stack.pop()
+                continue
+            _key, path, is_dir = item
+            if is_dir:
+                stack.append(iter(entries(path, visited, skipped)))
+                continue
+            reached += 1
+            f = add(path, root.path)
+            if f is not None:
+                yield f
+        if not reached:
             found.warnings.append(Failure(shown(root.path), _nothing_to_read(skipped)))
-    found.files.sort(key=lambda f: f.path)
+
+    # Stable: of the files two roots reach, the one of the root given first
+    # comes first, and is kept (its root starts the article's id).
+    last = None
+    for f in heapq.merge(*map(files_under, roots), key=_path):
+        if f.path != last:
+            found.files.append(f)
+            last = f.path
+    if len(roots) > 1:  # overlapping roots list a folder twice: report it once
+        found.failures = list(dict.fromkeys(found.failures))
+        found.warnings = list(dict.fromkeys(found.warnings))
+        found.keep = list(dict.fromkeys(found.keep))
     return found
+
+
+def _path(f: SourceFile) -> str:
+    return f.path
 
 
 # Suffixes a warning about a folder of unsupported files names, at most.

@@ -33,7 +33,7 @@ import shutil
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -42,10 +42,10 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from pressearch.errors import PressearchError
+from pressearch.index.file_list import FileList, SourceFile
 from pressearch.index.parts import Joined, Split, cut, join, splits
 from pressearch.index.reading import CHANGED, Job, Span
 from pressearch.index.segments import Built, index_files, merge_segments
-from pressearch.index.walk import SourceFile
 
 # Bytes of files per batch, at least: a worker parses, analyses and writes
 # each batch as one segment, which is committed as soon as it is done. A
@@ -138,13 +138,15 @@ class _Batch:
 class Workers:
     """The tasks of one run, in worker processes or in this one (see above)."""
 
-    def __init__(
-        self, files: list[SourceFile], folder: str, on_file: Callable[[SourceFile], None]
-    ) -> None:
+    def __init__(self, files: FileList, folder: str, on_file: Callable[[SourceFile], None]) -> None:
+        """Index `files` last first (see `index.writer`), reading the list as batches are due."""
         self.folder = folder
         self.on_file = on_file
-        limit = max(BATCH_BYTES, -(-sum(f.size for f in files) // MAX_BATCHES))
-        self.batches = deque(_batches(files, limit))
+        limit = max(BATCH_BYTES, -(-files.total_size // MAX_BATCHES))
+        # Batches are made from the list as they are due: a million files
+        # made into batches at once would be a million objects.
+        self.batches = _batches(reversed(files), limit)
+        self.next_batch = next(self.batches, None)
         self.pending: deque[_Batch] = deque()  # in commit order
         self.in_flight = 0  # tasks submitted whose results are not taken yet
         self.executor: ProcessPoolExecutor | _Inline = _Inline()
@@ -160,7 +162,7 @@ class Workers:
         if (
             workers > 1
             and (len(files) >= PARALLEL_MIN_FILES or any(map(splits, files)))
-            and sum(f.size for f in files) >= PARALLEL_MIN_BYTES
+            and files.total_size >= PARALLEL_MIN_BYTES
         ):
             methods = multiprocessing.get_all_start_methods()
             method = "forkserver" if "forkserver" in methods else "spawn"
@@ -205,8 +207,9 @@ class Workers:
             batch = next((b for b in self.pending if b.todo), None)
             if batch is not None:
                 self._start(batch)
-            elif self.batches:
-                self.pending.append(self._batch(self.batches.popleft()))
+            elif self.next_batch is not None:
+                self.pending.append(self._batch(self.next_batch))
+                self.next_batch = next(self.batches, None)
             else:
                 return
 
@@ -297,7 +300,7 @@ class Workers:
 
     def busy(self) -> bool:
         """Whether tasks are left: running, waiting for their turn, or to submit."""
-        return bool(self.pending or self.batches)
+        return bool(self.pending) or self.next_batch is not None
 
     def _report_progress(self) -> None:
         # Workers count files as they finish them, in no particular order
@@ -344,7 +347,7 @@ def _on_file(on_file: Callable[[SourceFile], None], names: list[SourceFile | Non
         on_file(name)
 
 
-def _batches(files: list[SourceFile], limit: int) -> Iterator[list[SourceFile] | SourceFile]:
+def _batches(files: Iterable[SourceFile], limit: int) -> Iterator[list[SourceFile] | SourceFile]:
     """Batches of consecutive files of `limit` bytes at least; a file to split alone."""
     batch: list[SourceFile] = []
     size = 0

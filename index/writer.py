@@ -60,6 +60,7 @@ import whoosh.index
 
 from pressearch.errors import Interrupted, UsageError
 from pressearch.index.faults import storage_error
+from pressearch.index.file_list import FileList, SourceFile
 from pressearch.index.parts import Joined
 from pressearch.index.reader import (
     UNREADABLE,
@@ -81,7 +82,7 @@ from pressearch.index.store import (
     remove_work_folders,
     write_metadata,
 )
-from pressearch.index.walk import Root, SourceFile, Walk, resolve_roots, walk
+from pressearch.index.walk import Root, Walk, resolve_roots, walk
 from pressearch.index.whoosh_internals import (
     delete_in_segment,
     move_segment,
@@ -140,7 +141,8 @@ def build(
     found = walk(roots, follow_links=follow_links)
     found.warnings.extend(gone)
     try:
-        run = _write(index_dir, wait, found, roots, progress, rebuild=rebuild)
+        with found.files:
+            run = _write(index_dir, wait, found, roots, progress, rebuild=rebuild)
     except OSError as exc:
         # Files that cannot be read are reported in the run's result: this is
         # the index folder refusing a write (a full disk, a read-only mount).
@@ -387,9 +389,10 @@ class _Run:
             add_roots(self.index_dir, [root.path for root in self.roots])
         self.old_ids = set(self.by_id)
         self.total = len(self.walk.files)
-        to_parse = self._plan()
-        with Workers(to_parse, str(self.folder), lambda f: self._step(f.path)) as workers:
-            del to_parse  # the workers hold the batches left; memory goes as they are done
+        with (
+            self._plan() as to_parse,
+            Workers(to_parse, str(self.folder), lambda f: self._step(f.path)) as workers,
+        ):
             for done in workers.results():
                 self.stage("committing")
                 if isinstance(done, Joined):
@@ -404,13 +407,16 @@ class _Run:
                     # as it is done; once every file is read, writing is left.
                     self.stage("writing")
 
-    def _plan(self) -> list[SourceFile]:
-        """Files to index, in the order to index them; deletes the articles of gone files."""
-        files, self.walk.files = self.walk.files, []
-        walked = {f.path for f in files if f.path in self.by_path}  # the indexed files still here
-        to_parse: list[SourceFile] = []
-        for f in files:
+    def _plan(self) -> FileList:
+        """Files to index, in path order (`Workers` takes them last first: the first
+        article seen with an id is the one kept, so of two files with the same id the
+        later in path order wins); deletes the articles of gone files."""
+        walked: set[str] = set()  # the indexed files still here
+        to_parse = FileList()
+        for f in self.walk.files:
             entry = self.by_path.get(f.path)
+            if entry is not None:
+                walked.add(f.path)
             if entry is not None and entry.sig == f.sig:
                 self.unchanged_paths.add(f.path)
                 self.unchanged += len(entry.docs)
@@ -420,9 +426,6 @@ class _Run:
         for path in sorted(self.by_path):
             if path not in walked and self._gone(path):
                 self._delete_file(path)
-        # Last path first: the first article seen with an id is the one kept,
-        # so of two files with the same id the later in path order wins.
-        to_parse.reverse()
         return to_parse
 
     def _step(self, path: str, *, planning: bool = False) -> None:

@@ -27,13 +27,14 @@ import pressearch.index.workers as workers
 from pressearch import Archive
 from pressearch.errors import Interrupted
 from pressearch.index.check import check_index
+from pressearch.index.file_list import SourceFile
 from pressearch.index.ingest import read_file
 from pressearch.index.ingest.identity import article_id
 from pressearch.index.ingest.jsonl import read_jsonl_part
 from pressearch.index.ingest.parsed import ParsedFile
 from pressearch.index.reader import open_index
 from pressearch.index.reading import CHANGING
-from pressearch.index.walk import SourceFile, signature
+from pressearch.index.walk import signature
 from pressearch.index.writer import build
 from pressearch.models import Failure, IndexReport, Progress
 from tests.conftest import touch_later

@@ -1,0 +1,114 @@
+"""A run's list of files, kept in a temporary file: memory by the file count, not the paths.
+
+Model: a `FileList` is an append-only sequence of `SourceFile`s, each
+written as one record (path, root, signature, size) to an anonymous
+temporary file (in memory up to `SPOOL_BYTES`), with only its offset (8
+bytes) in memory. It is read back
+forward or backward, one record at a time. A walk of a million files held
+as `SourceFile` objects costs ~380 MB, and every list derived from it (the
+files to index, the batches in flight) as much again; as a `FileList` it
+costs 8 MB. Files are read back as new objects, so equal, not identical,
+to the ones appended.
+"""
+
+from __future__ import annotations
+
+import struct
+import tempfile
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """An article file found by the walk (`index.walk`)."""
+
+    path: str
+    root: str  # folder the article id's relative path starts from
+    sig: str  # "mtime_ns:size", see `index.walk.signature`
+    size: int
+
+
+# A record: path length, root number, signature length, size; then path and signature.
+_HEAD = struct.Struct("<IIIq")
+# Records kept in memory before the list moves to a temporary file: about
+# 20,000 files (a record is the path and ~40 bytes).
+SPOOL_BYTES = 4_000_000
+# Records read at once: reading them one by one costs a seek and three reads each.
+_CHUNK = 4096
+
+
+class FileList:
+    """SourceFiles in a temporary file, in the order appended (see the module).
+
+    Reads and appends may interleave: each moves to its place first.
+    """
+
+    def __init__(self, files: Iterable[SourceFile] = ()) -> None:
+        # The list owns its file for its life: `close`, or `with`, ends both.
+        self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        self._offsets = array("q")
+        self._end = 0
+        self._roots: list[str] = []
+        self._root_numbers: dict[str, int] = {}
+        self.total_size = 0  # bytes of all the files
+        for f in files:
+            self.append(f)
+
+    def append(self, f: SourceFile) -> None:
+        number = self._root_numbers.get(f.root)
+        if number is None:
+            number = self._root_numbers[f.root] = len(self._roots)
+            self._roots.append(f.root)
+        path, sig = f.path.encode("utf-8", "surrogatepass"), f.sig.encode("ascii")
+        record = _HEAD.pack(len(path), number, len(sig), f.size) + path + sig
+        self._file.seek(self._end)
+        self._file.write(record)
+        self._offsets.append(self._end)
+        self._end += len(record)
+        self.total_size += f.size
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def __iter__(self) -> Iterator[SourceFile]:
+        for start in range(0, len(self._offsets), _CHUNK):
+            yield from self._chunk(start)
+
+    def __reversed__(self) -> Iterator[SourceFile]:
+        for start in reversed(range(0, len(self._offsets), _CHUNK)):
+            yield from reversed(self._chunk(start))
+
+    def __getitem__(self, index: int) -> SourceFile:
+        return self._chunk(range(len(self._offsets))[index], 1)[0]
+
+    def _chunk(self, start: int, count: int = _CHUNK) -> list[SourceFile]:
+        """Records `start` to `start + count` (fewer at the end), read at once."""
+        stop = min(start + count, len(self._offsets))
+        begin = self._offsets[start]
+        end = self._offsets[stop] if stop < len(self._offsets) else self._end
+        self._file.seek(begin)
+        data = self._file.read(end - begin)
+        files = []
+        at = 0
+        roots, unpack, size = self._roots, _HEAD.unpack_from, _HEAD.size
+        for _ in range(stop - start):
+            path_len, number, sig_len, file_size = unpack(data, at)
+            at += size
+            path = data[at : at + path_len].decode("utf-8", "surrogatepass")
+            at += path_len
+            sig = data[at : at + sig_len].decode("ascii")
+            at += sig_len
+            files.append(SourceFile(path, roots[number], sig, file_size))
+        return files
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> FileList:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
