@@ -34,6 +34,7 @@ from pressearch.index.reader import (
     stored_article,
 )
 from pressearch.index.schema import FACET_PREFIX
+from pressearch.index.whoosh_internals import posting_blocks
 from pressearch.models import Article, FacetCount, Hit, SearchRequest, SearchResult
 from pressearch.search.collapse import (
     NEAR_THRESHOLD,
@@ -47,9 +48,10 @@ from pressearch.search.collapse import (
 from pressearch.search.compile import CompiledQuery, compile_query
 from pressearch.search.facets import count_facets
 from pressearch.search.highlight import FieldTerms, highlight_headline, make_snippets, query_terms
-from pressearch.search.matchers import UNDATED, date_column
+from pressearch.search.matchers import UNDATED, AllOf, date_column
 from pressearch.search.scored import best_keys, listed
-from pressearch.search.scoring import weighting
+from pressearch.search.scoring import WordInFields, deleted_docs, weighting
+from pressearch.search.statistics import term_stats
 from pressearch.search.suggest import suggest
 from pressearch.vocabulary import BUILTIN_FACETS, DATE_FIELD, STANDARD_FACETS, normalize_name
 
@@ -204,6 +206,9 @@ class Engine:
         # count is what did-you-mean pays for each respelling it tries.
         searcher = self._searcher
         allowed = None if compiled.filter is None else set(searcher.docs_for_query(compiled.filter))
+        words = _plain_words(compiled.query, searcher)
+        if words is not None:
+            return _count_words(searcher, words, allowed)
         matched, _best = _collect(searcher, compiled.query, allowed, 1)
         return len(matched)
 
@@ -341,6 +346,75 @@ def _collect(
     # keep: docnums arrive in increasing order, and a tie never displaces.
     top = nlargest(keep, best) if keep > 0 else []
     return matched, [(-negated, score) for score, negated in top]
+
+
+def _plain_words(q: wq.Query, searcher: Any) -> list[list[wq.Term]] | None:
+    """The fields' terms of each word of `q` when it is plain words that must all match
+    (what did-you-mean counts most), else None.
+
+    Only where a search scores each word with `scoring.preloaded_word` (each
+    term's field scorable, no term boosted), whose matches are the articles
+    of the word's postings in any field, deleted ones left out.
+    """
+    parts = q.subqueries if type(q) is AllOf else [q]
+    schema = searcher.schema
+    words: list[list[wq.Term]] = []
+    for part in parts:
+        if type(part) is not WordInFields or not part.subqueries:
+            return None
+        for term in part.subqueries:
+            if type(term) is not wq.Term or term.boost != 1.0:
+                return None
+            if term.fieldname not in schema or not schema[term.fieldname].scorable:
+                return None
+        words.append(list(part.subqueries))
+    return words
+
+
+def _count_words(searcher: Any, words: list[list[wq.Term]], allowed: set[int] | None) -> int:
+    """How many articles have every word of `words` (in any of its fields) and are `allowed`:
+    the matches `_collect` would list, without scoring them.
+
+    Per segment, the rarest word's articles first; each other word's postings
+    are then read only in the blocks that hold one of them.
+    """
+    count = 0
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        present: list[list[tuple[str, bytes, int]]] = []
+        for terms in words:
+            found = []
+            for term in terms:
+                try:
+                    text = reader.schema[term.fieldname].to_bytes(term.text)
+                except ValueError:
+                    continue
+                stats = term_stats(reader, term.fieldname, text)
+                if stats is not None:
+                    found.append((term.fieldname, text, stats[0]))
+            if not found:
+                break
+            present.append(found)
+        else:
+            present.sort(key=lambda found: sum(df for _, _, df in found))
+            keep: set[int] | None = None
+            for found in present:
+                wanted = None if keep is None else sorted(keep)
+                docnums: set[int] = set()
+                for fieldname, text, _ in found:
+                    for ids, _weights, _values in posting_blocks(
+                        reader.postings(fieldname, text), False, wanted
+                    ):
+                        docnums.update(ids)
+                keep = docnums if keep is None else keep & docnums
+                if not keep:
+                    break
+            kept = (keep or set()) - deleted_docs(reader)
+            if allowed is None:
+                count += len(kept)
+            else:
+                count += sum(1 for docnum in kept if docnum + offset in allowed)
+    return count
 
 
 def _check_paging(request: SearchRequest) -> None:

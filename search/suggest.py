@@ -260,7 +260,14 @@ def _distance(a: str, b: str, limit: int) -> int:
     end = 0
     while end < n - start and a[-1 - end] == b[-1 - end]:
         end += 1
-    return int(damerau_levenshtein(a[start : len(a) - end], b[start : len(b) - end], limit))
+    a, b = a[start : len(a) - end], b[start : len(b) - end]
+    if limit == 1:
+        # What differs now differs at both ends: one edit is one letter
+        # replaced, added or dropped, or two swapped; anything else is more.
+        if len(a) <= 1 and len(b) <= 1:
+            return len(a) | len(b)  # 0 for the same word
+        return 1 if len(a) == len(b) == 2 and a == b[::-1] else 2
+    return int(damerau_levenshtein(a, b, limit))
 
 
 def _early(lexicon: _Lexicon, word: str, deadline: float) -> dict[str, int]:
