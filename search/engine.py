@@ -8,7 +8,10 @@ fields, `search.scoring`), every match recorded in one pass that keeps the
 best as Whoosh's top-N collector would (`_collect`), ordered (score, then
 newer first on ties; or by date), facets are counted over every matching
 article, and snippets, highlighted from the query tree, are made only for
-the hits on the page shown.
+the hits on the page shown. A query that finds little gets a did-you-mean
+suggestion (`search.suggest`), which counts the respellings it tries: plain
+words by intersecting their postings' documents, unscored (`_count_words`),
+anything else by the same collector.
 """
 
 from __future__ import annotations
