@@ -64,7 +64,7 @@ MAX_BATCHES = 12
 PARALLEL_MIN_FILES = 64
 PARALLEL_MIN_BYTES = 4_000_000
 # Tasks in flight per worker: enough to keep workers busy, few enough that
-# memory does not grow with the corpus.
+# memory does not grow with the corpus (one when batches are large, below).
 TASKS_PER_WORKER = 2
 # Workers do all the parsing and indexing; each holds a batch's postings.
 MAX_WORKERS = 4
@@ -180,7 +180,13 @@ class Workers:
                 initializer=_worker_init,
                 initargs=(self.files_done, stop),
             )
-            self.window = workers * TASKS_PER_WORKER
+            # A run large enough for batches over BATCH_BYTES (MAX_BATCHES of
+            # them) has batches that take minutes each: a second one queued
+            # per worker would keep workers busy through a commit of seconds,
+            # and hold a batch's files more in memory (at 1,000,000 files,
+            # ~60 MB of this process's memory a batch).
+            large = limit > BATCH_BYTES
+            self.window = workers * (1 if large else TASKS_PER_WORKER)
             self.workers = workers
 
     def __enter__(self) -> Workers:
