@@ -8,7 +8,10 @@ forward or backward, one record at a time. A walk of a million files held
 as `SourceFile` objects costs ~380 MB, and every list derived from it (the
 files to index, the batches in flight) as much again; as a `FileList` it
 costs 8 MB. Files are read back as new objects, so equal, not identical,
-to the ones appended.
+to the ones appended. A `PackedFiles` holds a batch of them as the same
+records in one bytes object: what a worker is sent, and what this process
+keeps of a batch in flight (an 80,000-file batch: ~20 MB, against ~60 MB
+as objects in each process).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import struct
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -62,8 +65,7 @@ class FileList:
         if number is None:
             number = self._root_numbers[f.root] = len(self._roots)
             self._roots.append(f.root)
-        path, sig = f.path.encode("utf-8", "surrogatepass"), f.sig.encode("ascii")
-        record = _HEAD.pack(len(path), number, len(sig), f.size) + path + sig
+        record = _record(f, number)
         self._file.seek(self._end)
         self._file.write(record)
         self._offsets.append(self._end)
@@ -91,18 +93,7 @@ class FileList:
         end = self._offsets[stop] if stop < len(self._offsets) else self._end
         self._file.seek(begin)
         data = self._file.read(end - begin)
-        files = []
-        at = 0
-        roots, unpack, size = self._roots, _HEAD.unpack_from, _HEAD.size
-        for _ in range(stop - start):
-            path_len, number, sig_len, file_size = unpack(data, at)
-            at += size
-            path = data[at : at + path_len].decode("utf-8", "surrogatepass")
-            at += path_len
-            sig = data[at : at + sig_len].decode("ascii")
-            at += sig_len
-            files.append(SourceFile(path, roots[number], sig, file_size))
-        return files
+        return _decode(data, self._roots, stop - start)
 
     def close(self) -> None:
         self._file.close()
@@ -112,3 +103,48 @@ class FileList:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class PackedFiles:
+    """SourceFiles as `FileList` records in one bytes object (see the module)."""
+
+    data: bytes
+    roots: tuple[str, ...]
+    count: int
+
+    @classmethod
+    def pack(cls, files: Iterable[SourceFile]) -> PackedFiles:
+        roots: dict[str, int] = {}
+        records = [_record(f, roots.setdefault(f.root, len(roots))) for f in files]
+        return cls(b"".join(records), tuple(roots), len(records))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[SourceFile]:
+        return iter(_decode(self.data, self.roots, self.count))
+
+    def __getitem__(self, index: int) -> SourceFile:
+        return _decode(self.data, self.roots, self.count)[index]
+
+
+def _record(f: SourceFile, root_number: int) -> bytes:
+    path, sig = f.path.encode("utf-8", "surrogatepass"), f.sig.encode("ascii")
+    return _HEAD.pack(len(path), root_number, len(sig), f.size) + path + sig
+
+
+def _decode(data: bytes, roots: Sequence[str], count: int) -> list[SourceFile]:
+    """The first `count` records of `data`."""
+    files = []
+    at = 0
+    unpack, size = _HEAD.unpack_from, _HEAD.size
+    for _ in range(count):
+        path_len, number, sig_len, file_size = unpack(data, at)
+        at += size
+        path = data[at : at + path_len].decode("utf-8", "surrogatepass")
+        at += path_len
+        sig = data[at : at + sig_len].decode("ascii")
+        at += sig_len
+        files.append(SourceFile(path, roots[number], sig, file_size))
+    return files

@@ -22,10 +22,12 @@ say what is wrong with it (`WHOLE`), and the file is done again.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pressearch.errors import ArticleParseError
+from pressearch.index.file_list import PackedFiles
 from pressearch.index.ingest import read_file, rel_path
 from pressearch.index.ingest.jsonl import read_jsonl_part
 from pressearch.index.walk import signature
@@ -54,6 +56,17 @@ class Job:
     sig: str
     span: Span | None = None
     skip: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class WholeFiles:
+    """Jobs that read each of `files` whole, sent to a worker packed (one object, not one
+    a file: see `index.file_list`)."""
+
+    files: PackedFiles
+
+    def __iter__(self) -> Iterator[Job]:
+        return (Job(f.path, f.root, f.sig) for f in self.files)
 
 
 # Why a part was not read: the file changed since it was cut, or only the

@@ -19,7 +19,7 @@ import datetime as dt
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,7 +102,7 @@ def _finish(folder: str, writer: Any, files: tuple[FileResult, ...] = ()) -> Bui
 
 
 def index_files(
-    parent: str, jobs: list[Job], on_file: Callable[[int], None] | None = None
+    parent: str, jobs: Iterable[Job], on_file: Callable[[int], None] | None = None
 ) -> Built:
     """Read files and write their articles as one segment, in job order.
 

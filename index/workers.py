@@ -42,9 +42,9 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from pressearch.errors import PressearchError
-from pressearch.index.file_list import FileList, SourceFile
+from pressearch.index.file_list import FileList, PackedFiles, SourceFile
 from pressearch.index.parts import Joined, Split, cut, join, splits
-from pressearch.index.reading import CHANGED, Job, Span
+from pressearch.index.reading import CHANGED, Job, Span, WholeFiles
 from pressearch.index.segments import Built, index_files, merge_segments
 
 # Bytes of files per batch, at least: a worker parses, analyses and writes
@@ -122,13 +122,15 @@ class _Inline:
 
 # What a batch is: files read whole into one segment, a file read in parts
 # (one segment each), or a merge.
-Task = list[SourceFile] | Split | Merge
+Task = PackedFiles | Split | Merge
 
 
 class _Batch:
     """One batch of the run, committed whole: its tasks, to submit and submitted."""
 
-    def __init__(self, task: Task, jobs: list[tuple[list[Job], list[SourceFile | None]]]) -> None:
+    def __init__(
+        self, task: Task, jobs: Sequence[tuple[Iterable[Job], Iterable[SourceFile | None]]]
+    ) -> None:
         self.task = task
         # Each task's jobs, and the file to report done after each job (None: none).
         self.todo = deque(jobs)
@@ -154,7 +156,8 @@ class Workers:
         # files submitted whose progress is not yet reported.
         self.files_done: Any = None
         self.stop: Connection | None = None
-        self.unreported: deque[SourceFile | None] = deque()
+        # Per task submitted: the files to name as the workers' count grows.
+        self.unreported: deque[Iterator[SourceFile | None]] = deque()
         self.reported = 0
         self.window = 1
         self.workers = 1  # processes indexing
@@ -223,25 +226,25 @@ class Workers:
         """Submit the next task of `batch`."""
         jobs, names = batch.todo.popleft()
         if isinstance(self.executor, _Inline):
-            on_file = partial(_on_file, self.on_file, names)
+            on_file = partial(_on_file, self.on_file, list(names))
             future = self.executor.submit(index_files, self.folder, jobs, on_file)
         else:
             future = self.executor.submit(index_files, self.folder, jobs, _count_file)
-            self.unreported.extend(names)
+            self.unreported.append(iter(names))
         batch.futures.append(future)
         self.in_flight += 1
 
-    def _batch(self, files: list[SourceFile] | SourceFile, attempt: int = 1) -> _Batch:
+    def _batch(self, files: PackedFiles | SourceFile, attempt: int = 1) -> _Batch:
         """A batch of whole files, or a large file cut into parts (read whole if it cannot be).
 
         A batch done again (`attempt` 2) reports no progress: its files were reported.
         """
-        if isinstance(files, list):
-            reported: list[SourceFile | None] = [*files] if attempt == 1 else [None] * len(files)
-            return _Batch(files, [(_jobs(files), reported)])
+        if isinstance(files, PackedFiles):
+            reported = files if attempt == 1 else itertools.repeat(None, len(files))
+            return _Batch(files, [(WholeFiles(files), reported)])
         split = cut(files, BATCH_BYTES, attempt)
         if split is None:
-            return self._batch([files], attempt)
+            return self._batch(PackedFiles.pack([files]), attempt)
         return self._split(split, report=attempt == 1)
 
     def _split(self, split: Split, *, report: bool) -> _Batch:
@@ -255,7 +258,7 @@ class Workers:
             tasks[-1][1][-1] = split.file  # a split file is done with its last part
         return _Batch(split, tasks)
 
-    def results(self) -> Iterator[tuple[list[SourceFile] | Merge, Built] | Joined]:
+    def results(self) -> Iterator[tuple[PackedFiles | Merge, Built] | Joined]:
         """Each batch's result, in order: files or a merge and their segment, or a split file's."""
         self._submit()
         while self.pending:
@@ -284,7 +287,8 @@ class Workers:
             if isinstance(joined, Split):
                 again = self._split(joined, report=False)
             else:
-                again = self._batch(f, 2) if joined == CHANGED else self._batch([f], 2)
+                whole = PackedFiles.pack([f])
+                again = self._batch(f, 2) if joined == CHANGED else self._batch(whole, 2)
             self.pending.appendleft(again)
             self._submit()
 
@@ -315,14 +319,17 @@ class Workers:
             return
         done = self.files_done.value
         while self.reported < done and self.unreported:
-            name = self.unreported.popleft()
-            if name is not None:
+            name = next(self.unreported[0], _NO_MORE)
+            if name is _NO_MORE:
+                self.unreported.popleft()
+                continue
+            if isinstance(name, SourceFile):
                 self.on_file(name)
             self.reported += 1
 
 
-def _jobs(files: list[SourceFile]) -> list[Job]:
-    return [Job(f.path, f.root, f.sig) for f in files]
+# The end of a task's names.
+_NO_MORE = object()
 
 
 def _shares(spans: Sequence[Span], n: int) -> list[range]:
@@ -353,21 +360,21 @@ def _on_file(on_file: Callable[[SourceFile], None], names: list[SourceFile | Non
         on_file(name)
 
 
-def _batches(files: Iterable[SourceFile], limit: int) -> Iterator[list[SourceFile] | SourceFile]:
+def _batches(files: Iterable[SourceFile], limit: int) -> Iterator[PackedFiles | SourceFile]:
     """Batches of consecutive files of `limit` bytes at least; a file to split alone."""
     batch: list[SourceFile] = []
     size = 0
     for f in files:
         if splits(f):
             if batch:
-                yield batch
+                yield PackedFiles.pack(batch)
                 batch, size = [], 0
             yield f
             continue
         batch.append(f)
         size += f.size
         if size >= limit:
-            yield batch
+            yield PackedFiles.pack(batch)
             batch, size = [], 0
     if batch:
-        yield batch
+        yield PackedFiles.pack(batch)

@@ -60,7 +60,7 @@ import whoosh.index
 
 from pressearch.errors import Interrupted, UsageError
 from pressearch.index.faults import storage_error
-from pressearch.index.file_list import FileList, SourceFile
+from pressearch.index.file_list import FileList, PackedFiles, SourceFile
 from pressearch.index.parts import Joined
 from pressearch.index.reader import (
     UNREADABLE,
@@ -468,7 +468,7 @@ class _Run:
         if ident in self.old_ids:
             self.removed_ids.add(ident)
 
-    def _apply_batch(self, files: list[SourceFile], built: Built) -> None:
+    def _apply_batch(self, files: PackedFiles, built: Built) -> None:
         """Take a worker's segment of `files`: resolve ids against the index, commit."""
         docnums = itertools.count()  # the segment holds the files' indexed articles in order
         for f, result in zip(files, built.files, strict=True):

@@ -4,12 +4,14 @@ The walk visits each folder's entries in the order their paths sort and
 writes the files straight to a `FileList`; these tests check that order
 against `sorted` on random trees whose names differ by the characters that
 sort around "/" (`-`, `.`, `0`), with overlapping roots, and that a list
-reads back what was appended, forward and backward, in memory and spilled.
+reads back what was appended, forward and backward, in memory and spilled,
+as does a packed batch of files, pickled as a worker receives it.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
 from pathlib import Path
 
@@ -18,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pressearch.index import file_list
-from pressearch.index.file_list import FileList, SourceFile
+from pressearch.index.file_list import FileList, PackedFiles, SourceFile
+from pressearch.index.reading import Job, WholeFiles
 from pressearch.index.walk import Root, walk
 
 # Names whose order against a folder's "name/" is easy to get wrong.
@@ -98,3 +101,14 @@ def test_a_file_list_reads_back_what_was_appended(
         assert [listed[i] for i in (0, 499, 250)] == [files[0], files[499], files[250]]
         listed.append(files[0])  # appending after reading goes at the end
         assert list(listed)[-2:] == [files[-1], files[0]]
+
+
+def test_packed_files_read_back_what_was_packed_and_pickle_as_one_object() -> None:
+    files = sample_files(300)
+    packed = PackedFiles.pack(files)
+    assert (len(packed), list(packed), packed[0], packed[-1]) == (300, files, files[0], files[-1])
+    assert packed.roots == ("/archive", "/other root/é")
+    again = pickle.loads(pickle.dumps(packed))
+    assert list(again) == files
+    assert list(WholeFiles(packed)) == [Job(f.path, f.root, f.sig) for f in files]
+    assert list(PackedFiles.pack([])) == []
