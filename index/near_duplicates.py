@@ -59,6 +59,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +91,7 @@ from pressearch.index.reader import (
     open_index,
     read_error,
 )
+from pressearch.index.whoosh_internals import segment_of, unmapped_segment_reader
 from pressearch.models import Article, DuplicateCluster
 
 if TYPE_CHECKING:
@@ -213,8 +215,21 @@ def update(index_dir: Path, *, force: bool = False) -> Update:
     ix = open_index(index_dir)
     try:
         with ix.reader() as reader:
-            run = _Run(reader, old)
+            # Read, not mapped: this reads a few columns of every article, and
+            # their mapped pages would count in this process's memory (at
+            # 1,000,000 articles, ~500 MB more at the peak).
+            segments = [segment_of(leaf) for leaf, _base in reader.leaf_readers()]
+            leaves = [
+                unmapped_segment_reader(str(index_dir), ix.schema, segment)
+                for segment in segments
+                if segment is not None
+            ]
+        try:
+            run = _Run(leaves, old)
             pairs = run.pairs()
+        finally:
+            for leaf in leaves:
+                leaf.close()
     except UNREADABLE as exc:
         raise read_error(index_dir, exc) from exc
     finally:
@@ -222,7 +237,9 @@ def update(index_dir: Path, *, force: bool = False) -> Update:
     written = old is None or old.head.generation != generation or bool(run.changed or run.dropped)
     if written:
         head = Head(generation, len(run.ids), pairs)
-        stored = Stored(head, run.ids, run.fingerprints, run.signed, run.keys[run.signed])
+        # All signed (as most are): the keys as they are, not a copy (128 MB at 1,000,000).
+        keys = run.keys if run.signed.all() else run.keys[run.signed]
+        stored = Stored(head, run.ids, run.fingerprints, run.signed, keys)
         written = write(path, _PARAMS, stored)
     return Update(
         generation=generation,
@@ -244,14 +261,24 @@ class _Run:
     hashed from their stored text (`_signatures`).
     """
 
-    def __init__(self, reader: Any, old: Stored | None) -> None:
+    def __init__(self, leaves: list[Any], old: Stored | None) -> None:
         import numpy as np
 
-        self.leaves = [leaf for leaf, _base in reader.leaf_readers()]
-        found = dict(self._scan())  # an index holds an id once; were it twice, the last wins
-        self.ids = sorted(found)
-        self.fingerprints = b"".join(found[ident][0] for ident in self.ids)
-        self.where = [found[ident][1:] for ident in self.ids]
+        self.leaves = leaves
+        ids, fingerprints, leaf_of, doc_of = self._scan()
+        # Rows in id order; an index holds an id once, were it twice the last would win.
+        # Parallel lists and arrays, not a dict of tuples: at 1,000,000 articles
+        # that dict alone held ~400 MB.
+        order = sorted(range(len(ids)), key=ids.__getitem__)  # stable: equal ids in index order
+        order = [
+            at for k, at in enumerate(order) if k + 1 == len(order) or ids[at] != ids[order[k + 1]]
+        ]
+        self.ids = [ids[at] for at in order]
+        del ids
+        self.fingerprints = b"".join([fingerprints[at] for at in order])
+        del fingerprints
+        rows = np.array(order, dtype=np.int64)
+        self.leaf_of, self.doc_of = leaf_of[rows], doc_of[rows]
         self.signed = np.zeros(len(self.ids), dtype=bool)
         self.keys = np.zeros((len(self.ids), BANDS), dtype=np.uint32)
         self.old = old
@@ -261,25 +288,40 @@ class _Run:
             self.changed = list(range(len(self.ids)))
             self.dropped = 0
         else:
-            self.dropped = old.head.articles - self._reuse(old, found)
+            self.dropped = old.head.articles - self._reuse(old)
 
-    def _scan(self) -> Iterator[tuple[str, tuple[bytes, int, int]]]:
-        """(id, (fingerprint of its text hash, leaf number, document number)) of each live article.
+    def _scan(self) -> tuple[list[str], list[bytes], Values, Values]:
+        """Each live article's id, the fingerprint of its text hash, its leaf and document
+        numbers (the last two as arrays), in index order.
 
         Reads the columns segment by segment: a look-up by id per article
         would cost a term search in every segment.
         """
+        import numpy as np
+
+        ids: list[str] = []
+        fingerprints: list[bytes] = []
+        leaf_of, doc_of = array("I"), array("I")
         for number, leaf in enumerate(self.leaves):
             if not leaf.has_column("id"):
                 continue  # an index with no article yet
-            ids = leaf.column_reader("id", translate=False)
+            column_ids = leaf.column_reader("id", translate=False)
             hashes = leaf.column_reader("text_hash", translate=False)
             deleted = leaf.has_deletions()
-            for docnum, (raw_id, raw_hash) in enumerate(zip(ids, hashes, strict=True)):
+            for docnum, (raw_id, raw_hash) in enumerate(zip(column_ids, hashes, strict=True)):
                 if not (deleted and leaf.is_deleted(docnum)):
-                    yield raw_id.decode("utf-8"), (_fingerprint(raw_hash), number, docnum)
+                    ids.append(raw_id.decode("utf-8"))
+                    fingerprints.append(_fingerprint(raw_hash))
+                    leaf_of.append(number)
+                    doc_of.append(docnum)
+        as_array = np.frombuffer
+        return ids, fingerprints, as_array(leaf_of, np.uint32), as_array(doc_of, np.uint32)
 
-    def _reuse(self, old: Stored, found: dict[str, tuple[bytes, int, int]]) -> int:
+    def _where(self, row: int) -> tuple[int, int]:
+        """The leaf and document numbers of row `row`."""
+        return int(self.leaf_of[row]), int(self.doc_of[row])
+
+    def _reuse(self, old: Stored) -> int:
         """Take the old keys of the articles whose text is unchanged; the rest are `changed`.
 
         Returns how many of the old articles are still live.
@@ -292,8 +334,9 @@ class _Run:
             old_row = before.get(ident)
             if old_row is not None:
                 live += 1
-                at = old_row * FINGERPRINT_BYTES
-                if old.fingerprints[at : at + FINGERPRINT_BYTES] == found[ident][0]:
+                at, here = old_row * FINGERPRINT_BYTES, row * FINGERPRINT_BYTES
+                fingerprint = self.fingerprints[here : here + FINGERPRINT_BYTES]
+                if old.fingerprints[at : at + FINGERPRINT_BYTES] == fingerprint:
                     same.append(row)
                     same_before.append(old_row)
                     continue
@@ -307,7 +350,7 @@ class _Run:
         return live
 
     def _article(self, row: int) -> Article:
-        number, docnum = self.where[row]
+        number, docnum = self._where(row)
         return _stored(self.leaves[number], docnum)
 
     def _read_keys(self, rows: list[int]) -> None:
@@ -317,14 +360,14 @@ class _Run:
         """
         by_leaf: dict[int, list[int]] = {}
         for row in rows:
-            by_leaf.setdefault(self.where[row][0], []).append(row)
+            by_leaf.setdefault(int(self.leaf_of[row]), []).append(row)
         for number, leaf_rows in by_leaf.items():
             leaf = self.leaves[number]
             if not leaf.has_column("band_keys"):
                 continue
             column = leaf.column_reader("band_keys", translate=False)
             for row in leaf_rows:
-                keys = keys_of(column[self.where[row][1]])
+                keys = keys_of(column[int(self.doc_of[row])])
                 if keys is not None:
                     self.signed[row] = True
                     self.keys[row] = keys
@@ -386,9 +429,7 @@ class _Run:
         """
         import numpy as np
 
-        fresh = sorted(
-            (row for row in set(rows) if row not in self.hashed), key=self.where.__getitem__
-        )
+        fresh = sorted((row for row in set(rows) if row not in self.hashed), key=self._where)
         self.hashed.update(zip(fresh, signatures(self._article(row) for row in fresh), strict=True))
         matrix = np.zeros((len(rows), NUM_PERM), dtype=np.uint32)
         usable = np.ones(len(rows), dtype=bool)
