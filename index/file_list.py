@@ -23,6 +23,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
+from pressearch.errors import IndexStorageError
+
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
@@ -66,8 +68,17 @@ class FileList:
             number = self._root_numbers[f.root] = len(self._roots)
             self._roots.append(f.root)
         record = _record(f, number)
-        self._file.seek(self._end)
-        self._file.write(record)
+        try:
+            self._file.seek(self._end)
+            self._file.write(record)
+        except OSError as exc:
+            # Past SPOOL_BYTES the list is a temporary file (TMPDIR): the
+            # index folder may have room while the temporary folder has none.
+            raise IndexStorageError(
+                f"cannot write the list of files to index in {tempfile.gettempdir()}:"
+                f" {(exc.strerror or str(exc)).lower()} — free space there, or set TMPDIR"
+                " to a folder with room"
+            ) from None
         self._offsets.append(self._end)
         self._end += len(record)
         self.total_size += f.size

@@ -10,6 +10,8 @@ as does a packed batch of files, pickled as a worker receives it.
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import pickle
 import tempfile
@@ -19,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pressearch.errors import IndexStorageError
 from pressearch.index import file_list
 from pressearch.index.file_list import FileList, PackedFiles, SourceFile
 from pressearch.index.reading import Job, WholeFiles
@@ -112,3 +115,19 @@ def test_packed_files_read_back_what_was_packed_and_pickle_as_one_object() -> No
     assert list(again) == files
     assert list(WholeFiles(packed)) == [Job(f.path, f.root, f.sig) for f in files]
     assert list(PackedFiles.pack([])) == []
+
+
+def test_a_full_temporary_folder_is_a_storage_error_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Full(io.BytesIO):
+        def write(self, data: object) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(file_list.tempfile, "SpooledTemporaryFile", lambda **_: Full())
+    with FileList() as listed, pytest.raises(IndexStorageError) as caught:
+        listed.append(sample_files(1)[0])
+    assert str(caught.value) == (
+        f"cannot write the list of files to index in {tempfile.gettempdir()}:"
+        " no space left on device — free space there, or set TMPDIR to a folder with room"
+    )
