@@ -104,7 +104,7 @@ class FileList:
         end = self._offsets[stop] if stop < len(self._offsets) else self._end
         self._file.seek(begin)
         data = self._file.read(end - begin)
-        return _decode(data, self._roots, stop - start)
+        return list(_records(data, self._roots, stop - start))
 
     def close(self) -> None:
         self._file.close()
@@ -134,10 +134,12 @@ class PackedFiles:
         return self.count
 
     def __iter__(self) -> Iterator[SourceFile]:
-        return iter(_decode(self.data, self.roots, self.count))
+        # One at a time: progress names a batch's files from this as they are
+        # done, and a batch's files as objects are what packing saves.
+        return _records(self.data, self.roots, self.count)
 
     def __getitem__(self, index: int) -> SourceFile:
-        return _decode(self.data, self.roots, self.count)[index]
+        return list(self)[index]
 
 
 def _record(f: SourceFile, root_number: int) -> bytes:
@@ -145,9 +147,8 @@ def _record(f: SourceFile, root_number: int) -> bytes:
     return _HEAD.pack(len(path), root_number, len(sig), f.size) + path + sig
 
 
-def _decode(data: bytes, roots: Sequence[str], count: int) -> list[SourceFile]:
-    """The first `count` records of `data`."""
-    files = []
+def _records(data: bytes, roots: Sequence[str], count: int) -> Iterator[SourceFile]:
+    """The first `count` records of `data`, one at a time."""
     at = 0
     unpack, size = _HEAD.unpack_from, _HEAD.size
     for _ in range(count):
@@ -157,5 +158,4 @@ def _decode(data: bytes, roots: Sequence[str], count: int) -> list[SourceFile]:
         at += path_len
         sig = data[at : at + sig_len].decode("ascii")
         at += sig_len
-        files.append(SourceFile(path, roots[number], sig, file_size))
-    return files
+        yield SourceFile(path, roots[number], sig, file_size)
