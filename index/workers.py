@@ -287,8 +287,7 @@ class Workers:
             if isinstance(joined, Split):
                 again = self._split(joined, report=False)
             else:
-                whole = PackedFiles.pack([f])
-                again = self._batch(f, 2) if joined == CHANGED else self._batch(whole, 2)
+                again = self._batch(f if joined == CHANGED else PackedFiles.pack([f]), 2)
             self.pending.appendleft(again)
             self._submit()
 
