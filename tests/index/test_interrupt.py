@@ -41,8 +41,14 @@ from pressearch.index.writer import build
 pressearch.index.workers.BATCH_BYTES = 1_000_000  # a commit every ~170 articles
 pressearch.index.workers.MAX_BATCHES = 1_000
 
+signalled = False
+
 def progress(p):
-    if p.done == 600:
+    # Reports repeat a count when the stage changes (reading, committing):
+    # the parent is told once.
+    global signalled
+    if p.done == 600 and not signalled:
+        signalled = True
         print("busy", flush=True)
 
 try:
