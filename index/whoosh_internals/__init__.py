@@ -29,7 +29,8 @@ What it holds, and why:
   copying only what it returns: opening costs the same whatever the
   index's size, and memory holds only the pages read. A reader still sees
   one committed state: segment files are never rewritten, and a map keeps
-  a file that a later commit deletes.
+  a file that a later commit deletes. A numeric column (the date) loads in
+  one read of its bytes, not a call per article.
 - **Byte layouts.** A positions posting (`positions`: gaps as varints) and
   a spelling posting's weight.
 - **A codec of our own** (`codec`): Whoosh's W3 codec whose term dictionary
@@ -74,6 +75,8 @@ import os
 import pickle
 import re
 import stat
+import sys
+from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import accumulate
@@ -433,6 +436,29 @@ def _open_mapped_subfile(self: CompoundStorage, name: str, *args: Any, **kwargs:
 
 
 CompoundStorage.open_file = _open_mapped_subfile
+
+
+# Whoosh's own: a value at a time.
+_load_numeric_column = whoosh.columns.NumericColumn.Reader.load
+
+
+def _load_numeric_in_one_read(self: Any) -> Sequence[int]:
+    """`NumericColumn.Reader.load` as one array read from the column's bytes in one
+    slice, where Whoosh unpacked each value by a call of its own (a date column
+    of 1,000,000 articles: ~1 s, now milliseconds). The same values: big-endian
+    numbers of the column's type code, its default past the last one written."""
+    values = array(self._typecode)
+    if values.itemsize != self._fixedlen:  # no native array of this struct size
+        return _load_numeric_column(self)  # type: ignore[no-any-return]
+    written = min(self._count, self._doccount)
+    values.frombytes(self._dbfile.get(self._basepos, written * self._fixedlen))
+    if sys.byteorder == "little":
+        values.byteswap()
+    values.extend([self._default] * (self._doccount - written))
+    return values
+
+
+whoosh.columns.NumericColumn.Reader.load = _load_numeric_in_one_read
 
 
 # -- writer internals -----------------------------------------------------------

@@ -1,0 +1,133 @@
+"""Columns read as a query needs them give what Whoosh's value-at-a-time reading gives.
+
+A numeric column (the date) is loaded in one read of its bytes
+(`whoosh_internals`), not a call per value; identical copies are found from
+the matches' keys one at a time, without a list per match (`search.collapse`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import columns, fields
+from whoosh.filedb.filestore import FileStorage
+
+import pressearch.index.whoosh_internals as internals
+from pressearch.search.collapse import CopyKeys
+
+TYPECODES = {"b": 8, "B": 8, "h": 16, "H": 16, "i": 32, "I": 32, "q": 64, "Q": 64}
+
+
+def _numeric_segments(
+    folder: Path, typecode: str, default: int, batches: Sequence[Sequence[int | None]]
+) -> object:
+    """An index with one numeric column, a segment per batch (None: no value given)."""
+    schema = fields.Schema(
+        key=fields.ID(stored=True), n=fields.COLUMN(columns.NumericColumn(typecode, default))
+    )
+    ix = FileStorage(str(folder)).create_index(schema)
+    for batch in batches:
+        writer = ix.writer()
+        for i, value in enumerate(batch):
+            if value is None:
+                writer.add_document(key=str(i))
+            else:
+                writer.add_document(key=str(i), n=value)
+        writer.commit(merge=False)
+    return ix
+
+
+@st.composite
+def numeric_columns(draw: st.DrawFn) -> tuple[str, int, list[list[int | None]]]:
+    typecode = draw(st.sampled_from(sorted(TYPECODES)))
+    bits = TYPECODES[typecode]
+    signed = typecode.islower()
+    low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+    values = st.integers(low, high)
+    default = draw(st.one_of(st.just(0), st.just(high), values))
+    batch = st.lists(st.one_of(st.none(), st.just(default), values), min_size=1, max_size=40)
+    return typecode, default, draw(st.lists(batch, min_size=1, max_size=3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(numeric_columns())
+def test_a_numeric_column_loads_in_one_read_as_whoosh_reads_it(
+    drawn: tuple[str, int, list[list[int | None]]],
+) -> None:
+    typecode, default, batches = drawn
+    with tempfile.TemporaryDirectory() as folder:
+        ix = _numeric_segments(Path(folder), typecode, default, batches)
+        with ix.reader() as reader:  # type: ignore[attr-defined]
+            leaves = [leaf for leaf, _ in reader.leaf_readers()]
+            assert len(leaves) == len(batches)
+            for leaf, batch in zip(leaves, batches, strict=True):
+                column = leaf.column_reader("n", translate=False)
+                loaded = column.load()
+                # Whoosh's own reading, one value at a time.
+                assert list(loaded) == [column[i] for i in range(leaf.doc_count_all())]
+                assert list(loaded) == [default if v is None else v for v in batch]
+                if isinstance(column, columns.NumericColumn.Reader):  # not a column left empty
+                    assert list(loaded) == list(internals._load_numeric_column(column))
+
+
+class _Leaf:
+    """A segment reader stand-in with one `text_hash` column."""
+
+    def __init__(self, keys: Sequence[bytes]) -> None:
+        self._keys = list(keys)
+
+    def has_column(self, name: str) -> bool:
+        return name == "text_hash"
+
+    def column_reader(self, name: str, translate: bool = False) -> list[bytes]:
+        return self._keys
+
+
+class _Reader:
+    def __init__(self, segments: Sequence[Sequence[bytes]]) -> None:
+        self._leaves = [_Leaf(keys) for keys in segments]
+
+    def leaf_readers(self) -> list[tuple[_Leaf, int]]:
+        out, offset = [], 0
+        for leaf in self._leaves:
+            out.append((leaf, offset))
+            offset += len(leaf._keys)
+        return out
+
+    def doc_count_all(self) -> int:
+        return sum(len(leaf._keys) for leaf in self._leaves)
+
+
+def _brute_force(keys: Sequence[bytes], docnums: Sequence[int]) -> dict[int, tuple[int, ...]]:
+    copies: dict[int, tuple[int, ...]] = {}
+    for d in docnums:
+        group = tuple(sorted(e for e in docnums if keys[e] and keys[e] == keys[d]))
+        if len(group) > 1:
+            copies[d] = group
+    return copies
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from([b"", b"a", b"b", b"c", b"d"]), max_size=12),
+        min_size=1,
+        max_size=3,
+    ),
+    st.lists(st.data(), min_size=1, max_size=4),
+)
+def test_identical_sets_equal_a_brute_force_grouping_query_after_query(
+    segments: list[list[bytes]], queries: list[st.DataObject]
+) -> None:
+    # Several queries on one reader: the keys are looked up one by one until
+    # the documents looked up add up to the index, then read from a table.
+    keys = [key for segment in segments for key in segment]
+    copy_keys = CopyKeys(_Reader(segments))
+    for data in queries:
+        docnums = sorted(data.draw(st.sets(st.integers(0, max(len(keys) - 1, 0)))))
+        docnums = [d for d in docnums if d < len(keys)]
+        assert copy_keys.identical(docnums) == _brute_force(keys, docnums)
