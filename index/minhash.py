@@ -33,17 +33,23 @@ function and all. Words are found on bytes
 (`bytes.translate`, `split`) when the folded text is ASCII, as most press
 text is: the regex over str finds the same words at twice the cost.
 
-datasketch is imported when the first signature is asked for: importing
-it (scipy, through its LSH module) costs 0.4 to 0.6 s of CPU, once per
-indexing worker, and in the run's own process for a small run.
+datasketch's MinHash is imported when the first signature is asked for,
+and without the rest of datasketch (`_minhash_class`): the package's
+`__init__` imports all its sketches, and its LSH imports SciPy, 55 MB and
+0.55 s of CPU per process (measured), paid by every indexing worker for a
+class whose module needs numpy alone.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
+import importlib.util
 import operator
 import re
+import sys
+import types
 import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -144,10 +150,48 @@ def _column_sketch() -> MinHash:
 @functools.cache
 def _blank() -> MinHash:
     """An empty sketch of our parameters, taking `sha1_hash32` values as they are."""
-    from datasketch import MinHash
-
     # operator.index: the integer itself (3x cheaper a call than int, ~0.2 s on Reuters).
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32", hashfunc=operator.index)
+    return _minhash_class()(
+        num_perm=NUM_PERM, seed=SEED, scheme="affine32", hashfunc=operator.index
+    )
+
+
+def _minhash_class() -> type[MinHash]:
+    """datasketch's MinHash class, with as little of datasketch imported as can be.
+
+    When datasketch is not imported yet, its `minhash` module is imported
+    under a stand-in for the package, whose `__init__` (all the sketches,
+    SciPy) is not run; asking the stand-in for anything else (PEP 562's
+    module `__getattr__`) imports the real package then, which takes the
+    modules already imported as they are, so there is one MinHash class.
+    """
+    if "datasketch" not in sys.modules:
+        spec = importlib.util.find_spec("datasketch")
+        if spec is not None and spec.submodule_search_locations is not None:
+            stand_in = types.ModuleType("datasketch", "datasketch, its modules imported one by one")
+            stand_in.__path__ = list(spec.submodule_search_locations)
+            setattr(stand_in, "__getattr__", _whole_datasketch)  # noqa: B010 (PEP 562)
+            sys.modules["datasketch"] = stand_in
+    found: type[MinHash] = importlib.import_module("datasketch.minhash").MinHash
+    return found
+
+
+def _whole_datasketch(name: str) -> Any:
+    """Attribute `name` of the datasketch package, imported whole now in place of the
+    stand-in (`_minhash_class`); the stand-in then answers as the package does."""
+    stand_in = sys.modules.pop("datasketch")
+    try:
+        package = importlib.import_module("datasketch")
+    except BaseException:
+        sys.modules["datasketch"] = stand_in
+        raise
+    # The modules imported under the stand-in are attributes of it, not of the package.
+    for key, value in vars(stand_in).items():
+        if isinstance(value, types.ModuleType) and not hasattr(package, key):
+            setattr(package, key, value)
+    del stand_in.__dict__["__getattr__"]
+    stand_in.__dict__.update(vars(package))
+    return getattr(package, name)
 
 
 def band_keys(matrix: Values) -> Values:

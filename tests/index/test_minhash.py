@@ -10,6 +10,8 @@ handed over as integers), and must never drift from datasketch's
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -139,3 +141,28 @@ def test_the_column_value_is_the_band_keys_of_the_signature() -> None:
             assert keys is not None and keys.dtype == np.uint32
             assert keys.astype("<u4").tobytes() == value
     assert minhash.keys_of(b"\0" * 12) is None  # only damage makes another length
+
+
+# In a new process: this one has imported the whole of datasketch already.
+_ALONE = """
+import sys
+from pressearch.index import minhash
+from pressearch.models import Article
+
+body = " ".join(f"word{i}" for i in range(40))
+values = minhash.signature(Article(id="1", path="1.md", headline="h", body=body))
+print(len(values), "scipy" in sys.modules, "datasketch.lsh" in sys.modules)
+import datasketch
+from datasketch import MinHash, MinHashLSH
+print(MinHash is minhash._minhash_class(), datasketch.minhash.MinHash is MinHash)
+print(sys.modules["datasketch"].lsh.MinHashLSH is MinHashLSH, hasattr(datasketch, "nothing"))
+"""
+
+
+def test_signing_imports_minhash_alone_and_datasketch_whole_later() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _ALONE], capture_output=True, text=True, check=True
+    )
+    signed, whole, lsh = done.stdout.splitlines()
+    assert signed == f"{minhash.NUM_PERM} False False"
+    assert (whole, lsh) == ("True True", "True False")
