@@ -22,7 +22,9 @@ still one set, as `pressearch duplicates` lists them. Everything else
 
 Reading keys (`CopyKeys`, one per index reader): a query's matches are
 looked up one by one in the segments' columns (Whoosh's multi-segment
-column reader misplaces documents when a segment lacks the column), until
+column reader misplaces documents when a segment lacks the column), each
+read where it lies (`whoosh_internals.columns`: not a segment's whole
+table of lengths and offsets first), until
 the documents looked up add up to the index's size; then the column is
 read whole, once, into a table of the documents whose key another document
 shares, which answers every later query with a dictionary lookup per match.
@@ -35,6 +37,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any
+
+from pressearch.index.whoosh_internals.columns import column_values
 
 TEXT_HASH = "text_hash"
 ID = "id"
@@ -56,16 +60,24 @@ class CopyKeys:
 
     def identical(self, docnums: Iterable[int]) -> Copies:
         """The sets of identical articles among `docnums` (only sets of two or more)."""
-        # Most matches have no copy: each key keeps only its first holder, and
-        # a list is made only for a key met again (a list per match cost 60
-        # MB at 264,000 matches).
-        first: dict[Hashable, int] = {}
-        groups: dict[int, list[int]] = {}
+        # Most matches have no copy: each key's hash keeps only its first
+        # holder, and a list is made only for a hash met again (a list and a
+        # key per match cost 60 MB at 264,000 matches); the few documents
+        # met again are then grouped by their keys, as hashes can collide.
+        first: dict[int, int] = {}
+        candidates: dict[int, list[int]] = {}
         for docnum, key in self._hashes.keyed(docnums):
-            holder = first.setdefault(key, docnum)
+            holder = first.setdefault(hash(key), docnum)
             if holder != docnum:
-                groups.setdefault(holder, [holder]).append(docnum)
-        return _sets(groups.values())
+                candidates.setdefault(holder, [holder]).append(docnum)
+        del first
+        groups: list[list[int]] = []
+        for members in candidates.values():
+            by_key: dict[Hashable, list[int]] = {}
+            for docnum, key in self._hashes.keyed(members):
+                by_key.setdefault(key, []).append(docnum)
+            groups += by_key.values()
+        return _sets(groups)
 
     def near(self, docnums: Iterable[int], cluster_of: dict[str, int]) -> Copies:
         """The sets of identical or near-identical articles among `docnums` (two or more).
@@ -141,13 +153,11 @@ class _KeyColumn:
         return self._look_up(wanted)
 
     def _columns(self) -> list[tuple[int, Any]]:
+        # Read as asked (`column_values`): a one-off query reads its matches'
+        # keys, not the segments' tables of lengths and offsets.
         if self._leaves is None:
-            name = self._name
             self._leaves = [
-                (
-                    offset,
-                    leaf.column_reader(name, translate=False) if leaf.has_column(name) else None,
-                )
+                (offset, column_values(leaf, self._name))
                 for leaf, offset in self._reader.leaf_readers()
             ]
         return self._leaves
@@ -164,10 +174,11 @@ class _KeyColumn:
     def _table(self) -> dict[int, Hashable]:
         holders: dict[Hashable, list[int]] = {}
         key_of = self._key_of
-        for offset, column in self._columns():
-            if column is None:
+        name = self._name
+        for leaf, offset in self._reader.leaf_readers():
+            if not leaf.has_column(name):
                 continue
-            for docnum, raw in enumerate(column, offset):
+            for docnum, raw in enumerate(leaf.column_reader(name, translate=False), offset):
                 if (key := key_of(raw)) is not None:
                     holders.setdefault(key, []).append(docnum)
         return {docnum: key for key, docs in holders.items() if len(docs) > 1 for docnum in docs}

@@ -7,16 +7,20 @@ the matches' keys one at a time, without a list per match (`search.collapse`).
 
 from __future__ import annotations
 
+import random
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import columns, fields
 from whoosh.filedb.filestore import FileStorage
 
 import pressearch.index.whoosh_internals as internals
+from pressearch.index.whoosh_internals import open_file_index
+from pressearch.index.whoosh_internals.columns import column_values
 from pressearch.search.collapse import CopyKeys
 
 TYPECODES = {"b": 8, "B": 8, "h": 16, "H": 16, "i": 32, "I": 32, "q": 64, "Q": 64}
@@ -77,18 +81,47 @@ def test_a_numeric_column_loads_in_one_read_as_whoosh_reads_it(
 class _Leaf:
     """A segment reader stand-in with one `text_hash` column."""
 
-    def __init__(self, keys: Sequence[bytes]) -> None:
+    schema = {"text_hash": fields.ID()}
+
+    def __init__(self, keys: Sequence[bytes | int]) -> None:
         self._keys = list(keys)
 
     def has_column(self, name: str) -> bool:
         return name == "text_hash"
 
-    def column_reader(self, name: str, translate: bool = False) -> list[bytes]:
+    def column_reader(self, name: str, translate: bool = False) -> list[bytes | int]:
         return self._keys
 
 
+def test_a_large_segment_reads_its_values_where_they_lie_as_whoosh_reads_them(
+    tmp_path: Path,
+) -> None:
+    # Offsets are stored past 32,768 documents: only then is the column read lazily.
+    rng = random.Random(15)
+    values = [
+        b""
+        if rng.random() < 0.2
+        else bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40)))
+        for _ in range(33_000)
+    ]
+    schema = fields.Schema(v=fields.COLUMN(columns.VarBytesColumn()))
+    ix = FileStorage(str(tmp_path)).create_index(schema)
+    with ix.writer() as writer:
+        for value in values:
+            writer.add_document(v=value)
+    with open_file_index(str(tmp_path)).reader() as reader:
+        (leaf, _), *_ = reader.leaf_readers()
+        lazy = column_values(leaf, "v")
+        assert type(lazy).__name__ == "_LazyVarBytesReader"
+        assert len(lazy) == len(values)
+        assert [lazy[d] for d in range(len(values))] == values
+        assert list(leaf.column_reader("v", translate=False)) == values
+        with pytest.raises(IndexError):
+            lazy[len(values)]
+
+
 class _Reader:
-    def __init__(self, segments: Sequence[Sequence[bytes]]) -> None:
+    def __init__(self, segments: Sequence[Sequence[bytes | int]]) -> None:
         self._leaves = [_Leaf(keys) for keys in segments]
 
     def leaf_readers(self) -> list[tuple[_Leaf, int]]:
@@ -102,7 +135,7 @@ class _Reader:
         return sum(len(leaf._keys) for leaf in self._leaves)
 
 
-def _brute_force(keys: Sequence[bytes], docnums: Sequence[int]) -> dict[int, tuple[int, ...]]:
+def _brute_force(keys: Sequence[bytes | int], docnums: Sequence[int]) -> dict[int, tuple[int, ...]]:
     copies: dict[int, tuple[int, ...]] = {}
     for d in docnums:
         group = tuple(sorted(e for e in docnums if keys[e] and keys[e] == keys[d]))
@@ -111,17 +144,22 @@ def _brute_force(keys: Sequence[bytes], docnums: Sequence[int]) -> dict[int, tup
     return copies
 
 
+# Keys as a column gives them (empty: none), and -1 and -2, whose hashes are
+# equal: matches met again by hash are grouped by their keys.
+KEYS = [b"", b"a", b"b", b"c", -1, -2]
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
-        st.lists(st.sampled_from([b"", b"a", b"b", b"c", b"d"]), max_size=12),
+        st.lists(st.sampled_from(KEYS), max_size=12),
         min_size=1,
         max_size=3,
     ),
     st.lists(st.data(), min_size=1, max_size=4),
 )
 def test_identical_sets_equal_a_brute_force_grouping_query_after_query(
-    segments: list[list[bytes]], queries: list[st.DataObject]
+    segments: list[list[bytes | int]], queries: list[st.DataObject]
 ) -> None:
     # Several queries on one reader: the keys are looked up one by one until
     # the documents looked up add up to the index, then read from a table.

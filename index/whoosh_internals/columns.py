@@ -1,0 +1,84 @@
+"""A segment's column values read one at a time, where they lie: nothing per article up front.
+
+Model: Whoosh's reader of a `VarBytesColumn` (ids, text hashes, facet values)
+reads the column's whole table of lengths and offsets (five bytes an
+article) when it is made, so a query that needs the values of a few
+thousand matches pays for every article of the segment, in time and in
+memory. `column_values` gives the same values through a reader that finds
+each document's length and offset in that table when the document is asked
+for, straight from the segment's map when it is mapped. The layout read is
+Whoosh's (`whoosh.columns.VarBytesColumn`): the values, then the lengths,
+then (for a segment of more than 32,768 documents) the offsets, big-endian,
+then the type codes of lengths (and offsets, and "X"). Any other column
+type is read by Whoosh's own reader, which reads nothing per article when
+it is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from struct import Struct
+from typing import Any
+
+from whoosh import columns
+
+
+def column_values(leaf: Any, fieldname: str) -> Sequence[Any] | None:
+    """Each document's raw value of column `fieldname` in segment reader `leaf`, read
+    as asked; None when the segment has no such column."""
+    if not leaf.has_column(fieldname):
+        return None
+    if type(leaf.schema[fieldname].column_type) is columns.VarBytesColumn:
+        values: Sequence[Any] = leaf.column_reader(
+            fieldname, column=_LazyVarBytesColumn(), translate=False
+        )
+    else:
+        values = leaf.column_reader(fieldname, translate=False)
+    return values
+
+
+class _LazyVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
+    """A `VarBytesColumn` read by `_LazyVarBytesReader` where it can be (reading only)."""
+
+    def reader(self, dbfile: Any, basepos: int, length: int, doccount: int) -> Any:
+        source = getattr(dbfile, "_source", None)  # whoosh_internals' `_MappedFile`
+        last = basepos + length - 1
+        if source is None or dbfile.get_byte(last) != ord("X"):
+            # Not mapped, or no offsets stored (at most 32,768 documents):
+            # Whoosh's reader, whose tables are then small.
+            return columns.VarBytesColumn.Reader(dbfile, basepos, length, doccount)
+        return _LazyVarBytesReader(source, dbfile._offset, basepos, length, doccount)
+
+
+class _LazyVarBytesReader(columns.ColumnReader):  # type: ignore[misc]
+    """A mapped `VarBytesColumn` with stored offsets, each document's length and
+    offset read from the map when the document is asked for."""
+
+    def __init__(self, source: Any, shift: int, basepos: int, length: int, doccount: int) -> None:
+        self._source = source
+        self._doccount = doccount
+        start = shift + basepos  # the column's first byte in the map
+        last = start + length - 1  # "X", after the type codes of lengths and offsets
+        self._length = Struct(">" + chr(source[last - 2]))
+        self._offset = Struct(">" + chr(source[last - 1]))
+        self._offsets_at = last - 2 - doccount * self._offset.size
+        self._lengths_at = self._offsets_at - doccount * self._length.size
+        self._data = start
+
+    def __len__(self) -> int:
+        return self._doccount
+
+    def __getitem__(self, docnum: int) -> bytes:
+        if not 0 <= docnum < self._doccount:
+            raise IndexError(docnum)
+        source = self._source
+        (length,) = self._length.unpack_from(source, self._lengths_at + docnum * self._length.size)
+        if not length:
+            return b""
+        (offset,) = self._offset.unpack_from(source, self._offsets_at + docnum * self._offset.size)
+        start = self._data + offset
+        value: bytes = source[start : start + length]
+        return value
+
+    def __iter__(self) -> Any:
+        return (self[docnum] for docnum in range(self._doccount))
