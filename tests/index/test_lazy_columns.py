@@ -81,10 +81,9 @@ def test_a_numeric_column_loads_in_one_read_as_whoosh_reads_it(
 class _Leaf:
     """A segment reader stand-in with one `text_hash` column."""
 
-    schema = {"text_hash": fields.ID()}
-
     def __init__(self, keys: Sequence[bytes | int]) -> None:
         self._keys = list(keys)
+        self.schema = {"text_hash": fields.ID()}
 
     def has_column(self, name: str) -> bool:
         return name == "text_hash"
