@@ -34,11 +34,10 @@ pays at most twice what reading the column at once would have cost.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any
 
-from pressearch.index.whoosh_internals.columns import column_values
+from pressearch.index.whoosh_internals.columns import column_values, read_values
 
 TEXT_HASH = "text_hash"
 ID = "id"
@@ -163,12 +162,9 @@ class _KeyColumn:
         return self._leaves
 
     def _look_up(self, docnums: list[int]) -> Iterator[tuple[int, Hashable]]:
-        leaves = self._columns()
-        starts = [offset for offset, _ in leaves]
         key_of = self._key_of
-        for docnum in docnums:
-            offset, column = leaves[bisect_right(starts, docnum) - 1]
-            if column is not None and (key := key_of(column[docnum - offset])) is not None:
+        for docnum, raw in zip(docnums, read_values(self._columns(), docnums), strict=True):
+            if raw is not None and (key := key_of(raw)) is not None:
                 yield docnum, key
 
     def _table(self) -> dict[int, Hashable]:

@@ -2,21 +2,23 @@
 
 Model: a facet is a `facet_<name>` field whose terms are its values exactly as
 displayed and whose column holds each article's values joined by
-`VALUE_SEPARATOR`. Counting reads that column once per index segment (kept for
-as long as the segment's reader lives, so a reused searcher pays it once) and
-tallies values over the matching document numbers, per combination of values
-first (articles share a few), then per value; an article counts once under
-each of its values. Which facets the index holds is found once per reader too
-(it walks every facet's lexicon). Facet names accept the aliases of the query
-language (`org`, `target`, `crime`). Drill-down filters are compiled with the
-query, in `search.compile`, which resolves values ignoring case and accents.
+`VALUE_SEPARATOR`. Counting reads the matching documents' values from that
+column (`_FacetColumn`: document by document at first, so a one-off query
+reads no more than its matches; decoded whole once a reader has asked for
+half the index, and kept for as long as the reader lives) and tallies them
+per combination of values first (articles share a few), then per value; an
+article counts once under each of its values. Which facets the index holds
+is found once per reader too (it walks every facet's lexicon). Facet names
+accept the aliases of the query language (`org`, `target`, `crime`).
+Drill-down filters are compiled with the query, in `search.compile`, which
+resolves values ignoring case and accents.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from itertools import chain
 from typing import Any
@@ -24,6 +26,7 @@ from typing import Any
 from pressearch.errors import UsageError
 from pressearch.index.reader import facet_names, segment_cached
 from pressearch.index.schema import facet_field, split_values
+from pressearch.index.whoosh_internals.columns import column_values, read_values
 from pressearch.models import FacetCount
 from pressearch.vocabulary import ALIASES, BUILTIN_FACETS, STANDARD_FACETS, normalize_name
 
@@ -74,13 +77,14 @@ def count_facets(
     in_sets = [d for d in docs if d in sets] if sets else []
     counts: dict[str, list[FacetCount]] = {}
     for name in dict.fromkeys(wanted):
-        values = _values(reader, facet_field(name))
+        column = _facet_column(reader, facet_field(name))
         # Documents share a few combinations of values (one tuple each):
         # counted per combination, then per value.
-        combinations = Counter(map(values.__getitem__, docs))
+        combinations = Counter(column.values(docs))
         for d in in_sets:
-            combinations[values[d]] -= 1
-            union = tuple(dict.fromkeys(chain.from_iterable(values[c] for c in sets[d])))
+            (own,) = column.values([d])
+            combinations[own] -= 1
+            union = tuple(dict.fromkeys(chain.from_iterable(column.values(sets[d]))))
             combinations[union] += 1
         tally: Counter[str] = Counter()
         for combination, count in combinations.items():
@@ -95,6 +99,59 @@ def count_facets(
 def present_facets(reader: Any) -> list[str]:
     """`index.reader.facet_names(reader)`, found once per reader."""
     return segment_cached(reader, "facet names", partial(facet_names, reader))
+
+
+def _facet_column(reader: Any, field: str) -> _FacetColumn:
+    """The `_FacetColumn` of facet `field` in `reader`, one per reader."""
+    return segment_cached(reader, ("facet column", field), partial(_FacetColumn, reader, field))
+
+
+class _FacetColumn:
+    """Each document's values of one facet of an index reader, read as they are asked for.
+
+    Document by document (`whoosh_internals.columns`: only the documents
+    asked for are read) until the documents looked up add up to half the
+    index; then the column is decoded whole, once (`_values`), and every
+    later count is a list lookup per document. So a one-off query reads no
+    more than its matches, and a long-lived reader pays about twice what
+    decoding the column at once would have cost.
+    """
+
+    def __init__(self, reader: Any, field: str) -> None:
+        self._reader = reader
+        self._field = field
+        self._size = int(reader.doc_count_all())
+        self._looked_up = 0
+        self._whole: list[tuple[str, ...]] | None = None
+        self._leaves: list[tuple[int, Sequence[bytes] | None]] | None = None
+        self._unique: dict[bytes, tuple[str, ...]] = {}  # a column value -> its values
+
+    def values(self, docnums: Sequence[int]) -> Iterator[tuple[str, ...]]:
+        """The values of each of `docnums`, in their order (distinct, as first listed)."""
+        if self._whole is None and 2 * (self._looked_up + len(docnums)) > self._size:
+            self._whole = _values(self._reader, self._field)
+            self._leaves = None
+            self._unique = {}
+        if self._whole is not None:
+            return map(self._whole.__getitem__, docnums)
+        self._looked_up += len(docnums)
+        return self._look_up(docnums)
+
+    def _look_up(self, docnums: Sequence[int]) -> Iterator[tuple[str, ...]]:
+        if self._leaves is None:
+            self._leaves = [
+                (offset, column_values(leaf, self._field))
+                for leaf, offset in self._reader.leaf_readers()
+            ]
+        unique = self._unique
+        for raw in read_values(self._leaves, docnums):
+            if raw is None:
+                yield ()
+                continue
+            values = unique.get(raw)
+            if values is None:
+                values = unique[raw] = tuple(dict.fromkeys(split_values(raw)))
+            yield values
 
 
 def _values(reader: Any, field: str) -> list[tuple[str, ...]]:

@@ -16,7 +16,9 @@ it is made.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import mmap
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from struct import Struct
 from typing import Any
 
@@ -35,6 +37,33 @@ def column_values(leaf: Any, fieldname: str) -> Sequence[Any] | None:
     else:
         values = leaf.column_reader(fieldname, translate=False)
     return values
+
+
+def read_values(
+    columns: Sequence[tuple[int, Sequence[Any] | None]], docnums: Iterable[int]
+) -> Iterator[Any | None]:
+    """The raw value of each of `docnums`, from the `column_values` of each segment
+    (with the docnum its segment starts at, in order); None where a segment lacks it.
+
+    The pages of a segment's column read through the map are let go of when
+    the documents move on to another segment, and after the last: memory
+    holds one segment's pages of the column at a time (the page cache keeps
+    them all for the next reader).
+    """
+    starts = [offset for offset, _ in columns]
+    current: Sequence[Any] | None = None
+    for docnum in docnums:
+        offset, column = columns[bisect_right(starts, docnum) - 1]
+        if column is not current:
+            _release(current)
+            current = column
+        yield None if column is None else column[docnum - offset]
+    _release(current)
+
+
+def _release(column: Sequence[Any] | None) -> None:
+    if isinstance(column, _LazyVarBytesReader):
+        column.release()
 
 
 class _LazyVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
@@ -64,6 +93,7 @@ class _LazyVarBytesReader(columns.ColumnReader):  # type: ignore[misc]
         self._offsets_at = last - 2 - doccount * self._offset.size
         self._lengths_at = self._offsets_at - doccount * self._length.size
         self._data = start
+        self._end = start + length
 
     def __len__(self) -> int:
         return self._doccount
@@ -82,3 +112,19 @@ class _LazyVarBytesReader(columns.ColumnReader):  # type: ignore[misc]
 
     def __iter__(self) -> Any:
         return (self[docnum] for docnum in range(self._doccount))
+
+    def release(self) -> None:
+        """Let go of the pages of the column read so far."""
+        release_pages(self._source, self._data, self._end)
+
+
+def release_pages(source: mmap.mmap, start: int, end: int) -> None:
+    """Let go of the pages of map `source` wholly inside bytes `start` to `end`.
+
+    They leave the process's memory, not the page cache: a later read maps
+    them again. A read-only map holds nothing of its own to lose.
+    """
+    first = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE
+    last = end // mmap.PAGESIZE * mmap.PAGESIZE
+    if last > first:
+        source.madvise(mmap.MADV_DONTNEED, first, last - first)

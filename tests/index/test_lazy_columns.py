@@ -20,7 +20,7 @@ from whoosh.filedb.filestore import FileStorage
 
 import pressearch.index.whoosh_internals as internals
 from pressearch.index.whoosh_internals import open_file_index
-from pressearch.index.whoosh_internals.columns import column_values
+from pressearch.index.whoosh_internals.columns import column_values, read_values
 from pressearch.search.collapse import CopyKeys
 
 TYPECODES = {"b": 8, "B": 8, "h": 16, "H": 16, "i": 32, "I": 32, "q": 64, "Q": 64}
@@ -103,11 +103,14 @@ def test_a_large_segment_reads_its_values_where_they_lie_as_whoosh_reads_them(
         else bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40)))
         for _ in range(33_000)
     ]
-    schema = fields.Schema(v=fields.COLUMN(columns.VarBytesColumn()))
+    numbers = [rng.randrange(2**64) for _ in values]
+    schema = fields.Schema(
+        v=fields.COLUMN(columns.VarBytesColumn()), n=fields.COLUMN(columns.NumericColumn("Q"))
+    )
     ix = FileStorage(str(tmp_path)).create_index(schema)
     with ix.writer() as writer:
-        for value in values:
-            writer.add_document(v=value)
+        for value, number in zip(values, numbers, strict=True):
+            writer.add_document(v=value, n=number)
     with open_file_index(str(tmp_path)).reader() as reader:
         (leaf, _), *_ = reader.leaf_readers()
         lazy = column_values(leaf, "v")
@@ -117,6 +120,13 @@ def test_a_large_segment_reads_its_values_where_they_lie_as_whoosh_reads_them(
         assert list(leaf.column_reader("v", translate=False)) == values
         with pytest.raises(IndexError):
             lazy[len(values)]
+        # Its pages let go of, a value read again is mapped again, the same.
+        wanted = sorted(rng.sample(range(len(values)), 500))
+        assert list(read_values([(0, lazy)], wanted)) == [values[d] for d in wanted]
+        assert [lazy[d] for d in wanted] == [values[d] for d in wanted]
+        # A numeric column read in one slice lets its pages go too; reads stay the same.
+        assert list(leaf.column_reader("n", translate=False).load()) == numbers
+        assert list(leaf.column_reader("n", translate=False).load()) == numbers
 
 
 class _Reader:
