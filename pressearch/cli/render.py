@@ -16,13 +16,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import IO, TYPE_CHECKING
 
-from rich import box
 from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
-from rich.panel import Panel
-from rich.rule import Rule
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 
 from pressearch.escape import visible, visible_line
@@ -30,6 +26,7 @@ from pressearch.wording import counted
 
 if TYPE_CHECKING:
     from rich.progress import Progress
+    from rich.table import Table
 
     # Only for annotations: `pressearch index` must not import the query layer.
     from pressearch.models import (
@@ -156,6 +153,8 @@ def render_search(
     if plain:
         console.print(footer)
     else:
+        from rich.rule import Rule
+
         console.print(Rule(Text(footer, style=META_STYLE), style="dim"))
 
 
@@ -190,6 +189,8 @@ def _hit_renderable(hit: Hit, plain: bool, *, scores: bool = True) -> Renderable
         lines += [Text.assemble("     ", part) for part in (meta, where, *snippets)]
         return Group(*lines, Text(""))
     # On a terminal a grid keeps wrapped lines indented under the headline.
+    from rich.table import Table
+
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=4, no_wrap=True)
     grid.add_column(ratio=1)
@@ -224,6 +225,9 @@ def _facets_renderable(facets: Mapping[str, Sequence[FacetCount]], plain: bool) 
         if plain:
             blocks.append(Group(Text(facet_title(name)), *body, Text("")))
         else:
+            from rich import box
+            from rich.panel import Panel
+
             blocks.append(
                 Panel(
                     Group(*body),
@@ -245,6 +249,8 @@ def _facets_renderable(facets: Mapping[str, Sequence[FacetCount]], plain: bool) 
 
 def _facet_table(counts: Sequence[FacetCount]) -> Table:
     """Values, counts and bars, values folding past 36 columns."""
+    from rich.table import Table
+
     table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
     table.add_column("value", overflow="fold", max_width=36)
     table.add_column("count", justify="right")
@@ -273,6 +279,10 @@ def _histogram_renderable(buckets: Sequence[FacetCount], plain: bool) -> Rendera
     """The timeline: every bucket in date order, zeros included, a bar per count."""
     if plain:
         return Group(Text("Timeline"), *_plain_facet(buckets), Text(""))
+    from rich import box
+    from rich.panel import Panel
+    from rich.table import Table
+
     table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
     table.add_column("bucket", no_wrap=True)
     table.add_column("count", justify="right")
@@ -330,6 +340,9 @@ def render_article(article: Article, console: Console) -> None:
         for part in parts:
             console.print(part)
     else:
+        from rich import box
+        from rich.panel import Panel
+
         console.print(Panel(Group(*parts), box=box.ROUNDED, padding=(0, 1)))
 
 
