@@ -1,33 +1,46 @@
-"""Did you mean: respell the words of a query that finds little, within a time budget.
+"""Did you mean: respell the words that look misspelt in a query that finds little.
 
 Model: a noisy channel over the archive's own words. Each word the query
 searches in the default fields (a bare word, or a word of a bare phrase; not
-a field's value, a wildcard, a fuzzy word, a date or a part under NOT) gets
-candidates from the unstemmed spelling fields of headline and body: the
-word itself when the archive holds it, and the words within one edit
-(Damerau-Levenshtein; two for words of six letters or more) or one
-respelling of a common English confusion (ph/f, c/k, s/z). A candidate
-scores ln(1 + its frequency) − `EDIT_COST` per edit, so a typo of a
-frequent word beats a rarer word just as close, and an edit must be paid
-for by a word about 20 times as frequent. Whole corrected queries are then
-tried best first, and each is counted against the index: the suggestion is
-the one with the best ln(articles found) plus the scores of its words, so
-words that go together ("mobile phone") win over words that are each
-frequent ("mobil one"), and of two spellings that find the same articles
-(the stem of "mobil" is that of "mobile") the far more frequent one wins.
-It must find more articles than the query as typed.
+a field's value, a wildcard, a fuzzy word, a date or a part under NOT) may
+be respelled into the words within one edit of it (Damerau-Levenshtein; two
+for words of six letters or more) or one respelling of a common English
+confusion (ph/f, c/k, s/z), found in the unstemmed spelling fields of
+headline and body. A word scores ln(1 + its frequency) − `EDIT_COST` per
+edit, so a typo of a frequent word beats a rarer word just as close, and an
+edit must be paid for by a word about 20 times as frequent.
+
+When a suggestion is looked for (the engine asks when a query finds fewer
+than three articles): only for the words that look misspelt, those the
+archive does not hold and those a respelling within reach outscores (`_beats`:
+a word about 20 times as frequent one edit away, 400 times two edits away).
+A word the archive holds is respelled only into such a word; a query whose
+words are all held and outscored by nothing near them (ordinary words that
+just rarely go together: "pace session", not "pact session") gets no
+suggestion, and nothing is counted for it. A word more frequent than a
+twentieth of the most a word can be counted (once per article and spelling
+field, `_doubtful`) is settled by its own frequency, one lookup, without
+reading the words near it.
+
+Whole corrected queries are then tried best first, and each is counted
+against the index: the suggestion is the one with the best ln(articles
+found) plus the scores of its words, so words that go together ("mobile
+phone") win over words that are each frequent ("mobil one"), and of two
+spellings that find the same articles (the stem of "mobil" is that of
+"mobile") the far more frequent one wins. It must find more articles than
+the query as typed.
 
 Work is bounded so that a query that finds nothing costs about what a
 normal one does: candidates come from the words that share the first three
 letters (one seek in each spelling field of each segment, which reads their
-frequencies on the way), the first three letters are edited only when that
-finds nothing (a lookup in every segment per respelling: the costly part,
-done for no word before every word has its cheap candidates), at most
-`MAX_WORDS` words, `PER_WORD` candidates each and `MAX_TRIES` counted
-queries are looked at, and the search stops after `BUDGET_S` seconds of this
-thread's CPU time with the best suggestion found by then. CPU time, not the
-clock: on a busy machine a query waits for the processor without working,
-and must get the same suggestion as on an idle one.
+frequencies on the way), the first three letters are edited only when no
+word there is within reach (a lookup in every segment per respelling: the
+costly part, done for no word before every word has its cheap candidates),
+at most `MAX_WORDS` words, `PER_WORD` candidates each and `MAX_TRIES`
+counted queries are looked at, and the search stops after `BUDGET_S` seconds
+of this thread's CPU time with the best suggestion found by then. CPU time,
+not the clock: on a busy machine a query waits for the processor without
+working, and must get the same suggestion as on an idle one.
 
 The words of a prefix are kept per segment reader (the `PREFIXES_KEPT` most
 recently read prefixes of each field): a segment never changes, and the
@@ -109,7 +122,8 @@ def suggest(
     """A respelling of query `text` that finds more than `found` articles, or None.
 
     `count(text)` is the number of articles a query text finds (0 when it
-    cannot be understood); `tree` is `text` parsed.
+    cannot be understood); `tree` is `text` parsed. Only the words that look
+    misspelt (`_doubtful`) are respelled; with none, nothing is counted.
     """
     deadline = _clock() + budget_s
     fields = [f for f in SPELL_FIELDS if f in reader.indexed_field_names()]
@@ -118,21 +132,26 @@ def suggest(
     spans = _bare_words(text, tree)[:MAX_WORDS]
     words = [fold(text[start:end]) for start, end in spans]
     lexicon = _Lexicon(reader, fields)
-    for word in words:
-        lexicon.with_prefix(word[:_PREFIX])  # their own frequencies, and their candidates'
-    edits: dict[str, dict[str, int]] = {}
+    # The gate: each word's own frequency, a lookup each, before any prefix is read.
+    typed = {word: lexicon.frequency(word) for word in words}
+    ceiling = len(fields) * int(reader.doc_count_all())
+    doubtful = [word for word, frequency in typed.items() if _doubtful(frequency, ceiling)]
+    near: dict[str, tuple[dict[str, int], bool]] = {}
     # Unknown words first: they are the likely typos, and the budget may end.
     # Every word gets its cheap candidates before any gets the costly ones.
-    for word in sorted(set(words), key=lambda w: (lexicon.frequency(w) > 0, words.index(w))):
-        if _clock() > deadline and edits:
+    for word in sorted(doubtful, key=lambda w: typed[w] > 0):
+        if near and _clock() > deadline:
             break
-        edits[word] = _near(lexicon, word)
-    for word, found_edits in edits.items():
-        if not found_edits:
+        near[word] = _near(lexicon, word, typed[word])
+    edits = {word: respellings for word, (respellings, _) in near.items()}
+    for word, (respellings, neighboured) in near.items():
+        if not neighboured:  # nothing close shares its first letters: edit them
             if _clock() > deadline:
                 break
-            found_edits.update(_early(lexicon, word, deadline))
-    options = {word: _candidates(lexicon, word, near) for word, near in edits.items()}
+            for other, distance in _early(lexicon, word, deadline).items():
+                if _beats(lexicon.frequency(other), distance, typed[word]):
+                    respellings[other] = distance
+    options = {word: _candidates(lexicon, word, found_edits) for word, found_edits in edits.items()}
     per_span = [options.get(word) or [_Candidate(word, 0, 0.0)] for word in words]
     if not any(c.edits for candidates in per_span for c in candidates):
         return None
@@ -147,6 +166,26 @@ def suggest(
             if best is None or score > best[0]:
                 best = (score, corrected)
     return best[1] if best else None
+
+
+def _doubtful(frequency: int, ceiling: int) -> bool:
+    """Whether a word `frequency` times in the archive may be a typo worth respelling.
+
+    An unknown word is; a known one only if some word could outscore it one
+    edit away (the cheapest respelling), which takes a word about 20 times as
+    frequent. `ceiling` is the most a word can be counted: once per article
+    and spelling field (counts that outlive deleted articles through a merge
+    could pass it, by the few articles deleted). Past a twentieth of it, no
+    word can, and the words near it need not be read.
+    """
+    return frequency == 0 or _beats(ceiling, 1, frequency)
+
+
+def _beats(frequency: int, edits: int, typed: int) -> bool:
+    """Whether a respelling `edits` away, `frequency` times in the archive, may replace a
+    word typed `typed` times: any respelling of an unknown word, of a known one only
+    a respelling that outscores it (about 20 times as frequent per edit)."""
+    return typed == 0 or _score(frequency, edits) > _score(typed, 0)
 
 
 def _bare_words(text: str, tree: Node) -> list[tuple[int, int]]:
@@ -177,7 +216,7 @@ class _Lexicon:
         self.reader = reader
         self.fields = fields
         self._leaves = [leaf for leaf, _offset in reader.leaf_readers()]
-        self._prefixes: dict[str, set[str]] = {}  # prefix read → its words
+        self._prefixes: dict[str, dict[str, int]] = {}  # prefix read → its words: frequency
         self._frequency: dict[str, int] = {}  # of every word read or looked up
 
     def frequency(self, word: str) -> int:
@@ -188,8 +227,8 @@ class _Lexicon:
             self._frequency[word] = sum(int(self.reader.frequency(f, word)) for f in self.fields)
         return self._frequency[word]
 
-    def with_prefix(self, prefix: str) -> set[str]:
-        """The words that start with `prefix`; their frequencies are then known."""
+    def with_prefix(self, prefix: str) -> dict[str, int]:
+        """The words that start with `prefix`, with their frequencies (then known)."""
         if prefix not in self._prefixes:
             found: dict[str, int] = {}
             for leaf in self._leaves:
@@ -197,7 +236,7 @@ class _Lexicon:
                     for word, weight in _prefix_words(leaf, field, prefix).items():
                         found[word] = found.get(word, 0) + weight
             self._frequency.update(found)
-            self._prefixes[prefix] = set(found)
+            self._prefixes[prefix] = found
         return self._prefixes[prefix]
 
     def holds(self, word: str, *, body_only: bool = False) -> bool:
@@ -230,19 +269,33 @@ def _prefix_words(leaf: Any, field: str, prefix: str) -> dict[str, int]:
     return words
 
 
-def _near(lexicon: _Lexicon, word: str) -> dict[str, int]:
-    """Respellings of `word` sharing its first letters, or one confusion away: edits each."""
+def _near(lexicon: _Lexicon, word: str, typed: int) -> tuple[dict[str, int], bool]:
+    """Respellings of `word` (`typed` times in the archive) sharing its first letters, or
+    one confusion away, that `_beats` lets replace it: edits each; and whether any
+    word is that close at all (whatever its frequency: if none, `_early` is tried)."""
     limit = 2 if len(word) >= _TWO_EDITS_FROM else 1
+    # Below this frequency a word cannot replace `word` even one edit away.
+    least = 0 if typed == 0 else math.floor(math.exp(EDIT_COST) * (typed + 1)) - 2
     edits: dict[str, int] = {}
-    for other in lexicon.with_prefix(word[:_PREFIX]):
-        if other != word and abs(len(other) - len(word)) <= limit:
-            distance = _distance(word, other, limit)
-            if distance <= limit:
+    close: set[str] = set()  # the words found within reach, whatever their frequency
+    for other, frequency in lexicon.with_prefix(word[:_PREFIX]).items():
+        if other == word or abs(len(other) - len(word)) > limit:
+            continue
+        if frequency < least and close:
+            continue  # too rare to replace it, and a close word is known to be there
+        distance = _distance(word, other, limit)
+        if distance <= limit:
+            close.add(other)
+            if _beats(frequency, distance, typed):
                 edits[other] = distance
     for other in _confused(word):
-        if other not in edits and lexicon.holds(other):
-            edits[other] = 1
-    return edits
+        if other not in close:
+            frequency = lexicon.frequency(other)
+            if frequency:
+                close.add(other)
+                if _beats(frequency, 1, typed):
+                    edits[other] = 1
+    return edits, bool(close)
 
 
 def _distance(a: str, b: str, limit: int) -> int:
