@@ -45,7 +45,6 @@ nor the old schema.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import os
 import shutil
@@ -59,6 +58,7 @@ from typing import Any, Literal
 import whoosh.index
 
 from pressearch.errors import Interrupted, UsageError
+from pressearch.index.digests import Digests, digest
 from pressearch.index.faults import storage_error
 from pressearch.index.file_list import FileList, PackedFiles, SourceFile
 from pressearch.index.parts import Joined
@@ -289,10 +289,12 @@ class _Run:
         self.removed_ids: set[str] = set()
         # The ids this run indexed, as 16-byte digests: a million ids as
         # strings, each with its file's path, would hold ~370 MB; a digest
-        # costs ~80 bytes, and the path of a duplicate is looked up when one
-        # turns up (`_added_path`).
-        self.added: set[bytes] = set()
+        # costs 16 bytes (`index.digests`), and the path of a duplicate is
+        # looked up when one turns up (`_added_path`).
+        self.added = Digests()
         self.batch_ids: dict[str, str] = {}  # id -> path, of the batch being taken
+        # The ids of the batch being taken that earlier batches indexed, as digests.
+        self.earlier: set[bytes] = set()
         self.unchanged_paths: set[str] = set()
         self.unchanged = 0
         self.failures: list[Failure] = list(walk.failures)
@@ -471,16 +473,22 @@ class _Run:
     def _apply_batch(self, files: PackedFiles, built: Built) -> None:
         """Take a worker's segment of `files`: resolve ids against the index, commit."""
         docnums = itertools.count()  # the segment holds the files' indexed articles in order
+        self._expect(ident for result in built.files for ident in result.ids)
         for f, result in zip(files, built.files, strict=True):
             self._take_file(f, result, (built,), [(0, next(docnums)) for _ in result.ids])
-        self.batch_ids = {}
+        self.batch_ids, self.earlier = {}, set()
         self._adopt((built,))
 
     def _apply_split(self, joined: Joined) -> None:
         """Take the segments of a file's parts: resolve ids against the index, commit all."""
+        self._expect(joined.result.ids)
         self._take_file(joined.split.file, joined.result, joined.builts, joined.places)
-        self.batch_ids = {}
+        self.batch_ids, self.earlier = {}, set()
         self._adopt(joined.builts)
+
+    def _expect(self, ids: Iterable[str]) -> None:
+        """Learn which of a batch's `ids` earlier batches indexed (one search for all)."""
+        self.earlier = self.added.among([digest(ident) for ident in ids])
 
     def _take_file(
         self,
@@ -502,14 +510,14 @@ class _Run:
         # never looks up a path twice, and `added` answers for its ids.
         for ident, (segment, docnum) in zip(result.ids, places, strict=True):
             if self._wins(ident, f.path):
-                self.added.add(_digest(ident))
+                self.added.add(digest(ident))
                 self.batch_ids[ident] = f.path
             else:
                 delete_in_segment(builts[segment].segment, docnum)
 
     def _wins(self, ident: str, path: str) -> bool:
         """Whether article `ident` from `path` is kept; resolves a duplicate id if not new."""
-        if _digest(ident) in self.added:
+        if ident in self.batch_ids or digest(ident) in self.earlier:
             other = self._added_path(ident)
             self.warnings.append(_duplicate(ident, kept=other, dropped=path))
             return False
@@ -565,11 +573,12 @@ class _Run:
         self._adopt((built,), frozenset(ids))
 
     def report(self, seconds: float, index_dir: Path) -> IndexReport:
-        updated = sum(1 for ident in self.old_ids if _digest(ident) in self.added)
+        updated = len(self.added.among([digest(ident) for ident in self.old_ids]))
+        readded = len(self.added.among([digest(ident) for ident in self.removed_ids]))
         return IndexReport(
             added=len(self.added) - updated,
             updated=updated,
-            removed=sum(1 for ident in self.removed_ids if _digest(ident) not in self.added),
+            removed=len(self.removed_ids) - readded,
             unchanged=self.unchanged,
             failed=tuple(sorted(self.failures, key=lambda x: x.path)),
             warnings=tuple(sorted(self.warnings, key=lambda x: x.path)),
@@ -582,12 +591,6 @@ class _Run:
 def _live(segment: Any) -> bool:
     """Whether `segment` holds a document not deleted."""
     return segment_size(segment) > segment_deleted(segment)
-
-
-def _digest(ident: str) -> bytes:
-    """A 16-byte digest of an article id: equal for equal ids, and no two ids share one
-    in practice (the odds for a billion ids are below 10^-20)."""
-    return hashlib.blake2b(ident.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _duplicate(ident: str, *, kept: str, dropped: str) -> Failure:

@@ -11,7 +11,8 @@ terms are written, sorted, to a run file (one marshal record per term,
 after its size) and memory starts empty; writing the segment merges the
 runs term by term, joining a term's lists in run order (runs hold
 earlier documents).
-Peak memory is the budget plus one term per run.
+Peak memory is the budget plus one term and a read buffer per run, the
+buffers 16 MB together (64 KB each at least).
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ _TERM_COST = 200
 _POSTING_COST = 28
 # A run record's size, before it.
 _SIZE = struct.Struct("<I")
+# Read buffers of the runs merged at once, together, and of one run at most
+# and at least: a large segment spills a hundred runs, and a megabyte each
+# would grow a worker's memory with the segment's size.
+_READ_BUFFERS = 16 << 20
+_READ_BUFFER_MAX = 1 << 20
+_READ_BUFFER_MIN = 64 << 10
 
 Postings = list[Any]  # docnum, weight, value, docnum, weight, value, ...
 
@@ -145,7 +152,8 @@ class TermPool:
         if not self._runs:
             yield from self._sorted_terms()
             return
-        streams = [_read_run(path, i) for i, path in enumerate(self._runs)]
+        buffer = min(_READ_BUFFER_MAX, max(_READ_BUFFER_MIN, _READ_BUFFERS // len(self._runs)))
+        streams = [_read_run(path, i, buffer) for i, path in enumerate(self._runs)]
         streams.append(
             (fieldname, text, len(self._runs), postings)
             for fieldname, terms in self._sorted_terms()
@@ -170,10 +178,10 @@ class GroupedPostings:
         self.pool = pool
 
 
-def _read_run(path: str, order: int) -> Iterator[tuple[str, bytes, int, Postings]]:
+def _read_run(path: str, order: int, buffer: int) -> Iterator[tuple[str, bytes, int, Postings]]:
     # marshal.load from a file reads it a few bytes at a time: each record
     # is read whole, then decoded from bytes.
-    with open(path, "rb", buffering=1 << 20) as run:
+    with open(path, "rb", buffering=buffer) as run:
         while size := run.read(_SIZE.size):
             fieldname, text, postings = marshal.loads(run.read(_SIZE.unpack(size)[0]))
             yield fieldname, text, order, postings
