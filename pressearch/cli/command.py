@@ -107,23 +107,33 @@ class ExitCodeGroup(TyperGroup):
             # An index run says what it kept; anything else was only reading.
             fail(one_line(str(exc)) if isinstance(exc, Interrupted) else "interrupted", 130)
         except BrokenPipeError:
-            # The reader went away (`| head`): not an error worth a message.
-            # Point stdout at /dev/null so the flush at exit cannot fail again.
-            # (Under a test runner stdout is no real file: nothing left to flush.)
-            with contextlib.suppress(OSError, ValueError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            quiet_broken_pipe()
             raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:
             if ctx.meta.get(DEBUG) or os.environ.get("PRESSEARCH_DEBUG"):
                 raise
-            fail(
-                f"internal error ({type(exc).__name__}: {one_line(str(exc))}): "
-                "this is a bug in pressearch, please report it with the output of "
-                "the same command run with `pressearch --debug …`",
-                RUNTIME_EXIT,
-            )
+            fail(bug_report(exc), RUNTIME_EXIT)
+
+
+def quiet_broken_pipe() -> None:
+    """After the reader went away (`| head`): not an error worth a message.
+
+    Standard output is pointed at /dev/null so that the flush at exit cannot
+    fail again. (Under a test runner it is no real file: nothing left to flush.)
+    """
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def bug_report(exc: Exception) -> str:
+    """The one line that reports an internal error (a bug)."""
+    return (
+        f"internal error ({type(exc).__name__}: {one_line(str(exc))}): "
+        "this is a bug in pressearch, please report it with the output of "
+        "the same command run with `pressearch --debug …`"
+    )
 
 
 class Command(TyperCommand):
