@@ -155,14 +155,20 @@ def suggest(
     per_span = [options.get(word) or [_Candidate(word, 0, 0.0)] for word in words]
     if not any(c.edits for candidates in per_span for c in candidates):
         return None
+    # No respelling finds more articles than the archive has: once the words'
+    # scores fall that far below the best found, no later choice can beat it.
+    most = math.log(max(1, int(reader.doc_count())))
     best: tuple[float, str] | None = None
     for tries, choice in enumerate(_best_first(per_span)):
         if tries == MAX_TRIES or (tries and _clock() > deadline):
             break
+        words_score = sum(c.score for c in choice)
+        if best is not None and most + words_score <= best[0]:
+            break  # choices come by falling words_score
         corrected = _respelled(text, spans, [c.word for c in choice])
         hits = count(corrected)
         if hits > found:
-            score = math.log(hits) + sum(c.score for c in choice)
+            score = math.log(hits) + words_score
             if best is None or score > best[0]:
                 best = (score, corrected)
     return best[1] if best else None
