@@ -1,16 +1,18 @@
 """Run segment-building tasks in worker processes, a few at a time, results in order.
 
 Model: the files to index are cut into batches of consecutive files (at
-least `BATCH_BYTES`, at most `MAX_BATCHES` per run); each batch is one task
-(`index.segments.index_files`), and so is each merge the run asks for. A
-large JSON Lines file is a batch of its own, cut into parts of
-`BATCH_BYTES` when its turn comes (`index.parts`), one task per worker,
-each reading a share of consecutive parts into a segment, so that every
-worker reads it at once; the parts' results are joined into the file's
-once all are done, and a file that must be done again (it changed, or only
-a whole reading decodes it) is done again before any later batch. A few
-tasks per worker are in flight, so memory is bounded by the batch size and
-the number of workers, never by the corpus; `Workers.results` yields each
+least `BATCH_BYTES`, at most `MAX_BATCHES` per run, unless that would make
+a batch larger than `MAX_BATCH_BYTES` or `MAX_BATCH_FILES`); each batch is
+one task (`index.segments.index_files`), and so is each merge the run asks
+for. A large JSON Lines file is a batch of its own, cut into parts of
+`BATCH_BYTES` when its turn comes (`index.parts`): one task per worker, or
+per `MAX_BATCH_BYTES` of the file if that makes more, each reading a share
+of consecutive parts into a segment, so that every worker reads it at once;
+the parts' results are joined into the file's once all are done, and a
+file that must be done again (it changed, or only a whole reading decodes
+it) is done again before any later batch. A few tasks per worker are in
+flight, so memory is bounded by the largest batch and the number of
+workers, never by the corpus; `Workers.results` yields each
 batch's result (a batch of files, a split file, a merge) when its turn
 comes, in submission order, so the run commits each one whole, in order.
 Runs too small to spread (`PARALLEL_MIN_FILES`, `PARALLEL_MIN_BYTES`, no
@@ -57,6 +59,14 @@ BATCH_BYTES = 3_000_000
 # spill to disk beyond `index.segments.LIMIT_MB`), so that a full build makes a few segments
 # and needs no merging (merging costs about as much as indexing again).
 MAX_BATCHES = 12
+# A batch's bytes and files, at most, whatever the archive: a worker's memory
+# grows with its segment beyond the posting pool's budget (its documents'
+# lengths, columns and results), and so does this process's with a batch in
+# flight (its files, then its result): with 12 batches a 1,000,000-article
+# build held ~1.2 GB. A larger archive makes more segments, each about this
+# size, which are never merged (`index.writer.FULL_SEGMENT_BYTES`).
+MAX_BATCH_BYTES = 96_000_000
+MAX_BATCH_FILES = 30_000
 # Fewer files or bytes than this to index are indexed in-process: a pool needs
 # many files to spread, and starting workers costs about 0.1 s while parsing
 # a 5 KB article takes 0.3 ms (measured: the 68 sample articles index 30%
@@ -144,10 +154,10 @@ class Workers:
         """Index `files` last first (see `index.writer`), reading the list as batches are due."""
         self.folder = folder
         self.on_file = on_file
-        limit = max(BATCH_BYTES, -(-files.total_size // MAX_BATCHES))
+        limit = min(MAX_BATCH_BYTES, max(BATCH_BYTES, -(-files.total_size // MAX_BATCHES)))
         # Batches are made from the list as they are due: a million files
         # made into batches at once would be a million objects.
-        self.batches = _batches(reversed(files), limit)
+        self.batches = _batches(reversed(files), limit, MAX_BATCH_FILES)
         self.next_batch = next(self.batches, None)
         self.pending: deque[_Batch] = deque()  # in commit order
         self.in_flight = 0  # tasks submitted whose results are not taken yet
@@ -248,11 +258,13 @@ class Workers:
         return self._split(split, report=attempt == 1)
 
     def _split(self, split: Split, *, report: bool) -> _Batch:
-        """The batch of a file cut into parts: one task, one segment, per worker,
-        each reading its share of the parts one after another (segments repeat
-        the vocabulary they hold: as few as keep every worker busy)."""
+        """The batch of a file cut into parts: one task, one segment, per worker (or
+        per `MAX_BATCH_BYTES` of the file, if more), each reading its share of
+        the parts one after another (segments repeat the vocabulary they hold:
+        as few as keep every worker busy and bound its memory)."""
+        n = max(self.workers, -(-split.spans[-1].end // MAX_BATCH_BYTES))
         tasks: list[tuple[list[Job], list[SourceFile | None]]] = [
-            (split.jobs(share), [None] * len(share)) for share in _shares(split.spans, self.workers)
+            (split.jobs(share), [None] * len(share)) for share in _shares(split.spans, n)
         ]
         if report:
             tasks[-1][1][-1] = split.file  # a split file is done with its last part
@@ -359,8 +371,11 @@ def _on_file(on_file: Callable[[SourceFile], None], names: list[SourceFile | Non
         on_file(name)
 
 
-def _batches(files: Iterable[SourceFile], limit: int) -> Iterator[PackedFiles | SourceFile]:
-    """Batches of consecutive files of `limit` bytes at least; a file to split alone."""
+def _batches(
+    files: Iterable[SourceFile], limit: int, most_files: int
+) -> Iterator[PackedFiles | SourceFile]:
+    """Batches of consecutive files of `limit` bytes at least, or `most_files` files;
+    a file to split alone."""
     batch: list[SourceFile] = []
     size = 0
     for f in files:
@@ -372,7 +387,7 @@ def _batches(files: Iterable[SourceFile], limit: int) -> Iterator[PackedFiles | 
             continue
         batch.append(f)
         size += f.size
-        if size >= limit:
+        if size >= limit or len(batch) >= most_files:
             yield PackedFiles.pack(batch)
             batch, size = [], 0
     if batch:

@@ -28,7 +28,8 @@ its work (each document carries its file's signature, so the next run
 resumes where the last commit stopped). A commit leaves out the segments
 whose documents are all deleted (a file re-indexed whose articles filled
 one), and Whoosh deletes their files. When the index holds more than
-`MAX_SEGMENTS` segments, a worker merges the smallest ones into one and
+`MAX_SEGMENTS` segments besides full ones (`FULL_SEGMENT_BYTES`, as a large
+archive's batches make), a worker merges the smallest ones into one and
 this process commits the merged segment in their place, unless documents
 were deleted from them meanwhile.
 
@@ -88,20 +89,27 @@ from pressearch.index.whoosh_internals import (
     move_segment,
     remove_new_segment_files,
     segment_deleted,
+    segment_files,
     segment_name,
     segment_of,
     segment_size,
     unlocked_writer,
     writer_segments,
 )
-from pressearch.index.workers import Merge, Workers
+from pressearch.index.workers import MAX_BATCH_BYTES, Merge, Workers
 from pressearch.locations import sample_archive_dir
 from pressearch.models import Failure, IndexReport, Progress
 
-# Segments an index keeps, at most: queries visit every segment. Beyond
-# this, a worker merges the smallest ones (runs that change a few files each
-# add small segments, cheap to merge).
+# Segments an index keeps, at most, besides full ones: queries visit every
+# segment. Beyond this, a worker merges the smallest ones (runs that change a
+# few files each add small segments, cheap to merge).
 MAX_SEGMENTS = 16
+# A segment whose files hold this much is full, and never merged unless half
+# its documents are deleted: an archive too large for `index.workers.MAX_BATCHES`
+# batches of at most `index.workers.MAX_BATCH_BYTES` is built in more segments, and
+# merging them would cost about as much as indexing again (an index holds
+# more bytes than the text it indexes, so a batch that large makes a full one).
+FULL_SEGMENT_BYTES = MAX_BATCH_BYTES
 
 
 def build(
@@ -552,7 +560,11 @@ class _Run:
     def _plan_merge(self, workers: Workers) -> None:
         """Have a worker merge the smallest segments if there are too many."""
         free = sorted(
-            (s for s in writer_segments(self.writer) if segment_name(s) not in self.merging),
+            (
+                s
+                for s in writer_segments(self.writer)
+                if segment_name(s) not in self.merging and not self._full(s)
+            ),
             key=segment_size,
         )
         excess = len(free) - MAX_SEGMENTS
@@ -560,6 +572,13 @@ class _Run:
             segments = tuple(free[: excess + 1])
             self.merging.update(segment_name(s) for s in segments)
             workers.merge(Merge(segments, tuple(segment_deleted(s) for s in segments)))
+
+    def _full(self, segment: Any) -> bool:
+        """Whether `segment` is full (`FULL_SEGMENT_BYTES`), half its documents live."""
+        if segment_deleted(segment) * 2 > segment_size(segment):
+            return False
+        names = segment_files(segment, self.folder)
+        return sum(os.path.getsize(self.folder / name) for name in names) >= FULL_SEGMENT_BYTES
 
     def _merged(self, task: Merge, built: Built) -> None:
         ids = [segment_name(s) for s in task.segments]

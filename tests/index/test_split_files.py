@@ -336,6 +336,23 @@ def test_parts_read_by_worker_processes_give_the_same_index(
     assert [p.done for p in seen if p.stage == "reading"] == [1]
 
 
+def test_a_file_larger_than_the_workers_batches_is_read_in_more_shares(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker reads at most MAX_BATCH_BYTES of a file into a segment: its
+    # memory must not grow with the file.
+    path = write_posts(tmp_path / "archive" / "posts.jsonl")
+    whole = build([path], tmp_path / "whole")
+    split_small(monkeypatch)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(workers, "MAX_BATCH_BYTES", path.stat().st_size // 6)
+    split = build([path], tmp_path / "split")
+    assert segments(tmp_path / "split") > min(os.cpu_count() or 1, workers.MAX_WORKERS) + 1
+    assert outcome(split) == outcome(whole)
+    assert documents(tmp_path / "split") == documents(tmp_path / "whole")
+    assert searches(tmp_path / "split") == searches(tmp_path / "whole")
+
+
 # Ways a file is cut, each checked against a whole reading of it.
 CUTS: dict[str, Callable[[int], str]] = {
     "lf": lambda n: "\n",

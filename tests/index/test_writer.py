@@ -713,6 +713,33 @@ def test_too_many_segments_are_merged(tmp_path: Path, monkeypatch: pytest.Monkey
     assert check_index(index_dir).problems == ()
 
 
+def test_a_large_archive_is_built_in_bounded_batches_and_full_segments_stay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stand-ins for a million files: batches of at most 3 files, whatever
+    # MAX_BATCHES asks, each a segment; full ones (any size here) are never
+    # merged, however many there are.
+    archive, index_dir = tmp_path / "archive", tmp_path / "index"
+    for i in range(14):
+        write_article(archive, f"{i:02}.md", headline=f"Story {i}", body="Text. " * 20)
+    use_workers(monkeypatch)
+    monkeypatch.setattr(workers, "MAX_BATCH_FILES", 3)
+    monkeypatch.setattr(writer, "MAX_SEGMENTS", 2)
+    monkeypatch.setattr(writer, "FULL_SEGMENT_BYTES", 1)
+    assert counts(build([archive], index_dir)) == (14, 0, 0, 0)
+    with open_index(index_dir).reader() as reader:
+        assert [leaf.doc_count_all() for leaf, _ in reader.leaf_readers()] == [3, 3, 3, 3, 2]
+    assert len(indexed(index_dir)) == 14
+    # Not full (the real size), they are merged down to MAX_SEGMENTS as before.
+    monkeypatch.setattr(writer, "FULL_SEGMENT_BYTES", writer.MAX_BATCH_BYTES)
+    write_article(archive, "new.md", headline="New", body="Text.")
+    assert counts(build([archive], index_dir)) == (1, 0, 0, 14)
+    with open_index(index_dir).reader() as reader:
+        assert len(reader.leaf_readers()) == 2
+    assert len(indexed(index_dir)) == 15
+    assert check_index(index_dir).problems == ()
+
+
 # -- what a document holds ----------------------------------------------------------
 
 
