@@ -9,9 +9,10 @@ best as Whoosh's top-N collector would (`_collect`), ordered (score, then
 newer first on ties; or by date), facets are counted over every matching
 article, and snippets, highlighted from the query tree, are made only for
 the hits on the page shown. A query that finds little gets a did-you-mean
-suggestion (`search.suggest`), which counts the respellings it tries: plain
-words by intersecting their postings' documents, unscored (`_count_words`),
-anything else by the same collector.
+suggestion when a word of it looks misspelt (`search.suggest` decides),
+which counts the respellings it tries: plain words by intersecting their
+postings' documents, unscored (`_count_words`), anything else by the same
+collector.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ from pressearch.vocabulary import BUILTIN_FACETS, DATE_FIELD, STANDARD_FACETS, n
 # Extra hits fetched beyond the page so that score ties at the page edge are
 # still ordered newer-first.
 _TIE_MARGIN = 20
-# A query that finds fewer hits than this gets a "did you mean" check.
+# A query that finds fewer hits than this gets a "did you mean" check (which
+# looks only at its words that may be misspelt).
 _SUGGEST_BELOW = 3
 # Key terms taken from an article to find similar ones.
 _SIMILAR_TERMS = 25
