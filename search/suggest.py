@@ -180,9 +180,9 @@ def _doubtful(frequency: int, ceiling: int) -> bool:
     An unknown word is; a known one only if some word could outscore it one
     edit away (the cheapest respelling), which takes a word about 20 times as
     frequent. `ceiling` is the most a word can be counted: once per article
-    and spelling field (counts that outlive deleted articles through a merge
-    could pass it, by the few articles deleted). Past a twentieth of it, no
-    word can, and the words near it need not be read.
+    and spelling field (a merge keeps the counts of the articles deleted
+    before it, so a count may pass it by that many). Past a twentieth of it,
+    no word can, and the words near it need not be read.
     """
     return frequency == 0 or _beats(ceiling, 1, frequency)
 
