@@ -12,6 +12,12 @@ then (for a segment of more than 32,768 documents) the offsets, big-endian,
 then the type codes of lengths (and offsets, and "X"). Any other column
 type is read by Whoosh's own reader, which reads nothing per article when
 it is made.
+
+Pages read through a map stay in the process's memory (its RSS) until the
+map closes: `read_values` lets a segment's pages of the column go once the
+documents asked for move past it (`release_pages`; the page cache keeps
+them), so a query that reads the keys of 264,000 of a million articles
+holds one segment's pages of the column, not all of them.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ def column_values(leaf: Any, fieldname: str) -> Sequence[Any] | None:
 
 
 def read_values(
-    columns: Sequence[tuple[int, Sequence[Any] | None]], docnums: Iterable[int]
+    segments: Sequence[tuple[int, Sequence[Any] | None]], docnums: Iterable[int]
 ) -> Iterator[Any | None]:
     """The raw value of each of `docnums`, from the `column_values` of each segment
     (with the docnum its segment starts at, in order); None where a segment lacks it.
@@ -50,10 +56,10 @@ def read_values(
     holds one segment's pages of the column at a time (the page cache keeps
     them all for the next reader).
     """
-    starts = [offset for offset, _ in columns]
+    starts = [offset for offset, _ in segments]
     current: Sequence[Any] | None = None
     for docnum in docnums:
-        offset, column = columns[bisect_right(starts, docnum) - 1]
+        offset, column = segments[bisect_right(starts, docnum) - 1]
         if column is not current:
             _release(current)
             current = column
@@ -126,5 +132,9 @@ def release_pages(source: mmap.mmap, start: int, end: int) -> None:
     """
     first = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE
     last = end // mmap.PAGESIZE * mmap.PAGESIZE
-    if last > first:
-        source.madvise(mmap.MADV_DONTNEED, first, last - first)
+    if last > first and _DONT_NEED is not None:
+        source.madvise(_DONT_NEED, first, last - first)
+
+
+# Not on every system (Windows has no madvise): there the pages stay.
+_DONT_NEED: int | None = getattr(mmap, "MADV_DONTNEED", None)
