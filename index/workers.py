@@ -154,10 +154,23 @@ class Workers:
         """Index `files` last first (see `index.writer`), reading the list as batches are due."""
         self.folder = folder
         self.on_file = on_file
-        limit = min(MAX_BATCH_BYTES, max(BATCH_BYTES, -(-files.total_size // MAX_BATCHES)))
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        parallel = (
+            workers > 1
+            and (len(files) >= PARALLEL_MIN_FILES or any(map(splits, files)))
+            and files.total_size >= PARALLEL_MIN_BYTES
+        )
+        total = files.total_size
+        limit = min(MAX_BATCH_BYTES, max(BATCH_BYTES, -(-total // MAX_BATCHES)))
+        # Batches of about equal size, as many as a multiple of the workers:
+        # of 7 batches and a small one, one worker would index the seventh
+        # while the other has only the small one left.
+        count = -(-total // limit)
+        if parallel:
+            count = -(-count // workers) * workers
         # Batches are made from the list as they are due: a million files
         # made into batches at once would be a million objects.
-        self.batches = _batches(reversed(files), limit, MAX_BATCH_FILES)
+        self.batches = _batches(reversed(files), total, count, MAX_BATCH_FILES)
         self.next_batch = next(self.batches, None)
         self.pending: deque[_Batch] = deque()  # in commit order
         self.in_flight = 0  # tasks submitted whose results are not taken yet
@@ -171,12 +184,7 @@ class Workers:
         self.reported = 0
         self.window = 1
         self.workers = 1  # processes indexing
-        workers = min(os.cpu_count() or 1, MAX_WORKERS)
-        if (
-            workers > 1
-            and (len(files) >= PARALLEL_MIN_FILES or any(map(splits, files)))
-            and files.total_size >= PARALLEL_MIN_BYTES
-        ):
+        if parallel:
             methods = multiprocessing.get_all_start_methods()
             method = "forkserver" if "forkserver" in methods else "spawn"
             context = multiprocessing.get_context(method)
@@ -372,23 +380,28 @@ def _on_file(on_file: Callable[[SourceFile], None], names: list[SourceFile | Non
 
 
 def _batches(
-    files: Iterable[SourceFile], limit: int, most_files: int
+    files: Iterable[SourceFile], total: int, count: int, most_files: int
 ) -> Iterator[PackedFiles | SourceFile]:
-    """Batches of consecutive files of `limit` bytes at least, or `most_files` files;
-    a file to split alone."""
+    """`count` batches of consecutive files of about equal size, of `total` bytes
+    together (each cut where it comes nearest to an equal share of what is left),
+    or of `most_files` files; a file to split alone (not counted)."""
     batch: list[SourceFile] = []
     size = 0
+    left, share = total, total / max(count, 1)
     for f in files:
         if splits(f):
             if batch:
                 yield PackedFiles.pack(batch)
                 batch, size = [], 0
+            left -= f.size
             yield f
             continue
         batch.append(f)
         size += f.size
-        if size >= limit or len(batch) >= most_files:
+        if size >= share - f.size / 2 or len(batch) >= most_files:
             yield PackedFiles.pack(batch)
-            batch, size = [], 0
+            left -= size
+            count = max(count - 1, 1)
+            batch, size, share = [], 0, left / count
     if batch:
         yield PackedFiles.pack(batch)
