@@ -14,13 +14,15 @@ When a suggestion is looked for (the engine asks when a query finds fewer
 than three articles): only for the words that look misspelt, those the
 archive does not hold and those a respelling within reach outscores (`_beats`:
 a word about 20 times as frequent one edit away, 400 times two edits away).
-A word the archive holds is respelled only into such a word; a query whose
-words are all held and outscored by nothing near them (ordinary words that
-just rarely go together: "pace session", not "pact session") gets no
-suggestion, and nothing is counted for it. A word more frequent than a
-twentieth of the most a word can be counted (once per article and spelling
-field, `_doubtful`) is settled by its own frequency, one lookup, without
-reading the words near it.
+A word the archive holds is respelled only into such a word: by the
+model's own measure anything else is not a likelier spelling of what was
+typed but another query, and one that found more articles used to be
+offered for ordinary words that just rarely go together ("pace session"
+became "pact session"). A query whose words are all held and outscored by
+nothing near them gets no suggestion, and nothing is counted for it. A word
+more frequent than a twentieth of the most a word can be counted (once per
+article and spelling field, `_doubtful`) is settled by its own frequency,
+one lookup, without reading the words near it.
 
 Whole corrected queries are then tried best first, and each is counted
 against the index: the suggestion is the one with the best ln(articles
