@@ -7,6 +7,7 @@ the matches' keys one at a time, without a list per match (`search.collapse`).
 
 from __future__ import annotations
 
+import os
 import random
 import tempfile
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from whoosh import columns, fields
+from whoosh import columns, fields, writing
 from whoosh.filedb.filestore import FileStorage
 
 import pressearch.index.whoosh_internals as internals
@@ -113,6 +114,13 @@ def test_a_large_segment_reads_its_values_where_they_lie_as_whoosh_reads_them(
             writer.add_document(v=value, n=number)
     with open_file_index(str(tmp_path)).reader() as reader:
         (leaf, _), *_ = reader.leaf_readers()
+        (segment_file,) = [name for name in os.listdir(tmp_path) if name.endswith(".seg")]
+        # A commit drops the segment and deletes its file: a reader opened
+        # before it still reads the state it opened on, its columns read only now.
+        writer = ix.writer()
+        writer.add_document(v=b"later", n=1)
+        writer.commit(mergetype=writing.CLEAR)
+        assert not (tmp_path / segment_file).exists()
         lazy = column_values(leaf, "v")
         assert type(lazy).__name__ == "_LazyVarBytesReader"
         assert len(lazy) == len(values)

@@ -8,16 +8,19 @@ values, copies counted once under each value of any of them).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pressearch.archive import Archive
 from pressearch.index.schema import facet_field
-from pressearch.models import Article
+from pressearch.index.writer import build
+from pressearch.models import Article, SearchRequest
 from pressearch.search.facets import _facet_column, _FacetColumn, _values, count_facets
-from tests.conftest import index_in_segments
+from tests.conftest import index_in_segments, write_article
 
 AREAS = ["Fraud", "Cybercrime", "Drug Trafficking", "Money Laundering"]
 
@@ -80,3 +83,39 @@ def test_counts_with_copies_do_not_depend_on_how_values_are_read(
         assert count_facets(looking_up, docs, names, copies) == count_facets(
             decoded, docs, names, copies
         )
+
+
+def test_a_search_opened_before_a_commit_counts_the_state_it_opened_on(tmp_path: Path) -> None:
+    # The columns a search reads (facets, copies) are read when first asked
+    # for, which may be after a commit replaced the segments it opened on.
+    archive, index_dir = tmp_path / "archive", tmp_path / "index"
+
+    def write(area: str) -> None:
+        for i in range(12):
+            write_article(
+                archive,
+                f"a{i}.md",
+                headline="Customs seize cocaine" if i % 3 else f"Customs seize cocaine {i}",
+                body="Officers seized cocaine at the port.",
+                taxonomy={"CRIME AREAS": [area, f"Area {i % 2}"]},
+            )
+
+    write("Drug Trafficking")
+    build([archive], index_dir)
+    request = SearchRequest("cocaine", facets=("crime_area", "year"), limit=20)
+    with Archive.open(index_dir) as before:
+        expected = before.search(request)
+    with Archive.open(index_dir) as opened:
+        opened.search(SearchRequest("cocaine", collapse="none"), snippets=False)
+        write("Fraud")
+        build([archive], index_dir, rebuild=True)
+        seen = opened.search(request)
+        with Archive.open(index_dir) as after:
+            now = after.search(request)
+    assert (seen.total, seen.facets, [h.id for h in seen.hits]) == (
+        expected.total,
+        expected.facets,
+        [h.id for h in expected.hits],
+    )
+    assert any(hit.duplicates for hit in seen.hits)
+    assert now.facets != expected.facets
