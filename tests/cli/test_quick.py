@@ -8,6 +8,8 @@ output, errors and exit code are those of the Typer command.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from itertools import chain
 from pathlib import Path
 
@@ -147,3 +149,17 @@ def test_drawn_arguments_run_as_typer_runs_them_or_are_left_to_it(
 ) -> None:
     argv = ["query", *chain(*before), text, *chain(*after), "--index", str(index)]
     _check(argv, capsys)
+
+
+def test_a_usual_query_imports_neither_typer_nor_click(index: Path) -> None:
+    # What the quick path is for: a new process that never imports Typer.
+    code = (
+        "import sys\n"
+        "from pressearch.cli.quick import run_query\n"
+        f"code = run_query(['query', 'cocaine', '--index', {str(index)!r}])\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click'}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=index
+    )
+    assert done.stdout.splitlines()[-1] == "0 []"
