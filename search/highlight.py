@@ -27,11 +27,13 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, compress, count
+from operator import not_
 from typing import Any, NamedTuple
 
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from pressearch.index.schema import build_schema, fold
+from pressearch.index.schema import WORD_PATTERN, _forms_cache, build_schema, fold
 from pressearch.models import Article, Snippet, Span
 from pressearch.search.query.phrases import phrase_words
 from pressearch.search.query.slop import matched_positions
@@ -46,6 +48,10 @@ _ELLIPSIS = "…"
 _COLLAPSE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 # What joins the parts of a compound word (see index.schema.WORD_PATTERN).
 _PART = re.compile(r"[^-.'’]+")
+# A word as the analyzer cuts it, and where one may start: not inside a word,
+# nor after a joiner that follows a word character (WORD_PATTERN's joiners).
+_WORD = re.compile(WORD_PATTERN)
+_WORD_START = re.compile(r"(?<!\w)(?<!\w[-.'’])")
 
 
 # Words whose matches a query's terms keep (`FieldTerms.found`).
@@ -87,15 +93,16 @@ class PhraseTerms:
 class FieldTerms:
     """Everything a query highlights in one field.
 
-    `found` keeps, for each word of the texts highlighted so far (as
-    written), where in it the query matches: a word's matches depend on its
-    text alone, and the hits of one query repeat many of their words.
+    `found` keeps, per field, for each word of the texts highlighted so far
+    (as written), where in it the words and patterns match (nothing for
+    most): a word's matches depend on its text alone, and the hits of one
+    query repeat most of their words.
     """
 
     words: frozenset[str] = frozenset()
     patterns: tuple[WordPattern, ...] = ()
     phrases: tuple[PhraseTerms, ...] = ()
-    found: dict[tuple[str, str], list[tuple[int, int, str]]] = field(
+    found: dict[str, dict[str, tuple[tuple[int, int, str], ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -251,41 +258,94 @@ def _analyzer(name: str) -> Any:
     return _schema()[name].analyzer
 
 
-def _spans(name: str, text: str) -> Iterator[tuple[int, int, int, tuple[str, ...]]]:
-    """(position, start, end, indexed forms) of each word of `text`, as `_Word` holds them."""
-    # Every highlighted field is analysed by PressAnalyzer.
-    spans: Iterator[tuple[int, int, int, tuple[str, ...]]] = _analyzer(name).word_spans(text)
-    return spans
+def _forms(name: str, surfaces: list[str]) -> list[tuple[str, ...]]:
+    """The terms field `name` indexes each of `surfaces` (words as written) as; none for a
+    word that takes no position: the forms `PressAnalyzer.word_spans` gives them.
+
+    Looked up in one call in the analyzer's own table (`index.schema`), as
+    a hit's text is read whole and only a few of its words match.
+    """
+    # Every highlighted field is analysed by PressAnalyzer, whose index-mode table this is.
+    table = _forms_cache(_analyzer(name).stemming, False, False)
+    forms: list[tuple[str, ...]] = table.lookup(surfaces)
+    return forms
+
+
+def _starts(text: str, surfaces: list[str], indices: list[int]) -> list[int]:
+    """Where in `text` its words (`surfaces`, `_WORD.findall(text)`) at `indices` start.
+
+    `indices` ascend and hold every index of a word spelt as one they hold
+    (the choice follows from the words as written): then each is the first
+    whole word so spelt after the one before it, and a search for its
+    letters, in C, finds it.
+    """
+    starts = []
+    end = 0
+    for i in indices:
+        surface = surfaces[i]
+        start = text.find(surface, end)
+        while not _whole_word_at(text, start, len(surface)):
+            start = text.find(surface, start + 1)
+        starts.append(start)
+        end = start + len(surface)
+    return starts
+
+
+def _whole_word_at(text: str, start: int, length: int) -> bool:
+    """Whether a word of `text` (as the analyzer cuts it) is `text[start:start + length]`."""
+    if _WORD_START.match(text, start) is None:
+        return False
+    word = _WORD.match(text, start)
+    return word is not None and word.end() == start + length
 
 
 def _find(name: str, text: str, terms: FieldTerms | None) -> list[_Match]:
     """The merged, ordered matches of `terms` in `text` (a value of field `name`)."""
     if terms is None or not text:
         return []
+    surfaces: list[str] = _WORD.findall(text)
     spans: list[tuple[int, int, str]] = []
-    if not terms.phrases:  # each word on its own: no list of every word
-        spans += _word_matches(name, text, _spans(name, text), terms)
-        return _merge(spans)
-    words = list(_spans(name, text))
     if terms.words or terms.patterns:
-        spans += _word_matches(name, text, words, terms)
-    for phrase in terms.phrases:
-        spans += _phrase_matches(name, text, words, phrase)
+        spans += _word_matches(name, text, surfaces, terms)
+    if terms.phrases:
+        forms = _forms(name, surfaces)
+        for phrase in terms.phrases:
+            spans += _phrase_matches(name, text, surfaces, forms, phrase)
     return _merge(spans)
 
 
 def _word_matches(
+    name: str, text: str, surfaces: list[str], terms: FieldTerms
+) -> Iterator[tuple[int, int, str]]:
+    """(start, end, query term) of each match of `terms`' words and patterns in `text`,
+    whose words are `surfaces`."""
+    # A word's matches depend on its text alone (its forms are analysed from
+    # it): found once per distinct word and field, as (start, end) within it.
+    known = terms.found.setdefault(name, {})
+    new = set(surfaces).difference(known)
+    if new:
+        if len(known) + len(new) > _WORDS_KEPT:  # an export reads every hit: stay bounded
+            known.clear()
+            new = set(surfaces)
+        _learn(name, list(new), terms, known)
+    found = list(map(known.__getitem__, surfaces))
+    indices = list(compress(count(), found))  # most words: no match
+    for i, start in zip(indices, _starts(text, surfaces, indices), strict=True):
+        for first, last, key in found[i]:
+            yield start + first, start + last, key
+
+
+def _learn(
     name: str,
-    text: str,
-    spans: Iterable[tuple[int, int, int, tuple[str, ...]]],
+    surfaces: list[str],
     terms: FieldTerms,
-) -> Iterable[tuple[int, int, str]]:
+    known: dict[str, tuple[tuple[int, int, str], ...]],
+) -> None:
+    """Enter in `known` where in each of `surfaces` (words of field `name`) `terms`' words
+    and patterns match: most words, nowhere."""
     exact = terms.words
     patterns = terms.patterns
     tested: dict[str, list[str]] = {}  # word -> labels of the patterns it matches
-    # A word's matches depend on its text alone (its forms are analysed from
-    # it): found once per distinct word and field, as (start, end) within it.
-    within = terms.found
 
     def pattern_labels(word: str) -> list[str]:
         if word not in tested:
@@ -304,24 +364,21 @@ def _word_matches(
                 for label in pattern_labels(form):
                     yield (*_form_span(name, surface, word, form), label)
 
-    if not patterns:  # most words have no query term among their forms
-        spans = [span for span in spans if not exact.isdisjoint(span[3])]
+    forms = _forms(name, surfaces)
+    known.update(dict.fromkeys(surfaces, ()))
+    candidates: Iterable[tuple[str, tuple[str, ...]]]
+    if not patterns:  # only a word with a query term among its forms matches
+        pairs = zip(surfaces, forms, strict=True)
+        candidates = compress(pairs, map(not_, map(exact.isdisjoint, forms)))
     else:
         starts = tuple(p.prefix for p in patterns)
-        spans = [
-            span
-            for span in spans
-            if not exact.isdisjoint(span[3]) or _may_match(text[span[1] : span[2]], span[3], starts)
-        ]
-    for _, start, end, forms in spans:
-        surface = text[start:end]
-        found = within.get((name, surface))
-        if found is None:
-            if len(within) >= _WORDS_KEPT:
-                within.clear()  # an export highlights every match: stay bounded
-            found = within[name, surface] = list(matches(surface, forms))
-        for first, last, key in found:
-            yield start + first, start + last, key
+        candidates = (
+            (surface, its)
+            for surface, its in zip(surfaces, forms, strict=True)
+            if its and (not exact.isdisjoint(its) or _may_match(surface, its, starts))
+        )
+    for surface, its in candidates:
+        known[surface] = tuple(matches(surface, its))
 
 
 def _may_match(surface: str, forms: tuple[str, ...], starts: tuple[str, ...]) -> bool:
@@ -350,17 +407,22 @@ def _form_span(name: str, text: str, word: _Word, form: str) -> Span:
 def _phrase_matches(
     name: str,
     text: str,
-    words: list[tuple[int, int, int, tuple[str, ...]]],
+    surfaces: list[str],
+    forms: list[tuple[str, ...]],
     phrase: PhraseTerms,
 ) -> list[tuple[int, int, str]]:
-    """Each run of adjacent words (`_spans`) taking part in an occurrence of `phrase`."""
+    """Each run of adjacent words taking part in an occurrence of `phrase` in `text`, whose
+    words are `surfaces`, indexed as `forms`."""
     wanted = set(phrase.words)
     where: dict[str, list[int]] = {w: [] for w in wanted}  # word -> positions, ascending
     by_pos: dict[int, _Word] = {}
-    for span in words:
-        if wanted.isdisjoint(span[3]):
-            continue  # most words: not one of the phrase's
-        word = _Word._make(span)
+    # Most words are not one of the phrase's.
+    indices = list(compress(count(), map(not_, map(wanted.isdisjoint, forms))))
+    # A word with no forms takes no position: count the others (most texts have none).
+    taken = None if all(forms) else list(accumulate(map(bool, forms)))
+    for i, start in zip(indices, _starts(text, surfaces, indices), strict=True):
+        pos = i if taken is None else taken[i] - 1
+        word = _Word(pos, start, start + len(surfaces[i]), forms[i])
         for form in word.forms:
             if form in wanted:
                 where[form].append(word.pos)
