@@ -51,17 +51,19 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import whoosh.index
 
 from pressearch.errors import Interrupted, UsageError
 from pressearch.index.digests import Digests, digest
 from pressearch.index.faults import storage_error
 from pressearch.index.file_list import FileList, PackedFiles, SourceFile
+from pressearch.index.indexed import IndexedDocs
 from pressearch.index.parts import Joined
 from pressearch.index.reader import (
     UNREADABLE,
@@ -255,14 +257,6 @@ def _rebuild(
     return run
 
 
-@dataclass
-class _Indexed:
-    """The live documents of one file in the index."""
-
-    sig: str
-    docs: list[tuple[int, str]]  # (document number, article id)
-
-
 class _Run:
     """One indexing run: the lock, the writer, what the index held, and the tallies.
 
@@ -290,20 +284,21 @@ class _Run:
         self.progress = progress
         self.main = main  # writing the index itself, not a rebuild's new one
         self.writer: Any = None
-        self.by_path: dict[str, _Indexed] = {}
-        self.by_id: dict[str, tuple[str, int]] = {}
-        self.old_ids: set[str] = set()
+        self.indexed: IndexedDocs | None = None  # the committed index, read by the writer
+        self.old_ids = Digests()  # the ids the index held when the run began
         self.deleted: set[int] = set()
-        self.removed_ids: set[str] = set()
+        self.removed_ids = Digests()  # the ids of documents of the index deleted
         # The ids this run indexed, as 16-byte digests: a million ids as
         # strings, each with its file's path, would hold ~370 MB; a digest
         # costs 16 bytes (`index.digests`), and the path of a duplicate is
         # looked up when one turns up (`_added_path`).
         self.added = Digests()
         self.batch_ids: dict[str, str] = {}  # id -> path, of the batch being taken
-        # The ids of the batch being taken that earlier batches indexed, as digests.
+        # The ids of the batch being taken that earlier batches indexed, as digests,
+        # and the rows (`indexed`) of those that the index holds.
         self.earlier: set[bytes] = set()
-        self.unchanged_paths: set[str] = set()
+        self.held: dict[bytes, int] = {}
+        self.unchanged_paths = Digests()  # files found unchanged, as digests of their paths
         self.unchanged = 0
         self.failures: list[Failure] = list(walk.failures)
         self.warnings: list[Failure] = list(walk.warnings)
@@ -324,7 +319,7 @@ class _Run:
         self.deleted = set()
         try:
             with self.writer.reader() as reader:
-                self.by_path, self.by_id = _read_indexed(reader)
+                self.indexed = IndexedDocs(reader)
         except UNREADABLE as exc:
             raise read_error(self.index_dir, exc) from exc
 
@@ -397,7 +392,7 @@ class _Run:
             # Before the first commit: every committed article is under a
             # recorded root, even if the run is interrupted.
             add_roots(self.index_dir, [root.path for root in self.roots])
-        self.old_ids = set(self.by_id)
+        self.old_ids = self._indexed().ids()
         self.total = len(self.walk.files)
         with (
             self._plan() as to_parse,
@@ -421,22 +416,37 @@ class _Run:
         """Files to index, in path order (`Workers` takes them last first: the first
         article seen with an id is the one kept, so of two files with the same id the
         later in path order wins); deletes the articles of gone files."""
-        walked: set[str] = set()  # the indexed files still here
+        indexed = self._indexed()
+        walked = np.zeros(len(indexed), dtype=bool)  # the indexed documents whose file is here
         to_parse = FileList()
         for f in self.walk.files:
-            entry = self.by_path.get(f.path)
-            if entry is not None:
-                walked.add(f.path)
-            if entry is not None and entry.sig == f.sig:
-                self.unchanged_paths.add(f.path)
-                self.unchanged += len(entry.docs)
+            rows = indexed.rows(f.path)
+            if rows:
+                walked[rows.start : rows.stop] = True
+            if rows and indexed.signed(rows, f.sig):
+                self.unchanged_paths.add(digest(f.path))
+                self.unchanged += len(rows)
                 self._step(f.path, planning=True)
             else:
                 to_parse.append(f)
-        for path in sorted(self.by_path):
-            if path not in walked and self._gone(path):
+        for path in sorted(set(self._paths(indexed.docnums_outside(walked)))):
+            if self._gone(path):
                 self._delete_file(path)
         return to_parse
+
+    def _indexed(self) -> IndexedDocs:
+        assert self.indexed is not None, "read when the first writer opens"
+        return self.indexed
+
+    def _paths(self, docnums: Sequence[int]) -> Iterator[str]:
+        """The path of each of the committed documents `docnums`."""
+        if not docnums:
+            return
+        with self.writer.reader() as reader:
+            column = reader.column_reader("path", translate=False)
+            for docnum in docnums:
+                raw: bytes = column[docnum]
+                yield raw.decode("utf-8")
 
     def _step(self, path: str, *, planning: bool = False) -> None:
         """Count a file read (or found unchanged, while `planning`), and report it."""
@@ -463,20 +473,18 @@ class _Run:
         return False
 
     def _delete_file(self, path: str) -> None:
-        entry = self.by_path.pop(path, None)
-        if entry is None:
-            return
-        for docnum, ident in entry.docs:
-            self._delete_doc(docnum, ident)
+        indexed = self._indexed()
+        for row in indexed.rows(path):
+            self._delete_doc(indexed.docnum(row), indexed.id_digest(row))
 
-    def _delete_doc(self, docnum: int, ident: str) -> None:
+    def _delete_doc(self, docnum: int, id_digest: bytes) -> None:
         if docnum in self.deleted:
             return
         self.writer.delete_document(docnum)
         self.deleted.add(docnum)
         self.uncommitted = True
-        if ident in self.old_ids:
-            self.removed_ids.add(ident)
+        if id_digest in self.old_ids:
+            self.removed_ids.add(id_digest)
 
     def _apply_batch(self, files: PackedFiles, built: Built) -> None:
         """Take a worker's segment of `files`: resolve ids against the index, commit."""
@@ -484,19 +492,22 @@ class _Run:
         self._expect(ident for result in built.files for ident in result.ids)
         for f, result in zip(files, built.files, strict=True):
             self._take_file(f, result, (built,), [(0, next(docnums)) for _ in result.ids])
-        self.batch_ids, self.earlier = {}, set()
+        self.batch_ids, self.earlier, self.held = {}, set(), {}
         self._adopt((built,))
 
     def _apply_split(self, joined: Joined) -> None:
         """Take the segments of a file's parts: resolve ids against the index, commit all."""
         self._expect(joined.result.ids)
         self._take_file(joined.split.file, joined.result, joined.builts, joined.places)
-        self.batch_ids, self.earlier = {}, set()
+        self.batch_ids, self.earlier, self.held = {}, set(), {}
         self._adopt(joined.builts)
 
     def _expect(self, ids: Iterable[str]) -> None:
-        """Learn which of a batch's `ids` earlier batches indexed (one search for all)."""
-        self.earlier = self.added.among([digest(ident) for ident in ids])
+        """Learn which of a batch's `ids` earlier batches indexed, and which the index
+        holds (one search for all)."""
+        digests = [digest(ident) for ident in ids]
+        self.earlier = self.added.among(digests)
+        self.held = self._indexed().rows_of_ids(digests)
 
     def _take_file(
         self,
@@ -514,8 +525,8 @@ class _Run:
         if result.errors and not result.ids:
             return  # a failed file keeps its previous articles
         self._delete_file(f.path)
-        # `by_path` and `by_id` need not learn the new documents: this run
-        # never looks up a path twice, and `added` answers for its ids.
+        # `indexed` need not learn the new documents: this run never looks up
+        # a path twice, and `added` answers for its ids.
         for ident, (segment, docnum) in zip(result.ids, places, strict=True):
             if self._wins(ident, f.path):
                 self.added.add(digest(ident))
@@ -525,20 +536,22 @@ class _Run:
 
     def _wins(self, ident: str, path: str) -> bool:
         """Whether article `ident` from `path` is kept; resolves a duplicate id if not new."""
-        if ident in self.batch_ids or digest(ident) in self.earlier:
+        id_digest = digest(ident)
+        if ident in self.batch_ids or id_digest in self.earlier:
             other = self._added_path(ident)
             self.warnings.append(_duplicate(ident, kept=other, dropped=path))
             return False
-        old = self.by_id.get(ident)
-        if old is None or old[1] in self.deleted:
+        row = self.held.get(id_digest)
+        if row is None or self._indexed().docnum(row) in self.deleted:
             return True
-        other, docnum = old
+        docnum = self._indexed().docnum(row)
+        (other,) = self._paths([docnum])
         if other > path:
             self.warnings.append(_duplicate(ident, kept=other, dropped=path))
             return False
         self.warnings.append(_duplicate(ident, kept=path, dropped=other))
-        self._delete_doc(docnum, ident)
-        if other in self.unchanged_paths:
+        self._delete_doc(docnum, id_digest)
+        if self._indexed().path_digest(row) in self.unchanged_paths:
             self.unchanged -= 1
         return True
 
@@ -592,8 +605,8 @@ class _Run:
         self._adopt((built,), frozenset(ids))
 
     def report(self, seconds: float, index_dir: Path) -> IndexReport:
-        updated = len(self.added.among([digest(ident) for ident in self.old_ids]))
-        readded = len(self.added.among([digest(ident) for ident in self.removed_ids]))
+        updated = self.old_ids.common(self.added)
+        readded = self.removed_ids.common(self.added)
         return IndexReport(
             added=len(self.added) - updated,
             updated=updated,
@@ -614,29 +627,3 @@ def _live(segment: Any) -> bool:
 
 def _duplicate(ident: str, *, kept: str, dropped: str) -> Failure:
     return Failure(dropped, f"duplicate id {ident}, also in {kept}, which is kept")
-
-
-def _read_indexed(reader: Any) -> tuple[dict[str, _Indexed], dict[str, tuple[str, int]]]:
-    """Path -> live documents, and id -> (path, document number), from the columns."""
-    by_path: dict[str, _Indexed] = {}
-    by_id: dict[str, tuple[str, int]] = {}
-    for leaf, base in reader.leaf_readers():
-        if not leaf.has_column("path"):
-            continue
-        columns = zip(
-            leaf.column_reader("path", translate=False),
-            leaf.column_reader("filesig", translate=False),
-            leaf.column_reader("id", translate=False),
-            strict=True,
-        )
-        deleted = leaf.has_deletions()
-        for docnum, (raw_path, raw_sig, raw_id) in enumerate(columns):
-            if deleted and leaf.is_deleted(docnum):
-                continue
-            path, ident = raw_path.decode("utf-8"), raw_id.decode("utf-8")
-            entry = by_path.get(path)
-            if entry is None:
-                entry = by_path[path] = _Indexed(raw_sig.decode("utf-8"), [])
-            entry.docs.append((base + docnum, ident))
-            by_id[ident] = (path, base + docnum)
-    return by_path, by_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pressearch.index.digests import SIZE, Digests, digest
+from pressearch.index.digests import SIZE, Digests, digest, digests_of
 
 # Digests that share beginnings, and end in NUL bytes (numpy's fixed-width
 # bytes drop them when read back), among random ones.
@@ -34,6 +34,9 @@ def test_the_set_is_a_set(batches: list[list[bytes]], probes: list[bytes]) -> No
             assert [d in digests for d in wanted] == [d in reference for d in wanted]
         assert len(digests) == len(reference)
         assert digests.among(batch) == set(batch)
+        other = Digests(digests_of(b"".join(probes)))
+        assert digests.common(other) == len(reference.intersection(probes))
+        assert len(other) == len(set(probes))
 
 
 def test_an_id_has_one_digest_of_its_size() -> None:
