@@ -186,6 +186,11 @@ class PressAnalyzer(Analyzer):  # type: ignore[misc]
                 yield token
             pos += 1
 
+    def word_forms(self, surfaces: list[str]) -> list[tuple[str, ...]]:
+        """The terms each of `surfaces` (words as `WORD_PATTERN` cuts them) is indexed
+        as, in order; none for a word that takes no position (`word_spans`' forms)."""
+        return _forms_cache(self.stemming, False, False).lookup(surfaces)
+
     def word_spans(self, value: str) -> Iterator[tuple[int, int, int, tuple[str, ...]]]:
         """(position, start, end, indexed terms) of each word of `value`, as indexed.
 
