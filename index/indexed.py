@@ -83,9 +83,9 @@ class IndexedDocs:
 
     def rows(self, path: str) -> range:
         """The rows of file `path`'s documents, in document order (empty: none)."""
-        key = np.array([_digest(path.encode("utf-8", "surrogatepass"))], dtype=self._paths.dtype)
-        start = int(np.searchsorted(self._paths, key[0], side="left"))
-        end = int(np.searchsorted(self._paths, key[0], side="right"))
+        key = _digest(path.encode("utf-8", "surrogatepass"))
+        start = int(np.searchsorted(self._paths, key, side="left"))
+        end = int(np.searchsorted(self._paths, key, side="right"))
         return range(start, end)
 
     def signed(self, rows: range, sig: str) -> bool:
