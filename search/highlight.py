@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from pressearch.index.schema import WORD_PATTERN, _forms_cache, build_schema, fold
+from pressearch.index.schema import WORD_PATTERN, build_schema, fold
 from pressearch.models import Article, Snippet, Span
 from pressearch.search.query.phrases import phrase_words
 from pressearch.search.query.slop import matched_positions
@@ -265,9 +265,7 @@ def _forms(name: str, surfaces: list[str]) -> list[tuple[str, ...]]:
     Looked up in one call in the analyzer's own table (`index.schema`), as
     a hit's text is read whole and only a few of its words match.
     """
-    # Every highlighted field is analysed by PressAnalyzer, whose index-mode table this is.
-    table = _forms_cache(_analyzer(name).stemming, False, False)
-    forms: list[tuple[str, ...]] = table.lookup(surfaces)
+    forms: list[tuple[str, ...]] = _analyzer(name).word_forms(surfaces)
     return forms
 
 
