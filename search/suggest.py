@@ -69,6 +69,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from pressearch.index.reader import segment_cached
 from pressearch.index.schema import fold
+from pressearch.index.whoosh_internals import prefix_weights
 from pressearch.search.query.tree import Node, Phrase, Word, positive_leaves
 
 SPELL_FIELDS = ("spell_headline", "spell_body")
@@ -265,10 +266,7 @@ def _prefix_words(leaf: Any, field: str, prefix: str) -> dict[str, int]:
     )
     words = kept.get(prefix)
     if words is None:
-        words = {
-            text.decode("utf-8"): int(info.weight())
-            for text, info in leaf.iter_prefix(field, prefix)
-        }
+        words = {word: int(weight) for word, weight in prefix_weights(leaf, field, prefix)}
         kept[prefix] = words
         if len(kept) > PREFIXES_KEPT:
             kept.popitem(last=False)

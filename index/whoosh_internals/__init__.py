@@ -38,7 +38,8 @@ What it holds, and why:
   written term by term from a pool that groups postings by term (`pool`)
   by a segment writer (`segment_writer`) rather than posting by posting.
 - **Postings and lengths, raw.** A term's postings a block at a time and a
-  field's length bytes for a whole segment, for scoring term at a time.
+  field's length bytes for a whole segment, for scoring term at a time; a
+  prefix's words with only their weights read, for did-you-mean.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ from pressearch.index.whoosh_internals.columns import release_pages
 from pressearch.index.whoosh_internals.positions import PressPositions as PressPositions
 from pressearch.index.whoosh_internals.positions import encode_positions as encode_positions
 from pressearch.index.whoosh_internals.postings import PressLeafMatcher
+from pressearch.index.whoosh_internals.terms import PressTermsReader
 
 # -- file names ------------------------------------------------------------------
 
@@ -532,6 +534,19 @@ def length_of_byte(byte: int) -> int:
 def length_bytes(reader: Any, fieldname: str) -> bytes:
     """Each document's length byte of `fieldname` in segment `reader` (0: none)."""
     return perdoc_length_bytes(reader._perdoc, fieldname, reader.doc_count_all())
+
+
+def prefix_weights(leaf: Any, fieldname: str, prefix: str) -> Iterator[tuple[str, float]]:
+    """(word, total weight) of each term of `fieldname` in segment reader `leaf` that
+    starts with `prefix`, in order: `leaf.iter_prefix`, reading only each weight from
+    pressearch's term dictionary."""
+    terms = getattr(leaf, "_terms", None)
+    if isinstance(terms, PressTermsReader):
+        for key, weight in terms.prefix_weights(fieldname, prefix.encode("utf-8")):
+            yield key.decode("utf-8"), weight
+        return
+    for text, info in leaf.iter_prefix(fieldname, prefix):
+        yield text.decode("utf-8"), info.weight()
 
 
 def posting_blocks(

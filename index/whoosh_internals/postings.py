@@ -263,6 +263,20 @@ def _damaged(what: str) -> CorruptIndexError:
     return CorruptIndexError(f"damaged postings ({what}) — the index must be rebuilt")
 
 
+def term_weight(data: bytes) -> float:
+    """The total weight of the term info `TermEncoder.encode` returned as `data`, read
+    without the rest of it (did-you-mean reads the weights of many words)."""
+    try:
+        if data[0] & _SINGLE:
+            return _read_number(data, 1)[0]
+        pos = _read_varint(data, 1)[1]  # document frequency
+        pos = _read_varint(data, pos)[1]  # first document
+        pos = _read_varint(data, pos)[1]  # span to the last
+        return _read_number(data, pos + 2)[0]  # past the two length bytes
+    except IndexError:
+        raise _damaged("term info cut short") from None
+
+
 class PressTermInfo(W3TermInfo):  # type: ignore[misc]
     """Whoosh's term info, read from the layout above (`_inline`: a block's data)."""
 

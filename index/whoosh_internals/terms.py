@@ -37,7 +37,7 @@ from whoosh.codec import base
 from whoosh.reading import CorruptIndexError, TermNotFound
 
 from pressearch.index.whoosh_internals.positions import varint
-from pressearch.index.whoosh_internals.postings import PressLeafMatcher, PressTermInfo
+from pressearch.index.whoosh_internals.postings import PressLeafMatcher, PressTermInfo, term_weight
 
 MAGIC = b"PTD2"
 BLOCK_TERMS = 32
@@ -49,6 +49,10 @@ _SWAP = sys.byteorder != "little"
 _CACHED_BLOCKS = 64
 # Bytes read to find a block's first term (a longer one is read again, whole).
 _FIRST_TERM_BYTES = 48
+# First terms of blocks kept per dictionary. Every search probes the same
+# blocks first (the middles of a field's range, then of its halves), so
+# those come first and stay: a deep level is read again.
+_KEPT_FIRST_TERMS = 4096
 
 Block = tuple[list[bytes], list[bytes]]  # the keys and term infos of a block
 
@@ -219,6 +223,7 @@ class PressTermsReader(base.TermsReader):  # type: ignore[misc]
             raise _damaged("trailer") from None
         self._order = sorted(self._fields, key=lambda name: self._fields[name][0])
         self._cache: dict[int, Block] = {}
+        self._heads: dict[int, bytes] = {}
 
     # -- blocks
 
@@ -242,6 +247,14 @@ class PressTermsReader(base.TermsReader):  # type: ignore[misc]
 
     def _first_key(self, b: int) -> bytes:
         """The first term of block `b`, reading only its start."""
+        key = self._heads.get(b)
+        if key is None:
+            key = self._read_first_key(b)
+            if len(self._heads) < _KEPT_FIRST_TERMS:
+                self._heads[b] = key
+        return key
+
+    def _read_first_key(self, b: int) -> bytes:
         cached = self._cache.get(b)
         if cached is not None:
             return cached[0][0]
@@ -304,6 +317,28 @@ class PressTermsReader(base.TermsReader):  # type: ignore[misc]
                     last = key
                     yield fieldname, key, infos[k]
                 i = min(stop, base_ + BLOCK_TERMS)
+
+    def prefix_weights(self, fieldname: str, prefix: bytes) -> Iterator[tuple[bytes, float]]:
+        """(term, total weight) of each term of `fieldname` that starts with `prefix`, in
+        order, decoding only each term info's weight."""
+        i = self._search(fieldname, prefix)
+        if i is None:
+            return
+        stop = self._fields[fieldname][1]
+        last = b""
+        while i < stop:
+            b = i // BLOCK_TERMS
+            keys, infos = self._block(b)
+            base_ = b * BLOCK_TERMS
+            for k in range(i - base_, min(stop - base_, len(keys))):
+                key = keys[k]
+                if not key.startswith(prefix):
+                    return
+                if key <= last:
+                    raise _damaged("terms out of order")
+                last = key
+                yield key, term_weight(infos[k])
+            i = base_ + BLOCK_TERMS
 
     def _info(self, fieldname: str, key: bytes) -> PressTermInfo:
         # A KeyError, as Whoosh's W3 terms reader raises for frequencies;

@@ -27,8 +27,10 @@ from pressearch.index.whoosh_internals import (
     PressPositions,
     encode_positions,
     post_word_counts,
+    prefix_weights,
     segment_of,
     segment_writer,
+    terms,
     unmapped_segment_reader,
 )
 
@@ -206,6 +208,35 @@ def test_terms_are_walked_and_found_as_whoosh_finds_them(
             assert list(ours.terms_within("body", word, 1)) == list(
                 theirs.terms_within("body", word, 1)
             )
+
+
+@pytest.mark.parametrize("kept_first_terms", [0, 3, 4096])
+def test_a_prefix_gives_its_words_and_weights_as_whoosh_reads_them(
+    tmp_path: Path,
+    docs: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    kept_first_terms: int,
+) -> None:
+    # However few blocks' first terms a dictionary keeps, searches find the same terms.
+    monkeypatch.setattr(terms, "_KEPT_FIRST_TERMS", kept_first_terms)
+    press = write(tmp_path / "press", docs, press=True)
+    w3 = write(tmp_path / "w3", docs, press=False)
+    with press.reader() as ours, w3.reader() as theirs:
+        for fieldname, prefix in [
+            ("body", "w1"),
+            ("body", "w39"),
+            ("body", "zz"),
+            ("body", ""),
+            ("headline", "o'"),
+            ("headline", "4"),
+        ]:
+            expected = [
+                (text.decode("utf-8"), info.weight())
+                for text, info in theirs.iter_prefix(fieldname, prefix)
+            ]
+            assert list(prefix_weights(ours, fieldname, prefix)) == expected
+            assert list(prefix_weights(theirs, fieldname, prefix)) == expected
+        assert len(list(prefix_weights(ours, "body", "w1"))) == 111  # w1, w10-w19, w100-w199
 
 
 def segment_part(folder: Path, suffix: str) -> tuple[Path, int, int]:
