@@ -33,7 +33,7 @@ from whoosh.util import make_weighted_tree
 from pressearch.index.reader import segment_cached
 from pressearch.search.query.slop import matches as within_slop
 from pressearch.search.scored import ScoredList, intersected, summed
-from pressearch.search.scoring import deleted_docs
+from pressearch.search.scoring import WordInFields, deleted_docs
 
 # The date column's default for documents without a date (the largest u64).
 UNDATED = 2**64 - 1
@@ -320,13 +320,17 @@ class AllOf(query.And):  # type: ignore[misc]
     tree is built from the matchers already made. Of two parts, the order of
     the addition cannot change the sum, so their sizes are not estimated (a
     date range's estimate looks up every index term the range covers).
+
+    When every part is a word (`WordInFields`), the rarest is matched first
+    and the others score only the articles it matched: the same
+    intersection, with the same scores.
     """
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         subs = self.subqueries
         if len(subs) < 2 or context is None or context.needs_current:
             return super().matcher(searcher, context)
-        matchers = [q.matcher(searcher, context) for q in subs]
+        matchers = self._part_matchers(searcher, context)
         if not all(m.is_active() for m in matchers):
             return matching.NullMatcher()
         reader = searcher.reader()
@@ -336,3 +340,20 @@ class AllOf(query.And):  # type: ignore[misc]
         weighted = [(0 - q.estimate_size(reader), m) for q, m in zip(subs, matchers, strict=True)]
         tree = make_weighted_tree(matching.IntersectionMatcher, weighted)
         return tree if self.boost == 1.0 else matching.WrappingMatcher(tree, self.boost)
+
+    def _part_matchers(self, searcher: Any, context: Any) -> list[Any]:
+        """Each part's matcher; words other than the rarest only within its matches."""
+        subs = self.subqueries
+        if not all(isinstance(q, WordInFields) for q in subs):
+            return [q.matcher(searcher, context) for q in subs]
+        reader = searcher.reader()
+        sizes = [q.estimate_size(reader) for q in subs]
+        rarest = min(range(len(subs)), key=sizes.__getitem__)
+        first = subs[rarest].matcher(searcher, context)
+        if not first.is_active():
+            return [first]
+        within = first.remaining()[0] if isinstance(first, ScoredList) else ()
+        return [
+            first if i == rarest else q.matcher(searcher, context, within)
+            for i, q in enumerate(subs)
+        ]

@@ -202,7 +202,9 @@ class WordInFields(query.CompoundQuery):  # type: ignore[misc]
         size = sum(estimated_size(sub, ixreader) for sub in self.subqueries)
         return min(size, int(ixreader.doc_count()))
 
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
+    def matcher(self, searcher: Any, context: Any = None, within: Sequence[int] = ()) -> Any:
+        """Its matcher; with `within` (sorted docnums of the segment), a plain word's
+        scored matches may be only those among them (an And needs no others)."""
         terms = self.subqueries
         weighting = searcher.weighting if context is None else context.weighting
         fielded = isinstance(weighting, PressInB2F)
@@ -215,7 +217,7 @@ class WordInFields(query.CompoundQuery):  # type: ignore[misc]
         parent = searcher.get_parent()
         weight = _word_weight(parent, {q.text for q in terms})
         if searcher.is_atomic() and all(q.boost == 1.0 for q in terms):
-            return preloaded_word(searcher, terms, weight, self.boost)
+            return preloaded_word(searcher, terms, weight, self.boost, within)
         return union_word(searcher, context, terms, weight, self.boost)
 
 
@@ -250,14 +252,20 @@ def union_word(
 
 
 def preloaded_word(
-    searcher: Any, terms: Sequence[query.Term], word_weight: float, boost: float
+    searcher: Any,
+    terms: Sequence[query.Term],
+    word_weight: float,
+    boost: float,
+    within: Sequence[int] = (),
 ) -> Any:
     """The same scores as `union_word` for one segment, summed term at a time.
 
     Each sum adds the fields in the order of `terms`, as the union does, so
     the floats come out the same; the first two may be read the other way
     round (a + b is b + a), so that the field with more postings (the body)
-    fills the sums and the other is added to them.
+    fills the sums and the other is added to them. With `within` (sorted
+    docnums), only those documents are scored: a common word of an And
+    ("reuter" in every Reuters article) costs the matches of its rarer part.
     """
     reader = searcher.reader()
     parent = searcher.get_parent()
@@ -276,13 +284,18 @@ def preloaded_word(
             present.append((fieldname, text, stats[0]))
     if len(present) > 1 and present[1][2] > present[0][2]:
         present[0], present[1] = present[1], present[0]
+    wanted = frozenset(within)
     tf: dict[int, float] = {}
     for fieldname, text, _ in present:
         factors = _length_factors(_average_length(parent, fieldname))
         lengths = _length_bytes(reader, fieldname)
         first = not tf  # one posting per article: nothing to add to yet
         get = tf.get
-        for ids, weights, _ in posting_blocks(reader.postings(fieldname, text)):
+        postings = reader.postings(fieldname, text)
+        for ids, weights, _ in posting_blocks(postings, wanted=within or None):
+            if wanted:
+                kept = [i for i, d in enumerate(ids) if d in wanted]
+                ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
             parts = [weight * factors[lengths[d]] for d, weight in zip(ids, weights, strict=True)]
             if first:
                 tf.update(zip(ids, parts, strict=True))

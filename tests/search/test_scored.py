@@ -108,6 +108,27 @@ def test_all_of_gives_whooshs_and(searcher: Any, names: list[str], boost: float)
         assert _postings(fast) == _postings(plain)  # the same floats, not close ones
 
 
+@SETTINGS
+@given(
+    names=st.lists(
+        st.sampled_from(["organised", "crime", "common", "cocaine", "abroad", "report"]),
+        min_size=2,
+        max_size=4,
+    ),
+    boost=st.sampled_from([1.0, 0.5]),
+)
+def test_words_scored_within_the_rarest_give_whooshs_and(
+    searcher: Any, names: list[str], boost: float
+) -> None:
+    # Words only: the rarest is matched first, the others only within its matches.
+    parts = [PARTS[name]() for name in names]
+    context = searcher.context()
+    for leaf, _ in searcher.leaf_searchers():
+        fast = AllOf(parts, boost=boost).matcher(leaf, context)
+        plain = query.And(parts, boost=boost).matcher(leaf, context)
+        assert _postings(fast) == _postings(plain)
+
+
 class _Fixed(query.Query):  # type: ignore[misc]
     """A query part with given matches and an estimated size of our choosing."""
 
