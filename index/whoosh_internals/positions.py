@@ -51,17 +51,27 @@ def read_varints(data: bytes | bytearray | memoryview) -> list[int]:
     return out
 
 
-# The value of each position under this, alone: most words occur once in a
-# field, and a list index is cheaper than encoding.
-_SINGLES = 16384
-_SINGLE = [varint(pos) for pos in range(_SINGLES)]
+# LEB128 of each number under SHORT (one or two bytes), by value: most numbers
+# an indexer encodes are that small (a word's one position in a field, a
+# document number, a size), and a list index is cheaper than encoding. Made
+# when first needed, as a process that only searches never needs it.
+SHORT = 1 << 14
+SHORT_VARINTS: list[bytes] = []
+
+
+def short_varints() -> list[bytes]:
+    """`SHORT_VARINTS`, made if it is not yet."""
+    if not SHORT_VARINTS:
+        SHORT_VARINTS.extend([bytes((n,)) for n in range(0x80)])
+        SHORT_VARINTS.extend([bytes(((n & 0x7F) | 0x80, n >> 7)) for n in range(0x80, SHORT)])
+    return SHORT_VARINTS
 
 
 def encode_positions(at: list[int]) -> bytes:
     """The posting value of positions `at` (ascending): their gaps as varints."""
     if len(at) == 1:
         pos = at[0]
-        return _SINGLE[pos] if pos < _SINGLES else varint(pos)
+        return (SHORT_VARINTS or short_varints())[pos] if pos < SHORT else varint(pos)
     previous = 0
     out = bytearray()
     for pos in at:

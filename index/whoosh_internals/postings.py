@@ -44,7 +44,12 @@ from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermInfo
 from whoosh.reading import CorruptIndexError
 from whoosh.util.numeric import byte_to_length
 
-from pressearch.index.whoosh_internals.positions import varint
+from pressearch.index.whoosh_internals.positions import (
+    SHORT,
+    SHORT_VARINTS,
+    short_varints,
+    varint,
+)
 
 BLOCK_LIMIT = 128
 INLINE_LIMIT = 2
@@ -70,7 +75,6 @@ _WIDTHS = {1: "B", 2: "H", 4: "I"}
 _SWAP = sys.byteorder != "little"  # arrays are stored little-endian
 _FLOAT = struct.Struct("<f")
 _CHECK = struct.Struct("<H")  # the low 16 bits of the CRC-32 of a block's data
-_VARINTS = [varint(n) for n in range(1 << 14)]  # one and two bytes long
 _PAIRS = [bytes((b, b)) for b in range(256)]  # a one-posting term's length bytes
 # A one-posting term's first bytes by weight, and its values with their sizes.
 _SINGLE_HEADS: dict[float, bytes] = {}
@@ -78,7 +82,7 @@ _SIZED_VALUES_CACHE: dict[bytes, bytes] = {}
 
 
 def _varint(n: int) -> bytes:
-    return _VARINTS[n] if n < 16384 else varint(n)
+    return (SHORT_VARINTS or short_varints())[n] if n < SHORT else varint(n)
 
 
 def _array_bytes(values: Sequence[int]) -> bytes:

@@ -33,6 +33,7 @@ from pressearch.index.whoosh_internals import (
     terms,
     unmapped_segment_reader,
 )
+from pressearch.index.whoosh_internals.positions import short_varints, varint
 
 WORDS = [f"w{i}" for i in range(400)] + ["the", "and", "of", "COVID-19", "O'Brien", "4.5"]
 
@@ -292,6 +293,11 @@ def test_positions_decode_as_encoded(positions: list[int]) -> None:
     assert fmt.decode_weight(value) == 2.0 * len(positions)
     assert fmt.decode_position_boosts(value) == [(p, 1.0) for p in positions]
     assert len(value) <= 4 * len(positions)
+
+
+def test_the_table_of_short_varints_holds_each_number_encoded() -> None:
+    assert short_varints() == [varint(n) for n in range(1 << 14)]
+    assert varint(1 << 14) == b"\x80\x80\x01"  # the first number past the table
 
 
 def test_positions_combine_into_their_union() -> None:
