@@ -298,25 +298,29 @@ class PressTermsReader(base.TermsReader):  # type: ignore[misc]
         nxt = base_ + BLOCK_TERMS
         return nxt if nxt < stop else None
 
+    def _field_entries(self, i: int, stop: int) -> Iterator[tuple[bytes, bytes]]:
+        """(key, term info bytes) of terms `i` to `stop` of one field, checked in order."""
+        last: bytes | None = None
+        while i < stop:
+            b = i // BLOCK_TERMS
+            keys, infos = self._block(b)
+            base_ = b * BLOCK_TERMS
+            for k in range(i - base_, min(stop - base_, len(keys))):
+                key = keys[k]
+                if last is not None and key <= last:
+                    raise _damaged("terms out of order")
+                last = key
+                yield key, infos[k]
+            i = min(stop, base_ + BLOCK_TERMS)
+
     def _walk(self, i: int) -> Iterator[tuple[str, bytes, bytes]]:
         """(field, key, term info bytes) of term `i` and every one after it."""
         for fieldname in self._order:
             first, stop = self._fields[fieldname]
             if stop <= i:
                 continue
-            i = max(i, first)
-            last: bytes | None = None
-            while i < stop:
-                b = i // BLOCK_TERMS
-                keys, infos = self._block(b)
-                base_ = b * BLOCK_TERMS
-                for k in range(i - base_, min(stop - base_, len(keys))):
-                    key = keys[k]
-                    if last is not None and key <= last:
-                        raise _damaged("terms out of order")
-                    last = key
-                    yield fieldname, key, infos[k]
-                i = min(stop, base_ + BLOCK_TERMS)
+            for key, info in self._field_entries(max(i, first), stop):
+                yield fieldname, key, info
 
     def prefix_weights(self, fieldname: str, prefix: bytes) -> Iterator[tuple[bytes, float]]:
         """(term, total weight) of each term of `fieldname` that starts with `prefix`, in
@@ -324,21 +328,10 @@ class PressTermsReader(base.TermsReader):  # type: ignore[misc]
         i = self._search(fieldname, prefix)
         if i is None:
             return
-        stop = self._fields[fieldname][1]
-        last = b""
-        while i < stop:
-            b = i // BLOCK_TERMS
-            keys, infos = self._block(b)
-            base_ = b * BLOCK_TERMS
-            for k in range(i - base_, min(stop - base_, len(keys))):
-                key = keys[k]
-                if not key.startswith(prefix):
-                    return
-                if key <= last:
-                    raise _damaged("terms out of order")
-                last = key
-                yield key, term_weight(infos[k])
-            i = base_ + BLOCK_TERMS
+        for key, info in self._field_entries(i, self._fields[fieldname][1]):
+            if not key.startswith(prefix):
+                return
+            yield key, term_weight(info)
 
     def _info(self, fieldname: str, key: bytes) -> PressTermInfo:
         # A KeyError, as Whoosh's W3 terms reader raises for frequencies;
