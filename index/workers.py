@@ -1,10 +1,10 @@
 """Run segment-building tasks in worker processes, a few at a time, results in order.
 
 Model: the files to index are cut into batches of consecutive files (at
-least `BATCH_BYTES`, at most `MAX_BATCHES` per run, unless that would make
-a batch larger than `MAX_BATCH_BYTES` or `MAX_BATCH_FILES`); each batch is
-one task (`index.segments.index_files`), and so is each merge the run asks
-for. A large JSON Lines file is a batch of its own, cut into parts of
+least `BATCH_BYTES`, at most `BATCHES_PER_WORKER` per worker, unless that
+would make a batch larger than `MAX_BATCH_BYTES` or `MAX_BATCH_FILES`);
+each batch is one task (`index.segments.index_files`), and so is each merge
+the run asks for. A large JSON Lines file is a batch of its own, cut into parts of
 `BATCH_BYTES` when its turn comes (`index.parts`): one task per worker, or
 per `MAX_BATCH_BYTES` of the file if that makes more, each reading a share
 of consecutive parts into a segment, so that every worker reads it at once;
@@ -55,14 +55,18 @@ from pressearch.index.segments import Built, index_files, merge_segments
 # Whoosh's posting pool takes 25-35 bytes per character of press text, so
 # this is about 100 MB of postings per worker.
 BATCH_BYTES = 3_000_000
-# Batches per run, at most: a larger run gets larger batches (their postings
-# spill to disk beyond `index.segments.LIMIT_MB`), so that a full build makes a few segments
-# and needs no merging (merging costs about as much as indexing again).
-MAX_BATCHES = 12
+# Batches per worker, at most: each batch is a segment, and a query looks each
+# of its words up in every segment, so a run makes as few as keep every worker
+# busy. A larger run gets larger batches (their postings spill to disk beyond
+# `index.segments.LIMIT_MB`) and needs no merging (merging costs about as much
+# as indexing again). Measured on Reuters (22 MB, 2 workers): 8 batches of 3 MB
+# answered `batch`'s queries in 6.6 ms of CPU each, 2 batches in 4.4 ms, and
+# built in the same time.
+BATCHES_PER_WORKER = 1
 # A batch's bytes and files, at most, whatever the archive: a worker's memory
 # grows with its segment beyond the posting pool's budget (its documents'
 # lengths, columns and results), and so does this process's with a batch in
-# flight (its files, then its result): with 12 batches a 1,000,000-article
+# flight (its files, then its result): cut into 12 batches, a 1,000,000-article
 # build held ~1.2 GB. A larger archive makes more segments, each about this
 # size, which are never merged (`index.writer.FULL_SEGMENT_BYTES`).
 MAX_BATCH_BYTES = 96_000_000
@@ -161,7 +165,8 @@ class Workers:
             and files.total_size >= PARALLEL_MIN_BYTES
         )
         total = files.total_size
-        limit = min(MAX_BATCH_BYTES, max(BATCH_BYTES, -(-total // MAX_BATCHES)))
+        share = -(-total // (BATCHES_PER_WORKER * (workers if parallel else 1)))
+        limit = min(MAX_BATCH_BYTES, max(BATCH_BYTES, share))
         # Batches of about equal size, as many as a multiple of the workers:
         # of 7 batches and a small one, one worker would index the seventh
         # while the other has only the small one left.
@@ -201,11 +206,11 @@ class Workers:
                 initializer=_worker_init,
                 initargs=(self.files_done, stop),
             )
-            # A run large enough for batches over BATCH_BYTES (MAX_BATCHES of
-            # them) has batches that take minutes each: a second one queued
-            # per worker would keep workers busy through a commit of seconds,
-            # and hold a batch's files more in memory (at 1,000,000 files,
-            # ~60 MB of this process's memory a batch).
+            # Batches over BATCH_BYTES are one per worker, or in a larger run
+            # up to MAX_BATCH_BYTES, a minute or more of work each: a second one
+            # queued per worker would keep workers busy through a commit of
+            # seconds, and hold a batch's files more in memory (at 1,000,000
+            # files, ~60 MB of this process's memory a batch).
             large = limit > BATCH_BYTES
             self.window = workers * (1 if large else TASKS_PER_WORKER)
             self.workers = workers

@@ -107,8 +107,8 @@ from pressearch.models import Failure, IndexReport, Progress
 # few files each add small segments, cheap to merge).
 MAX_SEGMENTS = 16
 # A segment whose files hold this much is full, and never merged unless half
-# its documents are deleted: an archive too large for `index.workers.MAX_BATCHES`
-# batches of at most `index.workers.MAX_BATCH_BYTES` is built in more segments, and
+# its documents are deleted: an archive too large for a batch per worker of at
+# most `index.workers.MAX_BATCH_BYTES` is built in more segments, and
 # merging them would cost about as much as indexing again (an index holds
 # more bytes than the text it indexes, so a batch that large makes a full one).
 FULL_SEGMENT_BYTES = MAX_BATCH_BYTES

@@ -53,7 +53,7 @@ CHILD = """
 import sys
 import pressearch.index.workers
 pressearch.index.workers.BATCH_BYTES = int(sys.argv.pop(1))
-pressearch.index.workers.MAX_BATCHES = 1_000
+pressearch.index.workers.BATCHES_PER_WORKER = 1_000
 from pressearch.cli.app import main
 sys.argv[0] = "pressearch"
 main()

@@ -46,7 +46,7 @@ def headlines(index_dir: Path) -> dict[str, str]:
 @pytest.fixture
 def one_segment_per_file(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workers, "BATCH_BYTES", 1)
-    monkeypatch.setattr(workers, "MAX_BATCHES", 100)
+    monkeypatch.setattr(workers, "BATCHES_PER_WORKER", 100)
 
 
 @pytest.mark.usefixtures("one_segment_per_file")

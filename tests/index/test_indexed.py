@@ -58,7 +58,7 @@ def test_the_view_answers_as_the_columns(
     second: list[list[str]],
 ) -> None:
     monkeypatch.setattr(workers, "BATCH_BYTES", 1)  # a segment a file
-    monkeypatch.setattr(workers, "MAX_BATCHES", 100)
+    monkeypatch.setattr(workers, "BATCHES_PER_WORKER", 100)
     base = tmp_path_factory.mktemp("view")
     archive, index_dir = base / "archive", base / "index"
     archive.mkdir()

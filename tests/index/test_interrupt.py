@@ -39,7 +39,7 @@ from pressearch.errors import Interrupted
 from pressearch.index.writer import build
 
 pressearch.index.workers.BATCH_BYTES = 1_000_000  # a commit every ~170 articles
-pressearch.index.workers.MAX_BATCHES = 1_000
+pressearch.index.workers.BATCHES_PER_WORKER = 1_000
 
 signalled = False
 

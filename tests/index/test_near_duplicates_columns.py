@@ -146,7 +146,7 @@ def test_pairs_equal_a_computation_from_scratch_through_runs_and_merges(
     articles = synthetic_archive(archive_dir, rng)
     # One segment per file, at most four segments: every run merges some.
     monkeypatch.setattr(workers, "BATCH_BYTES", 1)
-    monkeypatch.setattr(workers, "MAX_BATCHES", 100)
+    monkeypatch.setattr(workers, "BATCHES_PER_WORKER", 100)
     monkeypatch.setattr(writer, "MAX_SEGMENTS", 4)
 
     def check(update: nd.Update) -> None:

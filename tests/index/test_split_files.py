@@ -89,7 +89,7 @@ def write_posts(path: Path, version: int = 1, extra: dict[int, str] | None = Non
 def split_small(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parts, "SPLIT_BYTES", 1)
     monkeypatch.setattr(workers, "BATCH_BYTES", PART_BYTES)
-    monkeypatch.setattr(workers, "MAX_BATCHES", 10_000)
+    monkeypatch.setattr(workers, "BATCHES_PER_WORKER", 10_000)
 
 
 def parts_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:

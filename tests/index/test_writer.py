@@ -286,7 +286,7 @@ def test_rebuild_switches_segments_and_leaves_nothing_behind(
     stale.mkdir()
     (stale / "MAIN_abc.seg").write_bytes(b"partial")
     monkeypatch.setattr(workers, "BATCH_BYTES", 1)  # the new index in several segments
-    monkeypatch.setattr(workers, "MAX_BATCHES", 100)
+    monkeypatch.setattr(workers, "BATCHES_PER_WORKER", 100)
     locked_out: list[str] = []  # the stage of each report, which found the lock held
 
     def try_to_write(progress: Progress) -> None:
@@ -625,7 +625,7 @@ def test_commits_in_batches_give_the_same_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(workers, "BATCH_BYTES", 1)  # commit after every file
-    monkeypatch.setattr(workers, "MAX_BATCHES", 100)
+    monkeypatch.setattr(workers, "BATCHES_PER_WORKER", 100)
     archive = tmp_path / "archive"
     for name, parts in SMALL_ARCHIVE.items():
         write_article(archive, name, **parts)
@@ -669,7 +669,7 @@ def test_worker_segments_give_the_same_index_as_one_process(
     one = build([archive], tmp_path / "one")  # in-process: one batch, one segment
     use_workers(monkeypatch)
     monkeypatch.setattr(workers, "BATCH_BYTES", 1)
-    monkeypatch.setattr(workers, "MAX_BATCHES", 100)
+    monkeypatch.setattr(workers, "BATCHES_PER_WORKER", 100)
     many = build([archive], tmp_path / "many")  # a segment per file, built by workers
     with open_index(tmp_path / "many").reader() as reader:
         assert len(reader.leaf_readers()) == 6  # not the broken file, nor dup/a.md, dup/b.md (lost)
@@ -689,7 +689,7 @@ def test_too_many_segments_are_merged(tmp_path: Path, monkeypatch: pytest.Monkey
     mixed_archive(archive)
     build([archive], tmp_path / "one")
     monkeypatch.setattr(workers, "BATCH_BYTES", 1)
-    monkeypatch.setattr(workers, "MAX_BATCHES", 100)
+    monkeypatch.setattr(workers, "BATCHES_PER_WORKER", 100)
     monkeypatch.setattr(writer, "MAX_SEGMENTS", 4)
 
     def segments() -> int:
@@ -717,7 +717,7 @@ def test_a_large_archive_is_built_in_bounded_batches_and_full_segments_stay(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Stand-ins for a million files: batches of at most 3 files, whatever
-    # MAX_BATCHES asks, each a segment; full ones (any size here) are never
+    # BATCHES_PER_WORKER asks, each a segment; full ones (any size here) are never
     # merged, however many there are.
     archive, index_dir = tmp_path / "archive", tmp_path / "index"
     for i in range(14):
