@@ -13,6 +13,11 @@ then the type codes of lengths (and offsets, and "X"). Any other column
 type is read by Whoosh's own reader, which reads nothing per article when
 it is made.
 
+A table of the whole column (`whole_values`) is read at once: its lengths as
+one array, its values as one block of bytes cut at the lengths' sums (the
+values lie in document order, as Whoosh's own iteration assumes), not a
+read per document.
+
 Pages read through a map stay in the process's memory (its RSS) until the
 map closes: `read_values` lets a segment's pages of the column go once the
 documents asked for move past it (`release_pages`; the page cache keeps
@@ -23,8 +28,10 @@ holds one segment's pages of the column, not all of them.
 from __future__ import annotations
 
 import mmap
+import struct
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 from struct import Struct
 from typing import Any
 
@@ -40,6 +47,19 @@ def column_values(leaf: Any, fieldname: str) -> Sequence[Any] | None:
         values: Sequence[Any] = leaf.column_reader(
             fieldname, column=_LazyVarBytesColumn(), translate=False
         )
+    else:
+        values = leaf.column_reader(fieldname, translate=False)
+    return values
+
+
+def whole_values(leaf: Any, fieldname: str) -> Sequence[Any] | None:
+    """Every document's raw value of column `fieldname` in segment reader `leaf`, in
+    order, read at once (see above); None when the segment has no such column."""
+    if not leaf.has_column(fieldname):
+        return None
+    if type(leaf.schema[fieldname].column_type) is columns.VarBytesColumn:
+        column: Any = _WholeVarBytesColumn()
+        values: Sequence[Any] = leaf.column_reader(fieldname, column=column, translate=False)
     else:
         values = leaf.column_reader(fieldname, translate=False)
     return values
@@ -83,6 +103,22 @@ class _LazyVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
             # Whoosh's reader, whose tables are then small.
             return columns.VarBytesColumn.Reader(dbfile, basepos, length, doccount)
         return _LazyVarBytesReader(source, dbfile._offset, basepos, length, doccount)
+
+
+class _WholeVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
+    """A `VarBytesColumn` whose reader is the list of its values (reading only)."""
+
+    def reader(self, dbfile: Any, basepos: int, length: int, doccount: int) -> list[bytes]:
+        last = basepos + length - 1
+        code = chr(dbfile.get_byte(last))
+        end = last  # where the lengths end
+        if code == "X":  # offsets stored before the type codes: not needed here
+            code = chr(dbfile.get_byte(last - 2))
+            end = last - 2 - doccount * struct.calcsize(chr(dbfile.get_byte(last - 1)))
+        lengths = dbfile.get_array(end - doccount * struct.calcsize(code), code, doccount)
+        ends = list(accumulate(lengths))
+        data = dbfile.get(basepos, ends[-1]) if ends else b""
+        return list(map(data.__getitem__, map(slice, [0, *ends[:-1]], ends)))
 
 
 class _LazyVarBytesReader(columns.ColumnReader):  # type: ignore[misc]

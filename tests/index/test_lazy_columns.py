@@ -21,7 +21,7 @@ from whoosh.filedb.filestore import FileStorage
 
 import pressearch.index.whoosh_internals as internals
 from pressearch.index.whoosh_internals import open_file_index
-from pressearch.index.whoosh_internals.columns import column_values, read_values
+from pressearch.index.whoosh_internals.columns import column_values, read_values, whole_values
 from pressearch.search.collapse import CopyKeys
 
 TYPECODES = {"b": 8, "B": 8, "h": 16, "H": 16, "i": 32, "I": 32, "q": 64, "Q": 64}
@@ -126,6 +126,7 @@ def test_a_large_segment_reads_its_values_where_they_lie_as_whoosh_reads_them(
         assert len(lazy) == len(values)
         assert [lazy[d] for d in range(len(values))] == values
         assert list(leaf.column_reader("v", translate=False)) == values
+        assert whole_values(leaf, "v") == values
         with pytest.raises(IndexError):
             lazy[len(values)]
         # Its pages let go of, a value read again is mapped again, the same.
@@ -135,6 +136,31 @@ def test_a_large_segment_reads_its_values_where_they_lie_as_whoosh_reads_them(
         # A numeric column read in one slice lets its pages go too; reads stay the same.
         assert list(leaf.column_reader("n", translate=False).load()) == numbers
         assert list(leaf.column_reader("n", translate=False).load()) == numbers
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.binary(max_size=30), max_size=40), min_size=1, max_size=3))
+def test_a_whole_column_reads_as_whoosh_reads_it_a_value_at_a_time(
+    segments: list[list[bytes]],
+) -> None:
+    # Without stored offsets (up to 32,768 documents; the test above has them),
+    # empty values, and a segment without the column.
+    schema = fields.Schema(v=fields.COLUMN(columns.VarBytesColumn()), k=fields.ID(stored=True))
+    with tempfile.TemporaryDirectory() as folder:
+        ix = FileStorage(folder).create_index(schema)
+        for batch in [*segments, []]:
+            writer = ix.writer()
+            for value in batch:
+                writer.add_document(v=value)
+            writer.add_document(k="no column")
+            writer.commit(merge=False)
+        with open_file_index(folder).reader() as reader:
+            for leaf, _ in reader.leaf_readers():
+                whole = whole_values(leaf, "v")
+                if leaf.has_column("v"):
+                    assert whole == list(leaf.column_reader("v", translate=False))
+                else:
+                    assert whole is None
 
 
 class _Reader:
