@@ -26,7 +26,7 @@ from typing import Any
 from pressearch.errors import UsageError
 from pressearch.index.reader import facet_names, segment_cached
 from pressearch.index.schema import facet_field, split_values
-from pressearch.index.whoosh_internals.columns import column_values, read_values
+from pressearch.index.whoosh_internals.columns import column_values, read_values, whole_values
 from pressearch.models import FacetCount
 from pressearch.vocabulary import ALIASES, BUILTIN_FACETS, STANDARD_FACETS, normalize_name
 
@@ -171,15 +171,14 @@ def _values(reader: Any, field: str) -> list[tuple[str, ...]]:
 def _segment_values(leaf: Any, field: str) -> list[tuple[str, ...]]:
     # Per segment, not `reader.column_reader`: Whoosh's multi-segment column
     # reader misplaces documents when a segment lacks the column.
+    # The column read at once (`whole_values`), each distinct value split once,
+    # and the documents' values picked in C: 20,000 articles' two facets took
+    # ~60 ms read and split a document at a time.
     def build() -> list[tuple[str, ...]]:
-        if not leaf.has_column(field):
+        raws = whole_values(leaf, field)
+        if raws is None:
             return [()] * leaf.doc_count_all()
-        unique: dict[bytes, tuple[str, ...]] = {}
-        values = []
-        for raw in leaf.column_reader(field, translate=False):
-            if raw not in unique:
-                unique[raw] = tuple(dict.fromkeys(split_values(raw)))
-            values.append(unique[raw])
-        return values
+        unique = {raw: tuple(dict.fromkeys(split_values(raw))) for raw in set(raws)}
+        return list(map(unique.__getitem__, raws))
 
     return segment_cached(leaf, ("facet values", field), build)
