@@ -155,12 +155,19 @@ def test_a_whole_column_reads_as_whoosh_reads_it_a_value_at_a_time(
             writer.add_document(k="no column")
             writer.commit(merge=False)
         with open_file_index(folder).reader() as reader:
-            for leaf, _ in reader.leaf_readers():
+            leaves = reader.leaf_readers()
+            for leaf, _ in leaves:
                 whole = whole_values(leaf, "v")
                 if leaf.has_column("v"):
                     assert whole == list(leaf.column_reader("v", translate=False))
                 else:
                     assert whole is None
+            # Read as a query asks, a value at a time: the same values.
+            expected = [v for leaf, _ in leaves for v in whole_values(leaf, "v") or [None]]
+            lazy = [(offset, column_values(leaf, "v")) for leaf, offset in leaves]
+            docnums = list(range(len(expected)))
+            assert list(read_values(lazy, docnums)) == expected
+            assert list(read_values(lazy, docnums[::17])) == expected[::17]
 
 
 class _Reader:
