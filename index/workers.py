@@ -3,9 +3,9 @@
 Model: the files to index are cut into batches of consecutive files (at
 least `BATCH_BYTES`, at most `BATCHES_PER_WORKER` per worker, unless that
 would make a batch larger than `MAX_BATCH_BYTES` or `MAX_BATCH_FILES`);
-each batch is one task (`index.segments.index_files`), and so is each merge
-the run asks for. A large JSON Lines file is a batch of its own, cut into parts of
-`BATCH_BYTES` when its turn comes (`index.parts`): one task per worker, or
+each batch is one task (`index.segments.index_files`), and so is each
+merge the run asks for. A large JSON Lines file is a batch of its own, cut
+into parts of `BATCH_BYTES` when its turn comes (`index.parts`): one task per worker, or
 per `MAX_BATCH_BYTES` of the file if that makes more, each reading a share
 of consecutive parts into a segment, so that every worker reads it at once;
 the parts' results are joined into the file's once all are done, and a
@@ -61,7 +61,7 @@ BATCH_BYTES = 3_000_000
 # `index.segments.LIMIT_MB`) and needs no merging (merging costs about as much
 # as indexing again). Measured on Reuters (22 MB, 2 workers): 8 batches of 3 MB
 # answered `batch`'s queries in 6.6 ms of CPU each, 2 batches in 4.4 ms, and
-# built in the same time.
+# built in the same time within the machine's noise (11-15 s).
 BATCHES_PER_WORKER = 1
 # A batch's bytes and files, at most, whatever the archive: a worker's memory
 # grows with its segment beyond the posting pool's budget (its documents'
