@@ -28,7 +28,6 @@ holds one segment's pages of the column, not all of them.
 from __future__ import annotations
 
 import mmap
-import struct
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
@@ -109,13 +108,8 @@ class _WholeVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
     """A `VarBytesColumn` whose reader is the list of its values (reading only)."""
 
     def reader(self, dbfile: Any, basepos: int, length: int, doccount: int) -> list[bytes]:
-        last = basepos + length - 1
-        code = chr(dbfile.get_byte(last))
-        end = last  # where the lengths end
-        if code == "X":  # offsets stored before the type codes: not needed here
-            code = chr(dbfile.get_byte(last - 2))
-            end = last - 2 - doccount * struct.calcsize(chr(dbfile.get_byte(last - 1)))
-        lengths = dbfile.get_array(end - doccount * struct.calcsize(code), code, doccount)
+        # Whoosh's reader finds the lengths wherever the layout puts them.
+        lengths = columns.VarBytesColumn.Reader(dbfile, basepos, length, doccount)._lengths
         ends = list(accumulate(lengths))
         data = dbfile.get(basepos, ends[-1]) if ends else b""
         return list(map(data.__getitem__, map(slice, [0, *ends[:-1]], ends)))
