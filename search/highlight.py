@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, compress, count
@@ -52,6 +52,10 @@ _PART = re.compile(r"[^-.'’]+")
 # nor after a joiner that follows a word character (WORD_PATTERN's joiners).
 _WORD = re.compile(WORD_PATTERN)
 _WORD_START = re.compile(r"(?<!\w)(?<!\w[-.'’])")
+# Whitespace as str.isspace has it (for str patterns `\s` is that, code point for
+# code point), and the last of it before where a search ends.
+_SPACE = re.compile(r"\s")
+_LAST_SPACE = re.compile(r"\s\S*\Z")
 
 
 # Words whose matches a query's terms keep (`FieldTerms.found`).
@@ -93,10 +97,12 @@ class PhraseTerms:
 class FieldTerms:
     """Everything a query highlights in one field.
 
-    `found` keeps, per field, for each word of the texts highlighted so far
-    (as written), where in it the words and patterns match (nothing for
-    most): a word's matches depend on its text alone, and the hits of one
-    query repeat most of their words.
+    `found` keeps, per field, for words of the texts highlighted so far (as
+    written), where in them the words and patterns match: a word's matches
+    depend on its text alone, and the hits of one query repeat most of their
+    words. With patterns it keeps every word (nothing for most), as testing
+    one costs more than looking it up; with words alone, only the words that
+    match.
     """
 
     words: frozenset[str] = frozenset()
@@ -320,14 +326,31 @@ def _word_matches(
     # A word's matches depend on its text alone (its forms are analysed from
     # it): found once per distinct word and field, as (start, end) within it.
     known = terms.found.setdefault(name, {})
-    new = set(surfaces).difference(known)
-    if new:
-        if len(known) + len(new) > _WORDS_KEPT:  # an export reads every hit: stay bounded
+    found: dict[int, tuple[tuple[int, int, str], ...]]
+    if terms.patterns:
+        new = set(surfaces).difference(known)
+        if new:
+            if len(known) + len(new) > _WORDS_KEPT:  # an export reads every hit: stay bounded
+                known.clear()
+                new = set(surfaces)
+            _learn(name, list(new), terms, known)
+        every = list(map(known.__getitem__, surfaces))
+        indices = list(compress(count(), every))  # most words: no match
+        found = dict(zip(indices, compress(every, every), strict=True))
+    else:
+        # Only a word with a query term among its forms matches: tested on every
+        # word at once, in C (a hit's words are mostly new to the query, and
+        # learning each one costs more than the test); `known` keeps the few that match.
+        forms = _forms(name, surfaces)
+        indices = list(compress(count(), map(not_, map(terms.words.isdisjoint, forms))))
+        if len(known) > _WORDS_KEPT:  # an export reads every hit: stay bounded
             known.clear()
-            new = set(surfaces)
-        _learn(name, list(new), terms, known)
-    found = list(map(known.__getitem__, surfaces))
-    indices = list(compress(count(), found))  # most words: no match
+        found = {}
+        for i in indices:
+            surface = surfaces[i]
+            if surface not in known:
+                known[surface] = tuple(_matches(name, surface, forms[i], terms.words))
+            found[i] = known[surface]
     for i, start in zip(indices, _starts(text, surfaces, indices), strict=True):
         for first, last, key in found[i]:
             yield start + first, start + last, key
@@ -350,33 +373,33 @@ def _learn(
             tested[word] = [p.label for p in patterns if p.test(word)]
         return tested[word]
 
-    def matches(surface: str, forms: tuple[str, ...]) -> Iterator[tuple[int, int, str]]:
-        word = _Word(0, 0, len(surface), forms)
-        for form in forms:
-            if form in exact:
-                yield (*_form_span(name, surface, word, form), form)
-        if patterns:
-            for label in pattern_labels(fold(surface).removesuffix("'s")):
-                yield 0, len(surface), label
-            for form in forms:
-                for label in pattern_labels(form):
-                    yield (*_form_span(name, surface, word, form), label)
-
     forms = _forms(name, surfaces)
     known.update(dict.fromkeys(surfaces, ()))
-    candidates: Iterable[tuple[str, tuple[str, ...]]]
-    if not patterns:  # only a word with a query term among its forms matches
-        pairs = zip(surfaces, forms, strict=True)
-        candidates = compress(pairs, map(not_, map(exact.isdisjoint, forms)))
-    else:
-        starts = tuple(p.prefix for p in patterns)
-        candidates = (
-            (surface, its)
-            for surface, its in zip(surfaces, forms, strict=True)
-            if its and (not exact.isdisjoint(its) or _may_match(surface, its, starts))
-        )
-    for surface, its in candidates:
-        known[surface] = tuple(matches(surface, its))
+    starts = tuple(p.prefix for p in patterns)
+    for surface, its in zip(surfaces, forms, strict=True):
+        if its and (not exact.isdisjoint(its) or _may_match(surface, its, starts)):
+            known[surface] = tuple(_matches(name, surface, its, exact, pattern_labels))
+
+
+def _matches(
+    name: str,
+    surface: str,
+    forms: tuple[str, ...],
+    exact: frozenset[str],
+    pattern_labels: Callable[[str], list[str]] | None = None,
+) -> Iterator[tuple[int, int, str]]:
+    """(start, end, query term) within word `surface`, indexed as `forms`, of each of the
+    words `exact` and of the patterns (`pattern_labels`: those a word passes) it matches."""
+    word = _Word(0, 0, len(surface), forms)
+    for form in forms:
+        if form in exact:
+            yield (*_form_span(name, surface, word, form), form)
+    if pattern_labels is not None:
+        for label in pattern_labels(fold(surface).removesuffix("'s")):
+            yield 0, len(surface), label
+        for form in forms:
+            for label in pattern_labels(form):
+                yield (*_form_span(name, surface, word, form), label)
 
 
 def _may_match(surface: str, forms: tuple[str, ...], starts: tuple[str, ...]) -> bool:
@@ -491,15 +514,14 @@ def _choose(
             candidates.append(_Window(t, start, end, keys, len(inside)))
     chosen: list[_Window] = []
     shown: frozenset[str] = frozenset()
-    while len(chosen) < limit:
-        free = [w for w in candidates if not any(_overlap(w, c) for c in chosen)]
-        if not free:
-            break
+    while len(chosen) < limit and candidates:
         best = max(
-            free, key=lambda w: (len(w.keys - shown), len(w.keys), w.total, -w.text, -w.start)
+            candidates,
+            key=lambda w: (len(w.keys - shown), len(w.keys), w.total, -w.text, -w.start),
         )
         chosen.append(best)
         shown |= best.keys
+        candidates = [w for w in candidates if not _overlap(w, best)]  # what is still free
     return sorted((w.text, w.start, w.end) for w in chosen)
 
 
@@ -529,22 +551,27 @@ def _window(
 
 
 def _word_start(text: str, start: int) -> int:
-    i = start
-    while not _at_boundary(text, i) and i > start - _WORD_REACH:
-        i -= 1
-    return i if _at_boundary(text, i) else start
+    """The word boundary at or before `start` nearest to it, at most `_WORD_REACH` back;
+    else `start` (a long word is cut)."""
+    if start <= 0 or start >= len(text):
+        return start
+    # A boundary is an offset beside whitespace: right after the last whitespace
+    # within reach, or at it when that is `start` itself.
+    last = _LAST_SPACE.search(text, max(0, start - _WORD_REACH - 1), start + 1)
+    if last is not None:
+        return min(last.start() + 1, start)
+    return 0 if start <= _WORD_REACH else start
 
 
 def _word_end(text: str, end: int) -> int:
-    i = end
-    while not _at_boundary(text, i) and i < end + _WORD_REACH:
-        i += 1
-    return i if _at_boundary(text, i) else end
-
-
-def _at_boundary(text: str, i: int) -> bool:
-    """True when offset `i` does not fall inside a word."""
-    return i <= 0 or i >= len(text) or text[i - 1].isspace() or text[i].isspace()
+    """The word boundary at or after `end` nearest to it, at most `_WORD_REACH` on;
+    else `end` (a long word is cut)."""
+    if end <= 0 or end >= len(text):
+        return end
+    first = _SPACE.search(text, end - 1, end + _WORD_REACH + 1)
+    if first is not None:
+        return max(first.start(), end)
+    return len(text) if len(text) <= end + _WORD_REACH else end
 
 
 def _trim(text: str, start: int, end: int) -> Span:
