@@ -28,10 +28,11 @@ holds one segment's pages of the column, not all of them.
 from __future__ import annotations
 
 import mmap
+from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate
-from struct import Struct
+from struct import Struct, calcsize
 from typing import Any
 
 from whoosh import columns
@@ -96,39 +97,83 @@ class _LazyVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
 
     def reader(self, dbfile: Any, basepos: int, length: int, doccount: int) -> Any:
         source = getattr(dbfile, "_source", None)  # whoosh_internals' `_MappedFile`
-        last = basepos + length - 1
-        if source is None or dbfile.get_byte(last) != ord("X"):
+        if (
+            source is None
+            or not _Tables(dbfile.get_byte, basepos + length - 1, doccount).offsets_code
+        ):
             # Not mapped, or no offsets stored (at most 32,768 documents):
-            # Whoosh's reader, whose tables are then small.
-            return columns.VarBytesColumn.Reader(dbfile, basepos, length, doccount)
-        return _LazyVarBytesReader(source, dbfile._offset, basepos, length, doccount)
+            # its tables read whole, as they are then small.
+            return _VarBytesReader(dbfile, basepos, length, doccount)
+        shift = dbfile._offset  # where the file starts in the map
+        return _LazyVarBytesReader(source, shift + basepos, length, doccount)
 
 
 class _WholeVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
     """A `VarBytesColumn` whose reader is the list of its values (reading only)."""
 
     def reader(self, dbfile: Any, basepos: int, length: int, doccount: int) -> list[bytes]:
-        # Whoosh's reader finds the lengths wherever the layout puts them.
-        lengths = columns.VarBytesColumn.Reader(dbfile, basepos, length, doccount)._lengths
+        tables = _Tables(dbfile.get_byte, basepos + length - 1, doccount)
+        lengths = dbfile.get_array(tables.lengths_at, tables.lengths_code, doccount)
         ends = list(accumulate(lengths))
         data = dbfile.get(basepos, ends[-1]) if ends else b""
         return list(map(data.__getitem__, map(slice, [0, *ends[:-1]], ends)))
+
+
+class _Tables:
+    """Where a `VarBytesColumn` keeps its tables, from the type codes at its end.
+
+    Whoosh's layout (`VarBytesColumn.Writer.finish`): the values, the
+    lengths, then, past 32,768 documents, the offsets; then the lengths'
+    type code, and, with offsets, theirs and "X". `last` is the column's
+    last byte; `byte_at` reads one byte. `offsets_code` is "" when no
+    offsets are stored.
+    """
+
+    def __init__(self, byte_at: Callable[[int], int], last: int, doccount: int) -> None:
+        code = chr(byte_at(last))
+        self.offsets_code = ""
+        self.offsets_at = last  # where the lengths end
+        if code == "X":
+            code = chr(byte_at(last - 2))
+            self.offsets_code = chr(byte_at(last - 1))
+            self.offsets_at = last - 2 - doccount * calcsize(self.offsets_code)
+        self.lengths_code = code
+        self.lengths_at = self.offsets_at - doccount * calcsize(code)
+
+
+class _VarBytesReader(columns.VarBytesColumn.Reader):  # type: ignore[misc]
+    """Whoosh's reader of a `VarBytesColumn`, its tables found by `_Tables`.
+
+    A column of at most 32,768 documents stores no offsets: Whoosh's reader
+    adds the lengths up in a Python loop when it is made (1.5-2 ms for a
+    10,000-document segment, paid by a reader's first query to read the
+    column); here `accumulate` adds them up.
+    """
+
+    def _read_offsets_and_lengths(self) -> None:
+        dbfile, doccount = self._dbfile, self._doccount
+        tables = _Tables(dbfile.get_byte, self._basepos + self._length - 1, doccount)
+        self._lengths = dbfile.get_array(tables.lengths_at, tables.lengths_code, doccount)
+        if not tables.offsets_code:
+            self._offsets = array("L", accumulate(self._lengths, initial=0))
+        else:
+            self.had_stored_offsets = True
+            self._offsets = dbfile.get_array(tables.offsets_at, tables.offsets_code, doccount)
 
 
 class _LazyVarBytesReader(columns.ColumnReader):  # type: ignore[misc]
     """A mapped `VarBytesColumn` with stored offsets, each document's length and
     offset read from the map when the document is asked for."""
 
-    def __init__(self, source: Any, shift: int, basepos: int, length: int, doccount: int) -> None:
+    def __init__(self, source: Any, start: int, length: int, doccount: int) -> None:
         self._source = source
         self._doccount = doccount
-        start = shift + basepos  # the column's first byte in the map
-        last = start + length - 1  # "X", after the type codes of lengths and offsets
-        self._length = Struct(">" + chr(source[last - 2]))
-        self._offset = Struct(">" + chr(source[last - 1]))
-        self._offsets_at = last - 2 - doccount * self._offset.size
-        self._lengths_at = self._offsets_at - doccount * self._length.size
-        self._data = start
+        tables = _Tables(source.__getitem__, start + length - 1, doccount)
+        self._length = Struct(">" + tables.lengths_code)
+        self._offset = Struct(">" + tables.offsets_code)
+        self._offsets_at = tables.offsets_at
+        self._lengths_at = tables.lengths_at
+        self._data = start  # the column's first byte in the map
         self._end = start + length
 
     def __len__(self) -> int:

@@ -219,3 +219,29 @@ def test_identical_sets_equal_a_brute_force_grouping_query_after_query(
         docnums = sorted(data.draw(st.sets(st.integers(0, max(len(keys) - 1, 0)))))
         docnums = [d for d in docnums if d < len(keys)]
         assert copy_keys.identical(docnums) == _brute_force(keys, docnums)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.binary(max_size=30), min_size=1, max_size=60), min_size=1, max_size=3))
+def test_a_small_segment_reads_its_values_as_whoosh_reads_them(
+    batches: list[list[bytes]],
+) -> None:
+    # At most 32,768 documents a column stores no offsets: they are added up on reading.
+    schema = fields.Schema(v=fields.COLUMN(columns.VarBytesColumn()))
+    with tempfile.TemporaryDirectory() as folder:
+        ix = FileStorage(folder).create_index(schema)
+        for batch in batches:
+            writer = ix.writer()
+            for value in batch:
+                writer.add_document(v=value)
+            writer.commit(merge=False)
+        with open_file_index(folder).reader() as reader:
+            leaves = [leaf for leaf, _ in reader.leaf_readers()]
+            for leaf, batch in zip(leaves, batches, strict=True):
+                ours = column_values(leaf, "v")
+                assert ours is not None
+                assert type(ours).__name__ == "_VarBytesReader"
+                assert [ours[d] for d in range(len(batch))] == batch
+                assert list(ours) == batch
+                assert whole_values(leaf, "v") == batch
+                assert list(leaf.column_reader("v", translate=False)) == batch
