@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, _lenfield
 from whoosh.system import pack_uint
 from whoosh.util.text import utf8encode
 from whoosh.writing import SegmentWriter
 
+from pressearch.index.whoosh_internals.columns import STORED_COLUMN
 from pressearch.index.whoosh_internals.pool import GroupedPostings, TermPool
 from pressearch.index.whoosh_internals.postings import PressLeafMatcher, TermEncoder
 from pressearch.index.whoosh_internals.terms import PressTermsReader, TermTableWriter
@@ -46,6 +47,9 @@ class PressCodec(W3Codec):  # type: ignore[misc]
     ) -> Any:
         raise NotImplementedError("postings are read by PressTermsReader.matcher")
 
+    def per_document_reader(self, storage: Any, segment: Any) -> PressPerDocReader:
+        return PressPerDocReader(storage, segment)
+
     def terms_reader(self, storage: Any, segment: Any) -> PressTermsReader:
         name = segment.make_filename(self.TERMS_EXT)
         tifile = storage.open_file(name)
@@ -62,6 +66,15 @@ class PressCodec(W3Codec):  # type: ignore[misc]
             tifile.close()
             postfile.close()
             raise
+
+
+class PressPerDocReader(W3PerDocReader):  # type: ignore[misc]
+    """Whoosh's W3 per-document reader, its stored fields read through `columns.STORED_COLUMN`:
+    a segment's first stored document costs no Python loop over its documents."""
+
+    def stored_fields(self, docnum: int) -> dict[str, Any]:
+        values: dict[str, Any] | None = self._cached_reader("_stored", STORED_COLUMN)[docnum]
+        return {} if values is None else values
 
 
 class PressFieldWriter:

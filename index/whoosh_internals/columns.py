@@ -161,6 +161,17 @@ class _VarBytesReader(columns.VarBytesColumn.Reader):  # type: ignore[misc]
             self._offsets = dbfile.get_array(tables.offsets_at, tables.offsets_code, doccount)
 
 
+class _CompressedBytesColumn(columns.CompressedBytesColumn):  # type: ignore[misc]
+    """Whoosh's column of compressed values, its tables read by `_VarBytesReader`."""
+
+    class Reader(columns.CompressedBytesColumn.Reader, _VarBytesReader):  # type: ignore[misc]
+        pass
+
+
+# The stored fields' column (Whoosh's W3 `STORED_COLUMN`), read by `_VarBytesReader`.
+STORED_COLUMN = columns.PickleColumn(_CompressedBytesColumn())
+
+
 class _LazyVarBytesReader(columns.ColumnReader):  # type: ignore[misc]
     """A mapped `VarBytesColumn` with stored offsets, each document's length and
     offset read from the map when the document is asked for."""

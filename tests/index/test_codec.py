@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import whoosh.index
+from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import CorruptIndexError, TermNotFound
@@ -140,6 +141,21 @@ def test_a_segment_reads_as_the_w3_codec_wrote_it(
     dfs = {totals[0] for totals, _ in ours.values()}
     assert {1, 2, 3} <= dfs
     assert max(len(blocks) for _, blocks in ours.values()) >= 3
+
+
+def test_stored_fields_read_as_whoosh_reads_them(
+    tmp_path: Path, docs: list[dict[str, Any]]
+) -> None:
+    # A segment of at most 32,768 documents: the stored column's offsets are added up on reading.
+    ix = write(tmp_path / "ix", docs, press=True)
+    with ix.reader() as reader:
+        (leaf,) = [leaf for leaf, _ in reader.leaf_readers()]
+        assert type(leaf._perdoc).__name__ == "PressPerDocReader"
+        whoosh_own = W3PerDocReader(leaf._storage, leaf._segment)
+        stored = [leaf.stored_fields(d) for d in range(leaf.doc_count_all())]
+        assert stored == [whoosh_own.stored_fields(d) for d in range(leaf.doc_count_all())]
+        assert [fields["id"] for fields in stored] == [doc["id"] for doc in docs]
+        whoosh_own.close()
 
 
 def test_spilled_runs_give_the_same_segment(

@@ -121,7 +121,7 @@ def test_a_bug_while_opening_is_a_bug_not_damage(
     def broken(*args: object, **kwargs: object) -> None:
         raise bug("a bug")
 
-    monkeypatch.setattr(whoosh.codec.whoosh3.W3Codec, "per_document_reader", broken)
+    monkeypatch.setattr(whoosh.codec.whoosh3.W3PerDocReader, "__init__", broken)
     with pytest.raises(bug):
         open_index(built_index.index_dir)
     with pytest.raises(bug):
