@@ -80,12 +80,12 @@ def run_query(argv: Sequence[str]) -> int | None:
     # as long as the process and holds no garbage: the cycle collector would
     # walk it again and again while it grows (~8 ms; Rich's modules ~3 ms more).
     gc.disable()
-    import pressearch.search.engine  # noqa: F401  (the query layer, which the search imports)
+    import pressearch.search.engine  # the query layer, which the search imports
     from pressearch.archive import Archive
     from pressearch.models import SearchRequest
 
     if query.json:
-        import pressearch.jsonify  # noqa: F401  (`_write`'s)
+        import pressearch.jsonify  # `_write`'s
     else:
         import pressearch.cli.render  # noqa: F401  (`_write`'s)
     gc.freeze()
