@@ -124,14 +124,14 @@ class _FacetColumn:
         self._looked_up = 0
         self._whole: list[tuple[str, ...]] | None = None
         self._leaves: list[tuple[int, Sequence[bytes] | None]] | None = None
-        self._unique: dict[bytes, tuple[str, ...]] = {}  # a column value -> its values
+        self._unique = _Split()
 
     def values(self, docnums: Sequence[int]) -> Iterator[tuple[str, ...]]:
         """The values of each of `docnums`, in their order (distinct, as first listed)."""
         if self._whole is None and 2 * (self._looked_up + len(docnums)) > self._size:
             self._whole = _values(self._reader, self._field)
             self._leaves = None
-            self._unique = {}
+            self._unique = _Split()
         if self._whole is not None:
             return map(self._whole.__getitem__, docnums)
         self._looked_up += len(docnums)
@@ -143,15 +143,16 @@ class _FacetColumn:
                 (offset, column_values(leaf, self._field))
                 for leaf, offset in self._reader.leaf_readers()
             ]
-        unique = self._unique
-        for raw in read_values(self._leaves, docnums):
-            if raw is None:
-                yield ()
-                continue
-            values = unique.get(raw)
-            if values is None:
-                values = unique[raw] = tuple(dict.fromkeys(split_values(raw)))
-            yield values
+        return map(self._unique.__getitem__, read_values(self._leaves, docnums))
+
+
+class _Split(dict[bytes | None, tuple[str, ...]]):
+    """A column value → its facet values (distinct, as first listed; none for no value),
+    each value split when first asked for (as a key missing)."""
+
+    def __missing__(self, raw: bytes | None) -> tuple[str, ...]:
+        values = self[raw] = () if raw is None else tuple(dict.fromkeys(split_values(raw)))
+        return values
 
 
 def _values(reader: Any, field: str) -> list[tuple[str, ...]]:

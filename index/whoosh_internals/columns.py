@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import mmap
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import accumulate
+from itertools import accumulate, chain, islice, repeat
+from operator import add, le, sub
 from struct import Struct, calcsize
 from typing import Any
 
@@ -71,14 +72,46 @@ def read_values(
     """The raw value of each of `docnums`, from the `column_values` of each segment
     (with the docnum its segment starts at, in order); None where a segment lacks it.
 
-    The pages of a segment's column read through the map are let go of when
-    the documents move on to another segment, and after the last: memory
-    holds one segment's pages of the column at a time (the page cache keeps
-    them all for the next reader).
+    Ascending docnums (as matches come) are read a segment at a time, each
+    segment's in one call (`_VarBytesReader.values_of`: C loops, not a
+    Python call per document); others one at a time. The pages of a
+    segment's column read through the map are let go of when the documents
+    move on to another segment, and after the last: memory holds one
+    segment's pages of the column at a time (the page cache keeps them all
+    for the next reader).
     """
+    docs = docnums if isinstance(docnums, list) else list(docnums)
     starts = [offset for offset, _ in segments]
+    if all(map(le, docs, islice(docs, 1, None))):
+        return chain.from_iterable(_by_segment(segments, starts, docs))
+    return _one_at_a_time(segments, starts, docs)
+
+
+def _by_segment(
+    segments: Sequence[tuple[int, Sequence[Any] | None]], starts: list[int], docs: list[int]
+) -> Iterator[Iterable[Any | None]]:
+    """The values of ascending `docs`, a list per segment that holds some."""
+    begin = 0
+    for number, (offset, column) in enumerate(segments):
+        end = (
+            bisect_left(docs, starts[number + 1], begin) if number + 1 < len(starts) else len(docs)
+        )
+        if end > begin:
+            if column is None:
+                yield repeat(None, end - begin)
+            else:
+                local = list(map(sub, islice(docs, begin, end), repeat(offset)))
+                values_of = getattr(column, "values_of", None)
+                yield values_of(local) if values_of else list(map(column.__getitem__, local))
+                _release(column)  # once the segment's values are taken
+        begin = end
+
+
+def _one_at_a_time(
+    segments: Sequence[tuple[int, Sequence[Any] | None]], starts: list[int], docs: list[int]
+) -> Iterator[Any | None]:
     current: Sequence[Any] | None = None
-    for docnum in docnums:
+    for docnum in docs:
         offset, column = segments[bisect_right(starts, docnum) - 1]
         if column is not current:
             _release(current)
@@ -159,6 +192,21 @@ class _VarBytesReader(columns.VarBytesColumn.Reader):  # type: ignore[misc]
         else:
             self.had_stored_offsets = True
             self._offsets = dbfile.get_array(tables.offsets_at, tables.offsets_code, doccount)
+
+    def values_of(self, docnums: Sequence[int]) -> list[bytes]:
+        """The values of `docnums`, in their order: from the map, each slice made in C."""
+        dbfile = self._dbfile
+        source = getattr(dbfile, "_source", None)  # whoosh_internals' `_MappedFile`
+        if source is None:
+            return list(map(self.__getitem__, docnums))
+        # As `_MappedFile.get` reads them: within the column's file.
+        base, limit = dbfile._offset + self._basepos, dbfile._offset + dbfile._length
+        firsts = list(map(add, map(self._offsets.__getitem__, docnums), repeat(base)))
+        ends = map(add, firsts, map(self._lengths.__getitem__, docnums))
+        values: list[bytes] = list(
+            map(source.__getitem__, map(slice, firsts, map(min, ends, repeat(limit))))
+        )
+        return values
 
 
 class _CompressedBytesColumn(columns.CompressedBytesColumn):  # type: ignore[misc]

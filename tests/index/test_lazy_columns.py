@@ -222,9 +222,12 @@ def test_identical_sets_equal_a_brute_force_grouping_query_after_query(
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.lists(st.binary(max_size=30), min_size=1, max_size=60), min_size=1, max_size=3))
+@given(
+    st.lists(st.lists(st.binary(max_size=30), min_size=1, max_size=60), min_size=1, max_size=3),
+    st.data(),
+)
 def test_a_small_segment_reads_its_values_as_whoosh_reads_them(
-    batches: list[list[bytes]],
+    batches: list[list[bytes]], data: st.DataObject
 ) -> None:
     # At most 32,768 documents a column stores no offsets: they are added up on reading.
     schema = fields.Schema(v=fields.COLUMN(columns.VarBytesColumn()))
@@ -236,8 +239,8 @@ def test_a_small_segment_reads_its_values_as_whoosh_reads_them(
                 writer.add_document(v=value)
             writer.commit(merge=False)
         with open_file_index(folder).reader() as reader:
-            leaves = [leaf for leaf, _ in reader.leaf_readers()]
-            for leaf, batch in zip(leaves, batches, strict=True):
+            segments: list[tuple[int, Sequence[bytes] | None]] = []
+            for (leaf, offset), batch in zip(reader.leaf_readers(), batches, strict=True):
                 ours = column_values(leaf, "v")
                 assert ours is not None
                 assert type(ours).__name__ == "_VarBytesReader"
@@ -245,3 +248,11 @@ def test_a_small_segment_reads_its_values_as_whoosh_reads_them(
                 assert list(ours) == batch
                 assert whole_values(leaf, "v") == batch
                 assert list(leaf.column_reader("v", translate=False)) == batch
+                segments.append((offset, ours))
+            # Many documents at once, in any order, repeated or not; segments without the column.
+            values = [value for batch in batches for value in batch]
+            docnums = data.draw(st.lists(st.integers(0, len(values) - 1), max_size=100))
+            for wanted in (docnums, sorted(docnums)):
+                assert list(read_values(segments, wanted)) == [values[d] for d in wanted]
+            lacking = [(offset, None) for offset, _ in segments]
+            assert list(read_values(lacking, sorted(docnums))) == [None] * len(docnums)
