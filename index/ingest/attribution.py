@@ -254,6 +254,8 @@ class Attributor:
             return None
         # `He added.` may open a sentence; after the verb a pronoun is lower case.
         edge = clauses[0][-1].casefold() if left else clauses[0][0]
+        if left and _ends_name(clauses[0]):
+            edge = ""  # `Aa It said`, `Lifeng He said`: a surname, not a pronoun
         if edge in _PRONOUNS_PREVIOUS:
             return self.previous
         if edge in _PRONOUNS_UNKNOWN:
@@ -442,6 +444,12 @@ def _best_fit(wanted: frozenset[str] | set[str], people: Iterable[Person]) -> Pe
                 return person
             first = first or person
     return first
+
+
+def _ends_name(clause: Sequence[str]) -> bool:
+    """Whether the clause's last word, capitalised, ends a run of a name's words
+    (`Aa It`, `Aa van der It`)."""
+    return len(clause) > 1 and clause[-1][:1].isupper() and is_run_token(clause[-2])
 
 
 def _longest_match(key: Sequence[str], people: Sequence[Person]) -> Person | None:

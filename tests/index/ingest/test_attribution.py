@@ -222,6 +222,7 @@ def test_unclosed_quote_block_takes_one_paragraph() -> None:
         ("“Text,” said Will Smith.", "Will Smith"),
         ("“Text,” said Europol.", None),
         ("“Text,” they said.", None),
+        ("“Text,” It said.", None),  # a pronoun opening the clause
         ("“Text” — Jane Doe", "Jane Doe"),
         ("“Text” — Jane Doe, Europol", "Jane Doe"),
         ("“Text” (Jane Doe, Europol)", "Jane Doe"),
@@ -254,3 +255,24 @@ def test_attribution_styles(paragraph: str, speaker: str | None) -> None:
     quotes = parse_markdown(text, path="/a.md", rel_path="a.md").quotes
     assert [q.speaker for q in quotes] == [speaker]
     assert quotes[0].text.lower() in ("text", "text.", "text and more text.")
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "speaker"),
+    [
+        ("“Text,” Lifeng He said.", "Lifeng He"),
+        ("Ana van der It said: “Text.”", "Ana van der It"),
+        ("“Text,” It said.", None),
+        ("“Text,” and then it said.", None),
+    ],
+)
+def test_a_card_name_that_ends_in_a_pronoun_is_the_name(
+    paragraph: str, speaker: str | None
+) -> None:
+    # `He` and `It` end these names: before the verb, after a name's word, no pronoun.
+    text = (
+        "# H\n\n**Lifeng He**  \nMinister\n\n**Ana van der It**  \nProsecutor\n\n"
+        "Body.\n\n“\n\n" + paragraph + "\n\n”\n"
+    )
+    quotes = parse_markdown(text, path="/a.md", rel_path="a.md").quotes
+    assert [q.speaker for q in quotes] == [speaker]
