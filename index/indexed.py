@@ -25,11 +25,13 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections.abc import Sequence
+from itertools import compress
 from typing import Any
 
 import numpy as np
 
 from pressearch.index.digests import SIZE, Digests, digests_of
+from pressearch.index.whoosh_internals.columns import each_value
 
 Array = np.ndarray[Any, Any]
 
@@ -47,20 +49,20 @@ class IndexedDocs:
         for leaf, base in reader.leaf_readers():
             if not leaf.has_column("path"):
                 continue
-            columns = zip(
-                leaf.column_reader("path", translate=False),
-                leaf.column_reader("filesig", translate=False),
-                leaf.column_reader("id", translate=False),
-                strict=True,
-            )
-            deleted = leaf.has_deletions()
-            for docnum, (raw_path, raw_sig, raw_id) in enumerate(columns):
-                if deleted and leaf.is_deleted(docnum):
-                    continue
-                paths += _digest(raw_path)
-                sigs += _digest(raw_sig)
-                ids += _digest(raw_id)
-                docnums.append(base + docnum)
+            count = leaf.doc_count_all()
+            live = None
+            if leaf.has_deletions():
+                live = [not leaf.is_deleted(docnum) for docnum in range(count)]
+            # A column read at once (a read call per article costs ~20 times more),
+            # each value digested as it is made, then the next column.
+            for name, digests in (("path", paths), ("filesig", sigs), ("id", ids)):
+                values = each_value(leaf, name)
+                for raw in values if live is None else compress(values, live):
+                    digests += _digest(raw)
+            in_leaf = range(base, base + count)
+            docnums.extend(in_leaf if live is None else compress(in_leaf, live))
+        if not len(paths) == len(sigs) == len(ids) == len(docnums) * SIZE:
+            raise ValueError("the path, filesig and id columns hold unequal numbers of values")
         numbers = np.frombuffer(docnums, dtype=np.int64) if docnums else np.empty(0, np.int64)
         by_path = np.argsort(digests_of(bytes(paths)), kind="stable")  # documents in order
         self._paths: Array = digests_of(bytes(paths))[by_path]

@@ -31,7 +31,7 @@ import mmap
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import accumulate, chain, islice, repeat
+from itertools import accumulate, chain, islice, pairwise, repeat, starmap
 from operator import add, le, sub
 from struct import Struct, calcsize
 from typing import Any
@@ -58,9 +58,20 @@ def whole_values(leaf: Any, fieldname: str) -> Sequence[Any] | None:
     order, read at once (see above); None when the segment has no such column."""
     if not leaf.has_column(fieldname):
         return None
-    if type(leaf.schema[fieldname].column_type) is columns.VarBytesColumn:
-        column: Any = _WholeVarBytesColumn()
-        values: Sequence[Any] = leaf.column_reader(fieldname, column=column, translate=False)
+    return list(each_value(leaf, fieldname))
+
+
+def each_value(leaf: Any, fieldname: str) -> Iterable[Any]:
+    """Every document's raw value of column `fieldname` in segment reader `leaf`, in
+    order, the column read at once and each value made as it is taken (memory holds
+    the column's bytes, not an object per document); Whoosh's own reader for a column
+    of another type than `VarBytesColumn`, or a segment without it."""
+    if leaf.has_column(fieldname) and (
+        type(leaf.schema[fieldname].column_type) is columns.VarBytesColumn
+    ):
+        values: Iterable[Any] = leaf.column_reader(
+            fieldname, column=_WholeVarBytesColumn(), translate=False
+        )
     else:
         values = leaf.column_reader(fieldname, translate=False)
     return values
@@ -142,14 +153,13 @@ class _LazyVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
 
 
 class _WholeVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
-    """A `VarBytesColumn` whose reader is the list of its values (reading only)."""
+    """A `VarBytesColumn` whose reader is an iterator over its values (reading only)."""
 
-    def reader(self, dbfile: Any, basepos: int, length: int, doccount: int) -> list[bytes]:
+    def reader(self, dbfile: Any, basepos: int, length: int, doccount: int) -> Iterator[bytes]:
         tables = _Tables(dbfile.get_byte, basepos + length - 1, doccount)
         lengths = dbfile.get_array(tables.lengths_at, tables.lengths_code, doccount)
-        ends = list(accumulate(lengths))
-        data = dbfile.get(basepos, ends[-1]) if ends else b""
-        return list(map(data.__getitem__, map(slice, [0, *ends[:-1]], ends)))
+        data = dbfile.get(basepos, sum(lengths))
+        return map(data.__getitem__, starmap(slice, pairwise(accumulate(lengths, initial=0))))
 
 
 class _Tables:
