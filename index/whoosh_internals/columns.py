@@ -7,16 +7,20 @@ thousand matches pays for every article of the segment, in time and in
 memory. `column_values` gives the same values through a reader that finds
 each document's length and offset in that table when the document is asked
 for, straight from the segment's map when it is mapped. The layout read is
-Whoosh's (`whoosh.columns.VarBytesColumn`): the values, then the lengths,
-then (for a segment of more than 32,768 documents) the offsets, big-endian,
-then the type codes of lengths (and offsets, and "X"). Any other column
-type is read by Whoosh's own reader, which reads nothing per article when
-it is made.
+Whoosh's (`whoosh.columns.VarBytesColumn`, found by `_Tables`): the values,
+then the lengths, then (for a segment of more than 32,768 documents) the
+offsets, big-endian, then the type codes of lengths (and offsets, and "X").
+A column of at most 32,768 documents (every segment a build writes) stores
+no offsets: its reader (`_VarBytesReader`, Whoosh's, with the offsets
+added up by `accumulate` rather than a Python loop) holds its small tables,
+and gives many documents' values at once (`values_of`); the stored fields
+are read through it too (`STORED_COLUMN`). Any other column type is read by
+Whoosh's own reader, which reads nothing per article when it is made.
 
-A table of the whole column (`whole_values`) is read at once: its lengths as
-one array, its values as one block of bytes cut at the lengths' sums (the
-values lie in document order, as Whoosh's own iteration assumes), not a
-read per document.
+A whole column is read at once: its lengths as one array, its values as one
+block of bytes cut at the lengths' sums (the values lie in document order,
+as Whoosh's own iteration assumes), not a read per document; `whole_values`
+lists them, `each_value` makes each as it is taken.
 
 Pages read through a map stay in the process's memory (its RSS) until the
 map closes: `read_values` lets a segment's pages of the column go once the
