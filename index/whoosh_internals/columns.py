@@ -136,7 +136,7 @@ def _one_at_a_time(
 
 
 def _release(column: Sequence[Any] | None) -> None:
-    if isinstance(column, _LazyVarBytesReader):
+    if isinstance(column, (_LazyVarBytesReader, _VarBytesReader)):
         column.release()
 
 
@@ -163,6 +163,10 @@ class _WholeVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
         tables = _Tables(dbfile.get_byte, basepos + length - 1, doccount)
         lengths = dbfile.get_array(tables.lengths_at, tables.lengths_code, doccount)
         data = dbfile.get(basepos, sum(lengths))
+        source = getattr(dbfile, "_source", None)  # whoosh_internals' `_MappedFile`
+        if source is not None:  # the values are copied: the map's pages can go
+            start = dbfile._offset + basepos
+            release_pages(source, start, start + length)
         return map(data.__getitem__, starmap(slice, pairwise(accumulate(lengths, initial=0))))
 
 
@@ -206,6 +210,13 @@ class _VarBytesReader(columns.VarBytesColumn.Reader):  # type: ignore[misc]
         else:
             self.had_stored_offsets = True
             self._offsets = dbfile.get_array(tables.offsets_at, tables.offsets_code, doccount)
+
+    def release(self) -> None:
+        """Let go of the pages of the column read so far, when it is mapped."""
+        source = getattr(self._dbfile, "_source", None)  # whoosh_internals' `_MappedFile`
+        if source is not None:
+            start = self._dbfile._offset + self._basepos
+            release_pages(source, start, start + self._length)
 
     def values_of(self, docnums: Sequence[int]) -> list[bytes]:
         """The values of `docnums`, in their order: from the map, each slice made in C."""
