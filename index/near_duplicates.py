@@ -60,7 +60,7 @@ import hashlib
 import itertools
 import json
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,7 +92,7 @@ from pressearch.index.reader import (
     read_error,
 )
 from pressearch.index.whoosh_internals import segment_of, unmapped_segment_reader
-from pressearch.index.whoosh_internals.columns import each_value, whole_values
+from pressearch.index.whoosh_internals.columns import each_value
 from pressearch.models import Article, DuplicateCluster
 
 if TYPE_CHECKING:
@@ -370,10 +370,10 @@ class _Run:
             leaf = self.leaves[number]
             if not leaf.has_column("band_keys"):
                 continue
-            column = None
+            column: Sequence[bytes]
             if len(leaf_rows) * _WHOLE_SHARE >= leaf.doc_count_all():  # a first build: all
-                column = whole_values(leaf, "band_keys")
-            if column is None:
+                column = list(each_value(leaf, "band_keys"))
+            else:
                 column = leaf.column_reader("band_keys", translate=False)
             for row in leaf_rows:
                 keys = keys_of(column[int(self.doc_of[row])])

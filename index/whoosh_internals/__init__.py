@@ -98,7 +98,7 @@ from whoosh.system import _FLOAT_SIZE, _INT_SIZE, _LONG_SIZE, pack_uint
 from whoosh.util.numeric import byte_to_length
 
 from pressearch.index.whoosh_internals.codec import PressWriter, perdoc_length_bytes
-from pressearch.index.whoosh_internals.columns import release_pages
+from pressearch.index.whoosh_internals.columns import release_file_pages
 from pressearch.index.whoosh_internals.positions import PressPositions as PressPositions
 from pressearch.index.whoosh_internals.positions import encode_positions as encode_positions
 from pressearch.index.whoosh_internals.postings import PressLeafMatcher
@@ -456,9 +456,7 @@ def _load_numeric_in_one_read(self: Any) -> Sequence[int]:
     written = min(self._count, self._doccount)
     dbfile = self._dbfile
     values.frombytes(dbfile.get(self._basepos, written * self._fixedlen))
-    if isinstance(dbfile, _MappedFile):  # the values are copied: the map's pages can go
-        start = dbfile._offset + self._basepos
-        release_pages(dbfile._source, start, start + written * self._fixedlen)
+    release_file_pages(dbfile, self._basepos, written * self._fixedlen)  # the values are copied
     if sys.byteorder == "little":
         values.byteswap()
     values.extend([self._default] * (self._doccount - written))

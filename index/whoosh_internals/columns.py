@@ -145,15 +145,14 @@ class _LazyVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
 
     def reader(self, dbfile: Any, basepos: int, length: int, doccount: int) -> Any:
         source = getattr(dbfile, "_source", None)  # whoosh_internals' `_MappedFile`
-        if (
-            source is None
-            or not _Tables(dbfile.get_byte, basepos + length - 1, doccount).offsets_code
-        ):
-            # Not mapped, or no offsets stored (at most 32,768 documents):
-            # its tables read whole, as they are then small.
-            return _VarBytesReader(dbfile, basepos, length, doccount)
-        shift = dbfile._offset  # where the file starts in the map
-        return _LazyVarBytesReader(source, shift + basepos, length, doccount)
+        if source is not None:
+            start = dbfile._offset + basepos  # the column's first byte in the map
+            tables = _Tables(source.__getitem__, start + length - 1, doccount)
+            if tables.offsets_code:
+                return _LazyVarBytesReader(source, start, length, tables)
+        # Not mapped, or no offsets stored (at most 32,768 documents): its
+        # tables read whole, as they are then small.
+        return _VarBytesReader(dbfile, basepos, length, doccount)
 
 
 class _WholeVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
@@ -163,10 +162,7 @@ class _WholeVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
         tables = _Tables(dbfile.get_byte, basepos + length - 1, doccount)
         lengths = dbfile.get_array(tables.lengths_at, tables.lengths_code, doccount)
         data = dbfile.get(basepos, sum(lengths))
-        source = getattr(dbfile, "_source", None)  # whoosh_internals' `_MappedFile`
-        if source is not None:  # the values are copied: the map's pages can go
-            start = dbfile._offset + basepos
-            release_pages(source, start, start + length)
+        release_file_pages(dbfile, basepos, length)  # the values are copied
         return map(data.__getitem__, starmap(slice, pairwise(accumulate(lengths, initial=0))))
 
 
@@ -181,6 +177,7 @@ class _Tables:
     """
 
     def __init__(self, byte_at: Callable[[int], int], last: int, doccount: int) -> None:
+        self.doccount = doccount
         code = chr(byte_at(last))
         self.offsets_code = ""
         self.offsets_at = last  # where the lengths end
@@ -213,10 +210,7 @@ class _VarBytesReader(columns.VarBytesColumn.Reader):  # type: ignore[misc]
 
     def release(self) -> None:
         """Let go of the pages of the column read so far, when it is mapped."""
-        source = getattr(self._dbfile, "_source", None)  # whoosh_internals' `_MappedFile`
-        if source is not None:
-            start = self._dbfile._offset + self._basepos
-            release_pages(source, start, start + self._length)
+        release_file_pages(self._dbfile, self._basepos, self._length)
 
     def values_of(self, docnums: Sequence[int]) -> list[bytes]:
         """The values of `docnums`, in their order: from the map, each slice made in C."""
@@ -249,10 +243,9 @@ class _LazyVarBytesReader(columns.ColumnReader):  # type: ignore[misc]
     """A mapped `VarBytesColumn` with stored offsets, each document's length and
     offset read from the map when the document is asked for."""
 
-    def __init__(self, source: Any, start: int, length: int, doccount: int) -> None:
+    def __init__(self, source: Any, start: int, length: int, tables: _Tables) -> None:
         self._source = source
-        self._doccount = doccount
-        tables = _Tables(source.__getitem__, start + length - 1, doccount)
+        self._doccount = tables.doccount
         self._length = Struct(">" + tables.lengths_code)
         self._offset = Struct(">" + tables.offsets_code)
         self._offsets_at = tables.offsets_at
@@ -281,6 +274,15 @@ class _LazyVarBytesReader(columns.ColumnReader):  # type: ignore[misc]
     def release(self) -> None:
         """Let go of the pages of the column read so far."""
         release_pages(self._source, self._data, self._end)
+
+
+def release_file_pages(dbfile: Any, position: int, length: int) -> None:
+    """`release_pages` of bytes `position` to `position + length` of `dbfile` when it is
+    a view of a map (whoosh_internals' `_MappedFile`); nothing for a file read."""
+    source = getattr(dbfile, "_source", None)
+    if source is not None:
+        start = dbfile._offset + position
+        release_pages(source, start, start + length)
 
 
 def release_pages(source: mmap.mmap, start: int, end: int) -> None:
