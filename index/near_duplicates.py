@@ -60,7 +60,7 @@ import hashlib
 import itertools
 import json
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,7 +73,6 @@ from pressearch.index.minhash import (
     ROWS,
     SEED,
     SHINGLE_WORDS,
-    keys_of,
     signatures,
 )
 from pressearch.index.near_duplicates_file import (
@@ -92,7 +91,7 @@ from pressearch.index.reader import (
     read_error,
 )
 from pressearch.index.whoosh_internals import segment_of, unmapped_segment_reader
-from pressearch.index.whoosh_internals.columns import each_value
+from pressearch.index.whoosh_internals.columns import column_values, each_value, joined_values
 from pressearch.models import Article, DuplicateCluster
 
 if TYPE_CHECKING:
@@ -101,6 +100,9 @@ if TYPE_CHECKING:
     from pressearch.index.minhash import Values
 
     Mask = np.ndarray[Any, np.dtype[np.bool_]]
+    Keys = np.ndarray[Any, np.dtype[np.uint32]]
+    Ids = np.ndarray[Any, np.dtype[np.bytes_]]
+    Rows = np.ndarray[Any, np.dtype[np.integer[Any]]]
 
 # numpy is imported where text is hashed or signatures compared: asking for
 # clusters from a current sidecar, or an index run that changed nothing,
@@ -110,7 +112,7 @@ SIDECAR = ".near-duplicates"
 FLOOR = 0.5
 # What the stored pairs and band keys depend on: a sidecar made with others is made again.
 _PARAMS = {
-    "format": 2,
+    "format": 3,
     "shingle_words": SHINGLE_WORDS,
     "num_perm": NUM_PERM,
     "scheme": "affine32",  # datasketch 2's, see index.minhash
@@ -123,9 +125,6 @@ _PARAMS = {
 }
 # Candidate pairs verified at once: two signatures of 512 bytes each, 64 MB.
 _VERIFY = 65536
-# A segment's band keys are read whole when at least 1/_WHOLE_SHARE of its
-# articles changed (128 bytes an article, in one read), else article by article.
-_WHOLE_SHARE = 8
 
 
 @dataclass(frozen=True)
@@ -215,7 +214,6 @@ def update(index_dir: Path, *, force: bool = False) -> Update:
         head = read_head(path, _PARAMS)
         if head is not None and head.generation == generation:
             return Update(generation, 0, head.articles, 0, head.pairs, written=False)
-    old = read(path, _PARAMS, BANDS)
     ix = open_index(index_dir)
     try:
         with ix.reader() as reader:
@@ -229,8 +227,18 @@ def update(index_dir: Path, *, force: bool = False) -> Update:
                 if segment is not None
             ]
         try:
-            run = _Run(leaves, old)
-            pairs = run.pairs()
+            with read(path, _PARAMS, BANDS) as old:
+                run = _Run(leaves, old)
+                pairs = run.pairs()
+                written = (
+                    old is None
+                    or old.head.generation != generation
+                    or bool(len(run.changed) or run.dropped)
+                )
+                if written:
+                    head = Head(generation, len(run.ids), pairs)
+                    stored = Stored(head, run.ids, run.fingerprints, run.signed, run.signed_band)
+                    written = write(path, _PARAMS, stored, BANDS)
         finally:
             for leaf in leaves:
                 leaf.close()
@@ -238,13 +246,6 @@ def update(index_dir: Path, *, force: bool = False) -> Update:
         raise read_error(index_dir, exc) from exc
     finally:
         ix.close()
-    written = old is None or old.head.generation != generation or bool(run.changed or run.dropped)
-    if written:
-        head = Head(generation, len(run.ids), pairs)
-        # All signed (as most are): the keys as they are, not a copy (128 MB at 1,000,000).
-        keys = run.keys if run.signed.all() else run.keys[run.signed]
-        stored = Stored(head, run.ids, run.fingerprints, run.signed, keys)
-        written = write(path, _PARAMS, stored)
     return Update(
         generation=generation,
         changed=len(run.changed),
@@ -259,10 +260,16 @@ def update(index_dir: Path, *, force: bool = False) -> Update:
 class _Run:
     """One update over an open reader: the live articles, which changed, their band keys, the pairs.
 
-    Rows are the live articles in id order. The band keys of an unchanged
-    article come from the old sidecar, a changed one's from the index's
-    `band_keys` column; the signatures of the rows in proposed pairs are
-    hashed from their stored text (`_signatures`).
+    Rows are the live articles in the order of their ids' digests
+    (`index.digests`), and each row's id digest, text fingerprint, segment
+    and document number are arrays: ~60 bytes an article, where ids as
+    strings, a dict to match them with the old sidecar's and every
+    article's keys held at once took ~850 bytes. The band keys are never
+    all in memory: `band` makes one band's column, the keys of an
+    unchanged article from the old sidecar, a changed one's from the
+    index's `band_keys` column; the signatures of the rows in proposed
+    pairs are hashed from their stored text (`_signatures`). An id as a
+    string is read from the index only for an article in a pair.
     """
 
     def __init__(self, leaves: list[Any], old: Stored | None) -> None:
@@ -270,41 +277,45 @@ class _Run:
 
         self.leaves = leaves
         ids, fingerprints, leaf_of, doc_of = self._scan()
-        # Rows in id order; an index holds an id once, were it twice the last would win.
-        # Parallel lists and arrays, not a dict of tuples: at 1,000,000 articles
-        # that dict alone held ~400 MB.
-        order = sorted(range(len(ids)), key=ids.__getitem__)  # stable: equal ids in index order
-        order = [
-            at for k, at in enumerate(order) if k + 1 == len(order) or ids[at] != ids[order[k + 1]]
-        ]
-        self.ids = [ids[at] for at in order]
-        del ids
-        self.fingerprints = b"".join([fingerprints[at] for at in order])
-        del fingerprints
-        rows = np.array(order, dtype=np.int64)
-        self.leaf_of, self.doc_of = leaf_of[rows], doc_of[rows]
-        self.signed = np.zeros(len(self.ids), dtype=bool)
-        self.keys = np.zeros((len(self.ids), BANDS), dtype=np.uint32)
+        # An index holds an id once; were it twice, the last in index order would win.
+        order = np.argsort(ids, kind="stable")
+        last = np.ones(len(order), dtype=bool)
+        last[:-1] = ids[order[1:]] != ids[order[:-1]]
+        order = order[last]
+        self.ids: Ids = ids[order]
+        self.fingerprints: Ids = fingerprints[order]
+        self.leaf_of, self.doc_of = leaf_of[order], doc_of[order]
+        del ids, fingerprints, leaf_of, doc_of
+        self.signed: Mask = np.zeros(len(self.ids), dtype=bool)
         self.old = old
-        self.changed: list[int] = []  # new articles, or of a new text: keys from the column
-        self.hashed: dict[int, Values | None] = {}  # rows in proposed pairs, hashed
+        # The rows whose keys are the old sidecar's, and their rows among its signed ones.
+        self._reused = np.empty(0, dtype=np.int64)
+        self._old_key_rows = np.empty(0, dtype=np.int64)
         if old is None:
-            self.changed = list(range(len(self.ids)))
+            changed = np.ones(len(self.ids), dtype=bool)
             self.dropped = 0
         else:
-            self.dropped = old.head.articles - self._reuse(old)
+            changed, live = self._reuse(old)
+            self.dropped = old.head.articles - live
+        # New articles, or of a new text: keys from the column.
+        self.changed: Rows = np.flatnonzero(changed)
+        self._changed_by_leaf = self._by_leaf(self.changed)
+        self._sign_changed()
+        self.hashed: dict[int, Values | None] = {}  # rows in proposed pairs, hashed
+        self._id_columns: dict[int, Sequence[bytes]] = {}
 
-    def _scan(self) -> tuple[list[str], list[bytes], Values, Values]:
-        """Each live article's id, the fingerprint of its text hash, its leaf and document
-        numbers (the last two as arrays), in index order.
+    def _scan(self) -> tuple[Ids, Ids, Rows, Rows]:
+        """Each live article's id digest, the fingerprint of its text hash, its leaf and
+        document numbers, in index order.
 
         Reads the columns segment by segment: a look-up by id per article
         would cost a term search in every segment.
         """
         import numpy as np
 
-        ids: list[str] = []
-        fingerprints: list[bytes] = []
+        from pressearch.index.digests import SIZE, digests_of
+
+        ids, fingerprints = bytearray(), bytearray()
         leaf_of, doc_of = array("I"), array("I")
         for number, leaf in enumerate(self.leaves):
             if not leaf.has_column("id"):
@@ -315,74 +326,95 @@ class _Run:
             deleted = leaf.has_deletions()
             for docnum, (raw_id, raw_hash) in enumerate(zip(column_ids, hashes, strict=True)):
                 if not (deleted and leaf.is_deleted(docnum)):
-                    ids.append(raw_id.decode("utf-8"))
-                    fingerprints.append(_fingerprint(raw_hash))
+                    ids += hashlib.blake2b(raw_id, digest_size=SIZE).digest()
+                    fingerprints += _fingerprint(raw_hash)
                     leaf_of.append(number)
                     doc_of.append(docnum)
-        as_array = np.frombuffer
-        return ids, fingerprints, as_array(leaf_of, np.uint32), as_array(doc_of, np.uint32)
+        numbers = (np.frombuffer(leaf_of, np.uint32), np.frombuffer(doc_of, np.uint32))
+        return digests_of(bytes(ids)), digests_of(bytes(fingerprints)), *numbers
 
     def _where(self, row: int) -> tuple[int, int]:
         """The leaf and document numbers of row `row`."""
         return int(self.leaf_of[row]), int(self.doc_of[row])
 
-    def _reuse(self, old: Stored) -> int:
-        """Take the old keys of the articles whose text is unchanged; the rest are `changed`.
+    def _id(self, row: int) -> str:
+        """The id of row `row`, read from its segment's column."""
+        number, docnum = self._where(row)
+        column = self._id_columns.get(number)
+        if column is None:
+            column = column_values(self.leaves[number], "id")
+            assert column is not None  # the scan found the row in this column
+            self._id_columns[number] = column
+        return column[docnum].decode("utf-8")
 
-        Returns how many of the old articles are still live.
+    def _reuse(self, old: Stored) -> tuple[Mask, int]:
+        """Take the old keys of the articles whose text is unchanged; mark the rest.
+
+        Returns which rows changed, and how many of the old articles are still live.
         """
         import numpy as np
 
-        before = {ident: row for row, ident in enumerate(old.ids)}
-        live, same, same_before = 0, [], []
-        for row, ident in enumerate(self.ids):
-            old_row = before.get(ident)
-            if old_row is not None:
-                live += 1
-                at, here = old_row * FINGERPRINT_BYTES, row * FINGERPRINT_BYTES
-                fingerprint = self.fingerprints[here : here + FINGERPRINT_BYTES]
-                if old.fingerprints[at : at + FINGERPRINT_BYTES] == fingerprint:
-                    same.append(row)
-                    same_before.append(old_row)
-                    continue
-            self.changed.append(row)
-        if same:
-            rows, old_rows = np.array(same), np.array(same_before)
-            signed = old.signed[old_rows]
-            key_rows = np.cumsum(old.signed) - 1  # an old row's row in old.keys, when signed
-            self.signed[rows[signed]] = True
-            self.keys[rows[signed]] = old.keys[key_rows[old_rows[signed]]]
-        return live
+        at = np.searchsorted(old.ids, self.ids)
+        inside = at < len(old.ids)
+        found = np.zeros(len(self.ids), dtype=bool)
+        found[inside] = old.ids[at[inside]] == self.ids[inside]
+        same = found.copy()
+        same[found] = old.fingerprints[at[found]] == self.fingerprints[found]
+        rows = np.flatnonzero(same)
+        old_rows = at[rows]
+        signed = old.signed[old_rows]
+        self._reused = rows[signed]
+        self.signed[self._reused] = True
+        key_rows = np.cumsum(old.signed) - 1  # an old row's row among the signed ones
+        self._old_key_rows = key_rows[old_rows[signed]]
+        return ~same, int(np.count_nonzero(found))
+
+    def _by_leaf(self, rows: Rows) -> list[tuple[int, Rows, Rows]]:
+        """`rows` by segment: (leaf number, its rows, their document numbers)."""
+        import numpy as np
+
+        numbers = self.leaf_of[rows]
+        return [
+            (int(number), rows[numbers == number], self.doc_of[rows[numbers == number]])
+            for number in np.unique(numbers)
+        ]
+
+    def _sign_changed(self) -> None:
+        """Which changed rows have band keys in the index's column (the others are too
+        short to sign, or damaged: an article then pairs with none)."""
+        for number, rows, docs in self._changed_by_leaf:
+            joined = joined_values(self.leaves[number], "band_keys")
+            if joined is not None:  # a segment without it holds only articles too short
+                self.signed[rows] = _lengths(joined[0])[docs] == BANDS * 4
+
+    def band(self, number: int) -> Keys:
+        """Band `number`'s key of every row (0 for a row not signed)."""
+        import numpy as np
+
+        column = np.zeros(len(self.ids), dtype=np.uint32)
+        if self.old is not None and len(self._reused):
+            column[self._reused] = self.old.band(number)[self._old_key_rows]
+        for leaf_number, rows, docs in self._changed_by_leaf:
+            keep = self.signed[rows]
+            joined = joined_values(self.leaves[leaf_number], "band_keys")
+            if joined is None or not keep.any():
+                continue
+            lengths = _lengths(joined[0])
+            at = (np.cumsum(lengths) - lengths)[docs[keep]] + 4 * number
+            data = np.frombuffer(joined[1], dtype=np.uint8)
+            column[rows[keep]] = data[at[:, None] + np.arange(4)].view("<u4").ravel()
+        return column
+
+    def signed_band(self, number: int) -> Keys:
+        """Band `number`'s keys of the signed rows, in their order (as the sidecar holds them)."""
+        return self.band(number)[self.signed]
 
     def _article(self, row: int) -> Article:
         number, docnum = self._where(row)
         return _stored(self.leaves[number], docnum)
 
-    def _read_keys(self, rows: list[int]) -> None:
-        """The band keys of `rows` from the index's column, where indexing put them.
-
-        A segment without the column holds only articles too short to sign.
-        """
-        by_leaf: dict[int, list[int]] = {}
-        for row in rows:
-            by_leaf.setdefault(int(self.leaf_of[row]), []).append(row)
-        for number, leaf_rows in by_leaf.items():
-            leaf = self.leaves[number]
-            if not leaf.has_column("band_keys"):
-                continue
-            column: Sequence[bytes]
-            if len(leaf_rows) * _WHOLE_SHARE >= leaf.doc_count_all():  # a first build: all
-                column = list(each_value(leaf, "band_keys"))
-            else:
-                column = leaf.column_reader("band_keys", translate=False)
-            for row in leaf_rows:
-                keys = keys_of(column[int(self.doc_of[row])])
-                if keys is not None:
-                    self.signed[row] = True
-                    self.keys[row] = keys
-
     def pairs(self) -> tuple[Pair, ...]:
-        """Take the changed articles' keys; then the kept pairs: old ones between unchanged, new.
+        """The kept pairs: old ones between unchanged articles, and new ones.
 
         Short articles (no signature) pair only with their identical copies,
         chained in id order so that each set of copies is one cluster; those
@@ -390,25 +422,48 @@ class _Run:
         """
         import numpy as np
 
-        self._read_keys(self.changed)
         asking = np.zeros(len(self.ids), dtype=bool)
         asking[self.changed] = True
-        stable = {self.ids[row] for row in np.flatnonzero(self.signed & ~asking).tolist()}
         old_pairs = self.old.head.pairs if self.old else ()
-        kept = [pair for pair in old_pairs if pair.a in stable and pair.b in stable]
-        kept.extend(self._verified(_candidates(self.keys, self.signed, asking & self.signed)))
-        short: dict[bytes, list[str]] = {}
-        for row in np.flatnonzero(~self.signed).tolist():
-            at = row * FINGERPRINT_BYTES
-            fingerprint = self.fingerprints[at : at + FINGERPRINT_BYTES]
-            short.setdefault(fingerprint, []).append(self.ids[row])
-        for copies in short.values():  # in id order, as rows are
-            kept.extend(Pair(a, b, 1.0) for a, b in itertools.pairwise(copies))
+        kept = [
+            pair
+            for pair, both in zip(
+                old_pairs, self._rows_in(old_pairs, self.signed & ~asking), strict=True
+            )
+            if both
+        ]
+        kept.extend(self._verified(_candidates(self.band, self.signed, asking & self.signed)))
+        unsigned = np.flatnonzero(~self.signed)
+        prints = self.fingerprints[unsigned]
+        by_print = np.argsort(prints, kind="stable")
+        unsigned, prints = unsigned[by_print], prints[by_print]
+        starts = np.flatnonzero(np.r_[True, prints[1:] != prints[:-1]])
+        ends = np.r_[starts[1:], len(prints)]
+        copies = ends - starts > 1
+        for start, end in zip(starts[copies].tolist(), ends[copies].tolist(), strict=True):
+            ids = sorted(self._id(row) for row in unsigned[start:end].tolist())
+            kept.extend(Pair(a, b, 1.0) for a, b in itertools.pairwise(ids))
         kept.sort(key=lambda pair: (pair.a, pair.b))
         return tuple(kept)
 
+    def _rows_in(self, pairs: Sequence[Pair], rows: Mask) -> list[bool]:
+        """Whether both articles of each of `pairs` are live rows among `rows`."""
+        import numpy as np
+
+        from pressearch.index.digests import digest, digests_of
+
+        if not pairs:
+            return []
+        ends = digests_of(b"".join(digest(pair.a) + digest(pair.b) for pair in pairs))
+        at = np.searchsorted(self.ids, ends)
+        inside = at < len(self.ids)
+        held = np.zeros(len(ends), dtype=bool)
+        held[inside] = (self.ids[at[inside]] == ends[inside]) & rows[at[inside]]
+        both: list[bool] = (held[0::2] & held[1::2]).tolist()
+        return both
+
     def _verified(self, candidates: list[tuple[int, int]]) -> Iterator[Pair]:
-        """The proposed pairs (rows, lower first) with a band of equal values and at least FLOOR."""
+        """The proposed pairs (rows) with a band of equal values and at least FLOOR."""
         import numpy as np
 
         for first in range(0, len(candidates), _VERIFY):
@@ -425,7 +480,8 @@ class _Run:
             for (a, b), band, count in zip(chunk, banded.tolist(), counts.tolist(), strict=True):
                 estimate = count / NUM_PERM
                 if band and estimate >= FLOOR:
-                    yield Pair(self.ids[a], self.ids[b], estimate)
+                    first_id, second_id = sorted((self._id(a), self._id(b)))
+                    yield Pair(first_id, second_id, estimate)
 
     def _signatures(self, rows: list[int]) -> tuple[Values, Mask]:
         """The signatures of `rows`, and which are usable.
@@ -451,21 +507,30 @@ class _Run:
         return matrix, usable
 
 
-def _candidates(keys: Values, signed: Mask, asking: Mask) -> list[tuple[int, int]]:
+def _lengths(lengths: Sequence[int]) -> Rows:
+    """A column's lengths (`joined_values`) as an array."""
+    import numpy as np
+
+    found: Rows = np.asarray(lengths, dtype=np.int64)
+    return found
+
+
+def _candidates(band: Callable[[int], Keys], signed: Mask, asking: Mask) -> list[tuple[int, int]]:
     """Row pairs (lower first, sorted) of signed rows with an `asking` row and an equal band key.
 
-    Per band, the rows sharing a key with an asking row are sorted by key,
-    and only keys held by two rows or more make pairs: the banding of
-    datasketch's `MinHashLSH(params=(BANDS, ROWS))`, over all rows at once
-    in numpy (its in-memory index costs 0.35 ms an insertion).
+    Per band (`band(b)`: each row's key), the rows sharing a key with an
+    asking row are sorted by key, and only keys held by two rows or more
+    make pairs: the banding of datasketch's `MinHashLSH(params=(BANDS,
+    ROWS))`, over all rows at once in numpy (its in-memory index costs 0.35
+    ms an insertion), one band in memory at a time.
     """
     import numpy as np
 
     rows = np.flatnonzero(signed)
     asked = np.flatnonzero(asking)
     found: set[tuple[int, int]] = set()
-    for band in range(BANDS) if len(asked) else ():
-        column = keys[:, band]
+    for number in range(BANDS) if len(asked) else ():
+        column = band(number)
         hit = rows if len(asked) == len(rows) else rows[np.isin(column[rows], column[asked])]
         hit = hit[np.argsort(column[hit], kind="stable")]  # by key, then by row
         hit_keys = column[hit]

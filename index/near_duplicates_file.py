@@ -1,24 +1,30 @@
 """The near-duplicate sidecar on disk: a line of JSON for the pairs, then a checked binary body.
 
 Model: the file holds what an update of the pairs needs besides the index
-itself: for every live article (by id, sorted), a fingerprint of its text
-hash, whether it has a signature, and if so its `BANDS` LSH band keys
-(32-bit, see `index.near_duplicates`); and the kept pairs. It holds no
-signature: verifying a proposed pair needs two whole signatures, and an
-update hashes the few articles of proposed pairs again from their stored
-text, rather than keep 512 bytes an article for them. The keys of a new or
-changed article come from the index's `band_keys` column, where indexing
-put them (`index.minhash.column_value`). So an article costs
-about 160 bytes (16 + 1 + 128 and its id) against the 735 of the JSON
-format before it.
+itself: for every live article (by the digest of its id, sorted), a
+fingerprint of its text hash, whether it has a signature, and if so its
+`BANDS` LSH band keys (32-bit, see `index.near_duplicates`); and the kept
+pairs. It holds no signature: verifying a proposed pair needs two whole
+signatures, and an update hashes the few articles of proposed pairs again
+from their stored text, rather than keep 512 bytes an article for them.
+The keys of a new or changed article come from the index's `band_keys`
+column, where indexing put them (`index.minhash.column_value`). So an
+article costs 161 bytes (16 + 16 + 1 + 128).
 
     line 1   JSON: {"format", "params", "generation", "articles",
              "signed", "pairs": [[a, b, similarity], ...],
              "body": {"bytes", "blake2b"}}
-    body     ids: a JSON array of strings, sorted, then a newline;
+    body     ids: the 16-byte digest of each id (`index.digests.digest`), ascending;
              fingerprints: 16 bytes an article;
              signed: one byte an article, 0 or 1;
-             keys: BANDS little-endian uint32 a signed article.
+             keys: band by band, a little-endian uint32 a signed article.
+
+Band by band, and ids as digests, so that an update never holds the whole
+file: it reads the digests, fingerprints and flags (33 bytes an article),
+and then one band's keys at a time, which is all that proposing pairs
+(`index.near_duplicates._candidates`) looks at at once; and it writes the
+file the same way. With ids as strings and keys article by article, an
+update of a 1,000,000-article index held 849 MB at its peak (measured).
 
 `duplicates` reads only the first line (`read_head`); an update reads the
 body too (`read`), and takes it only when its length and BLAKE2b digest
@@ -27,7 +33,8 @@ counts give. Anything else (a missing, torn, damaged, hostile or older
 file) reads as None, and the caller starts over from the index, which has
 it all: nothing in the file is ever executed or unpickled. It is written
 whole to a temporary name and renamed (`write`), so a reader sees the old
-file or the new one. Its name starts with a dot: the index's cleanup
+file or the new one; a reader keeps the file it checked open, and reads
+its bands from it. Its name starts with a dot: the index's cleanup
 (`index.store.remove_work_folders`, Whoosh's removal of replaced
 segments) and its foreign-file check leave such names alone, and `check`
 looks only at segments, so it lives and goes with the index.
@@ -37,11 +44,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -51,6 +57,7 @@ if TYPE_CHECKING:
 
     Keys = np.ndarray[Any, np.dtype[np.uint32]]
     Mask = np.ndarray[Any, np.dtype[np.bool_]]
+    Ids = np.ndarray[Any, np.dtype[np.bytes_]]
 
 FORMAT = "pressearch near-duplicates"
 FINGERPRINT_BYTES = 16
@@ -80,16 +87,18 @@ class Head:
 
 @dataclass(frozen=True)
 class Stored:
-    """The whole file: per article (ids sorted) its fingerprint, whether signed, and band keys.
+    """The whole file: per article (by id digest, ascending) its fingerprint, whether
+    signed, and band keys.
 
-    `keys` has a row per signed article, in id order.
+    `ids` and `fingerprints` are arrays of 16-byte strings (`index.digests`);
+    `band(b)` gives band `b`'s keys of the signed articles, in their order.
     """
 
     head: Head
-    ids: list[str]
-    fingerprints: bytes
+    ids: Ids
+    fingerprints: Ids
     signed: Mask
-    keys: Keys
+    band: Callable[[int], Keys]
 
 
 def read_head(path: Path, params: dict[str, Any]) -> Head | None:
@@ -110,38 +119,63 @@ def _open(path: Path) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def read(path: Path, params: dict[str, Any], bands: int) -> Stored | None:
-    """The whole sidecar at `path`, checked; None when it is not a whole one made with `params`."""
+@contextlib.contextmanager
+def read(path: Path, params: dict[str, Any], bands: int) -> Iterator[Stored | None]:
+    """The sidecar at `path`, checked, its bands read as asked while the block lasts;
+    None when it is not a whole one made with `params`."""
+    try:
+        lines = _open(path)
+    except _DAMAGE:
+        yield None
+        return
+    with lines:
+        try:
+            stored = _checked(lines, params, bands)
+        except _DAMAGE:
+            stored = None
+        yield stored
+
+
+# Bytes read at once while the body's digest is checked.
+_CHUNK = 1 << 22
+
+
+def _checked(lines: BinaryIO, params: dict[str, Any], bands: int) -> Stored | None:
+    """The sidecar open as `lines`, when its body is whole and has the digest and the
+    sizes its head states: its per-article parts read, its bands left in the file."""
     import numpy as np
 
-    try:
-        with _open(path) as lines:
-            head, signed_count, size, digest = _head(json.loads(lines.readline()), params)
-            if os.fstat(lines.fileno()).st_size - lines.tell() != size:
-                return None  # torn, or a size that is not the file's
-            body = lines.read(size)
-        if len(body) != size or hashlib.blake2b(body, digest_size=16).hexdigest() != digest:
-            return None
-        end = body.index(b"\n")
-        ids = json.loads(body[:end])
-        if not (isinstance(ids, list) and len(ids) == head.articles):
-            return None
-        if not all(isinstance(ident, str) for ident in ids):
-            return None
-        if any(one >= other for one, other in itertools.pairwise(ids)):
-            return None  # not sorted, or an id twice
-        n = head.articles
-        fingerprints = body[end + 1 : end + 1 + n * FINGERPRINT_BYTES]
-        flags = np.frombuffer(body, dtype=np.uint8, count=n, offset=end + 1 + len(fingerprints))
-        keys = np.frombuffer(body, dtype="<u4", offset=end + 1 + len(fingerprints) + n)
-        if len(fingerprints) != n * FINGERPRINT_BYTES or flags.max(initial=0) > 1:
-            return None
-        if int(flags.sum()) != signed_count or keys.size != signed_count * bands:
-            return None
-        signed = flags.astype(bool)
-        return Stored(head, ids, fingerprints, signed, keys.astype(np.uint32).reshape(-1, bands))
-    except _DAMAGE:
+    from pressearch.index.digests import SIZE, digests_of
+
+    head, signed_count, size, digest = _head(json.loads(lines.readline()), params)
+    start = lines.tell()
+    n = head.articles
+    rows = n * (SIZE + FINGERPRINT_BYTES + 1)
+    if os.fstat(lines.fileno()).st_size - start != size or size != rows + 4 * bands * signed_count:
+        return None  # torn, or a size that is not the file's or the counts'
+    per_article = lines.read(rows)
+    hashed = hashlib.blake2b(per_article, digest_size=16)
+    for chunk in iter(lambda: lines.read(_CHUNK), b""):
+        hashed.update(chunk)
+    if len(per_article) != rows or hashed.hexdigest() != digest:
         return None
+    ids = digests_of(per_article[: n * SIZE])
+    fingerprints = digests_of(per_article[n * SIZE : n * (SIZE + FINGERPRINT_BYTES)])
+    flags = np.frombuffer(per_article, dtype=np.uint8, offset=n * (SIZE + FINGERPRINT_BYTES))
+    if not bool((ids[1:] > ids[:-1]).all()):
+        return None  # not sorted, or an id twice
+    if flags.max(initial=0) > 1 or int(np.count_nonzero(flags)) != signed_count:
+        return None
+    fd, keys_at, band_bytes = lines.fileno(), start + rows, 4 * signed_count
+
+    def band(number: int) -> Keys:
+        raw = os.pread(fd, band_bytes, keys_at + number * band_bytes)
+        if len(raw) != band_bytes:
+            raise OSError(f"{lines.name}: shortened while it was read")
+        keys: Keys = np.frombuffer(raw, dtype="<u4").astype(np.uint32)
+        return keys
+
+    return Stored(head, ids, fingerprints, flags.astype(bool), band)
 
 
 def _head(line: object, params: dict[str, Any]) -> tuple[Head, int, int, str]:
@@ -169,64 +203,65 @@ def _head(line: object, params: dict[str, Any]) -> tuple[Head, int, int, str]:
     return Head(generation, articles, tuple(pairs)), signed, size, digest
 
 
-def write(path: Path, params: dict[str, Any], stored: Stored) -> bool:
+def write(path: Path, params: dict[str, Any], stored: Stored, bands: int) -> bool:
     """Replace the sidecar at `path` with `stored`, atomically; False when it cannot be written.
 
-    The body is made twice, a piece at a time: once for its length and
-    digest (which the first line states), once to write it. Made whole, it
-    and its parts held ~600 MB at 1,000,000 articles.
+    The body is written a part at a time (the keys a band at a time, from
+    `stored.band`), and its digest, which the first line states, is filled
+    in last: the first line's length does not depend on it.
     """
     import numpy as np
 
-    digest, size = hashlib.blake2b(digest_size=16), 0
-    for piece in _body(stored):
-        digest.update(piece)
-        size += len(piece)
+    from pressearch.index.digests import SIZE
+
+    signed_count = int(np.count_nonzero(stored.signed))
+    body_bytes = len(stored.ids) * (SIZE + FINGERPRINT_BYTES + 1) + 4 * bands * signed_count
+    placeholder = "0" * 32
     head = {
         "format": FORMAT,
         "params": params,
         "generation": stored.head.generation,
         "articles": stored.head.articles,
-        "signed": int(np.count_nonzero(stored.signed)),
+        "signed": signed_count,
         "pairs": [[pair.a, pair.b, pair.similarity] for pair in stored.head.pairs],
-        "body": {"bytes": size, "blake2b": digest.hexdigest()},
+        "body": {"bytes": body_bytes, "blake2b": placeholder},
     }
+    line = json.dumps(head, separators=(",", ":")).encode("ascii") + b"\n"
+    digest_at = line.rindex(placeholder.encode("ascii"))  # the last field: the digest
     # One temporary name per process (two updates at once each rename a whole
     # file; the last one stays), readable as the index's other files are.
     temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        with open(temp, "wb") as out:
-            out.write(json.dumps(head, separators=(",", ":")).encode("ascii") + b"\n")
-            for piece in _body(stored):
-                out.write(piece)
-        os.replace(temp, path)
+        try:
+            with open(temp, "wb") as out:
+                out.write(line)
+                hashed, size = hashlib.blake2b(digest_size=16), 0
+                for piece in _body(stored, bands):
+                    hashed.update(piece)
+                    size += len(piece)
+                    out.write(piece)
+                if size != body_bytes:
+                    raise ValueError(f"{path}: the body is not the size its parts give")
+                out.seek(digest_at)
+                out.write(hashed.hexdigest().encode("ascii"))
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
     except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
         return False
     with contextlib.suppress(OSError):
         os.unlink(path.with_name(_OLD_SIDECAR))  # 15 MB on a 20,000-article archive
     return True
 
 
-# Articles a piece of the body holds.
-_PIECE = 65536
-
-
-def _body(stored: Stored) -> Iterator[bytes]:
-    """The file's body in pieces: ids (the JSON array `json.dumps` makes, in slices),
-    fingerprints, signed flags, keys."""
+def _body(stored: Stored, bands: int) -> Iterator[bytes]:
+    """The file's body in parts: ids, fingerprints, signed flags, then each band's keys."""
     import numpy as np
 
-    ids = stored.ids
-    yield b"["
-    for start in range(0, len(ids), _PIECE):
-        comma = b"," if start else b""
-        yield comma + json.dumps(ids[start : start + _PIECE], separators=(",", ":"))[1:-1].encode(
-            "ascii"
-        )
-    yield b"]\n"
-    yield stored.fingerprints
+    yield stored.ids.tobytes()
+    yield stored.fingerprints.tobytes()
     yield stored.signed.astype(np.uint8).tobytes()
-    for start in range(0, len(stored.keys), _PIECE):
-        yield stored.keys[start : start + _PIECE].astype("<u4").tobytes()
+    for number in range(bands):
+        yield stored.band(number).astype("<u4").tobytes()

@@ -20,7 +20,9 @@ Whoosh's own reader, which reads nothing per article when it is made.
 A whole column is read at once: its lengths as one array, its values as one
 block of bytes cut at the lengths' sums (the values lie in document order,
 as Whoosh's own iteration assumes), not a read per document; `whole_values`
-lists them, `each_value` makes each as it is taken.
+lists them, `each_value` makes each as it is taken, and `joined_values` gives
+the lengths and the block themselves (for values of a fixed size, read as
+arrays).
 
 Pages read through a map stay in the process's memory (its RSS) until the
 map closes: `read_values` lets a segment's pages of the column go once the
@@ -79,6 +81,20 @@ def each_value(leaf: Any, fieldname: str) -> Iterable[Any]:
     else:
         values = leaf.column_reader(fieldname, translate=False)
     return values
+
+
+def joined_values(leaf: Any, fieldname: str) -> tuple[Sequence[int], bytes] | None:
+    """Each document's length of value in `VarBytesColumn` `fieldname` of segment reader
+    `leaf`, and the values joined in document order, read at once; None when the
+    segment has no such column."""
+    if not leaf.has_column(fieldname):
+        return None
+    if type(leaf.schema[fieldname].column_type) is not columns.VarBytesColumn:
+        return None
+    joined: tuple[Sequence[int], bytes] = leaf.column_reader(
+        fieldname, column=_JoinedVarBytesColumn(), translate=False
+    )
+    return joined
 
 
 def read_values(
@@ -155,15 +171,30 @@ class _LazyVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
         return _VarBytesReader(dbfile, basepos, length, doccount)
 
 
+class _JoinedVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
+    """A `VarBytesColumn` whose reader is its lengths and its values' bytes (reading only)."""
+
+    def reader(
+        self, dbfile: Any, basepos: int, length: int, doccount: int
+    ) -> tuple[Sequence[int], bytes]:
+        return _joined(dbfile, basepos, length, doccount)
+
+
 class _WholeVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
     """A `VarBytesColumn` whose reader is an iterator over its values (reading only)."""
 
     def reader(self, dbfile: Any, basepos: int, length: int, doccount: int) -> Iterator[bytes]:
-        tables = _Tables(dbfile.get_byte, basepos + length - 1, doccount)
-        lengths = dbfile.get_array(tables.lengths_at, tables.lengths_code, doccount)
-        data = dbfile.get(basepos, sum(lengths))
-        release_file_pages(dbfile, basepos, length)  # the values are copied
+        lengths, data = _joined(dbfile, basepos, length, doccount)
         return map(data.__getitem__, starmap(slice, pairwise(accumulate(lengths, initial=0))))
+
+
+def _joined(dbfile: Any, basepos: int, length: int, doccount: int) -> tuple[Sequence[int], bytes]:
+    """The lengths and the joined values of the column at `basepos` in `dbfile`."""
+    tables = _Tables(dbfile.get_byte, basepos + length - 1, doccount)
+    lengths = dbfile.get_array(tables.lengths_at, tables.lengths_code, doccount)
+    data = dbfile.get(basepos, sum(lengths))
+    release_file_pages(dbfile, basepos, length)  # the values are copied
+    return lengths, data
 
 
 class _Tables:

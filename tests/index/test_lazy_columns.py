@@ -7,6 +7,7 @@ the matches' keys one at a time, without a list per match (`search.collapse`).
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import tempfile
@@ -21,7 +22,12 @@ from whoosh.filedb.filestore import FileStorage
 
 import pressearch.index.whoosh_internals as internals
 from pressearch.index.whoosh_internals import open_file_index
-from pressearch.index.whoosh_internals.columns import column_values, read_values, whole_values
+from pressearch.index.whoosh_internals.columns import (
+    column_values,
+    joined_values,
+    read_values,
+    whole_values,
+)
 from pressearch.search.collapse import CopyKeys
 
 TYPECODES = {"b": 8, "B": 8, "h": 16, "H": 16, "i": 32, "I": 32, "q": 64, "Q": 64}
@@ -79,6 +85,16 @@ def test_a_numeric_column_loads_in_one_read_as_whoosh_reads_it(
                     assert list(loaded) == list(internals._load_numeric_column(column))
 
 
+def joined(leaf: object, name: str) -> list[bytes]:
+    """The values of `joined_values`, cut at its lengths."""
+    found = joined_values(leaf, name)
+    assert found is not None
+    lengths, data = found
+    assert len(data) == sum(lengths)
+    ends = list(itertools.accumulate(lengths))
+    return [data[end - size : end] for end, size in zip(ends, lengths, strict=True)]
+
+
 class _Leaf:
     """A segment reader stand-in with one `text_hash` column."""
 
@@ -127,6 +143,8 @@ def test_a_large_segment_reads_its_values_where_they_lie_as_whoosh_reads_them(
         assert [lazy[d] for d in range(len(values))] == values
         assert list(leaf.column_reader("v", translate=False)) == values
         assert whole_values(leaf, "v") == values
+        assert joined(leaf, "v") == values
+        assert joined_values(leaf, "n") is None  # not a column of values of any length
         with pytest.raises(IndexError):
             lazy[len(values)]
         # Its pages let go of, a value read again is mapped again, the same.
@@ -160,8 +178,10 @@ def test_a_whole_column_reads_as_whoosh_reads_it_a_value_at_a_time(
                 whole = whole_values(leaf, "v")
                 if leaf.has_column("v"):
                     assert whole == list(leaf.column_reader("v", translate=False))
+                    assert joined(leaf, "v") == whole
                 else:
                     assert whole is None
+                    assert joined_values(leaf, "v") is None
             # Read as a query asks, a value at a time: the same values.
             expected = [v for leaf, _ in leaves for v in whole_values(leaf, "v") or [None]]
             lazy = [(offset, column_values(leaf, "v")) for leaf, offset in leaves]

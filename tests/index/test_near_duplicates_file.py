@@ -22,6 +22,7 @@ from pressearch import Archive
 from pressearch.index import minhash
 from pressearch.index import near_duplicates as nd
 from pressearch.index import near_duplicates_file as sidecar_file
+from pressearch.index.digests import digest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "near_duplicates"
 
@@ -55,12 +56,19 @@ def blake(data: bytes) -> str:
 
 def test_the_sidecar_holds_keys_and_fingerprints_not_signatures(index_dir: Path) -> None:
     head, body = parts(index_dir / nd.SIDECAR)
-    ids = json.loads(body[: body.index(b"\n")])
-    articles, signed = head["articles"], head["signed"]
-    assert ids == sorted(ids) and len(ids) == articles == signed == 6
-    # 16 bytes of fingerprint, 1 of flag, 32 keys of 4 bytes: no 512-byte signature.
-    assert len(body) == len(json.dumps(ids, separators=(",", ":"))) + 1 + 6 * 17 + 6 * 32 * 4
+    articles = [nd._stored(leaf, docnum) for _, leaf, docnum in nd._live_articles(index_dir)]
+    assert head["articles"] == head["signed"] == len(articles) == 6
+    # 16 bytes of id digest, 16 of fingerprint, 1 of flag, 32 keys of 4 bytes: no
+    # 512-byte signature.
+    assert len(body) == 6 * (16 + 16 + 1) + 6 * 32 * 4
     assert head["body"] == {"bytes": len(body), "blake2b": blake(body)}
+    by_digest = sorted(articles, key=lambda article: digest(article.id))
+    assert body[: 6 * 16] == b"".join(digest(article.id) for article in by_digest)
+    # The keys band by band: band b holds each article's b-th key, in id-digest order.
+    keys = np.frombuffer(body[6 * 33 :], dtype="<u4").reshape(minhash.BANDS, 6)
+    columns = [minhash.column_value(article) for article in by_digest]
+    expected = np.frombuffer(b"".join(columns), dtype="<u4").reshape(6, minhash.BANDS)
+    assert (keys == expected.T).all()
 
 
 def flip_a_key_byte(path: Path) -> None:
@@ -85,9 +93,13 @@ def claim_a_huge_body(path: Path) -> None:
 
 def unsort_the_ids(path: Path) -> None:
     head, body = parts(path)
-    end = body.index(b"\n")
-    ids = json.loads(body[:end])
-    rewrite(path, head, json.dumps(ids[::-1]).encode() + body[end:])
+    ids = [body[at : at + 16] for at in range(0, 6 * 16, 16)]
+    rewrite(path, head, b"".join(ids[::-1]) + body[6 * 16 :])
+
+
+def repeat_an_id(path: Path) -> None:
+    head, body = parts(path)
+    rewrite(path, head, body[:16] * 2 + body[32:])
 
 
 def miscount_the_signed(path: Path) -> None:
@@ -99,14 +111,13 @@ def miscount_the_signed(path: Path) -> None:
 
 def flag_two(path: Path) -> None:
     head, body = parts(path)
-    end = body.index(b"\n")
-    at = end + 1 + 6 * 16
+    at = 6 * (16 + 16)
     rewrite(path, head, body[:at] + b"\x02" + body[at + 1 :])
 
 
-def nest_the_ids(path: Path) -> None:
+def lose_a_band(path: Path) -> None:
     head, body = parts(path)
-    rewrite(path, head, b"[" * 100_000 + b"]" * 100_000 + body[body.index(b"\n") :])
+    rewrite(path, head, body[: -6 * 4])
 
 
 DAMAGES: list[Callable[[Path], None]] = [
@@ -115,9 +126,10 @@ DAMAGES: list[Callable[[Path], None]] = [
     append,
     claim_a_huge_body,
     unsort_the_ids,
+    repeat_an_id,
     miscount_the_signed,
     flag_two,
-    nest_the_ids,
+    lose_a_band,
 ]
 
 
@@ -128,10 +140,12 @@ def test_a_damaged_body_is_made_again_from_the_index(
     path = index_dir / nd.SIDECAR
     intact = nd.update(index_dir, force=True).pairs
     damage(path)
-    assert sidecar_file.read(path, nd._PARAMS, minhash.BANDS) is None
+    with sidecar_file.read(path, nd._PARAMS, minhash.BANDS) as stored:
+        assert stored is None
     update = nd.update(index_dir, force=True)
     assert (update.changed, update.pairs, update.written) == (6, intact, True)
-    assert sidecar_file.read(path, nd._PARAMS, minhash.BANDS) is not None
+    with sidecar_file.read(path, nd._PARAMS, minhash.BANDS) as stored:
+        assert stored is not None
 
 
 HOSTILE_HEADS: list[object] = [
@@ -199,6 +213,6 @@ def test_every_pair_with_an_equal_band_key_is_proposed(seed: int) -> None:
     keys[5] = keys[6]
     signed = rng.random(rows) < 0.9
     asking = signed & (rng.random(rows) < 0.3)
-    proposed = nd._candidates(keys, signed, asking)
+    proposed = nd._candidates(lambda band: keys[:, band], signed, asking)
     assert proposed == sorted(proposed)
     assert set(proposed) == brute_force(keys, signed, asking)
