@@ -45,6 +45,7 @@ from typing import Any
 
 from pressearch.errors import PressearchError
 from pressearch.index.file_list import FileList, PackedFiles, SourceFile
+from pressearch.index.memory import give_back
 from pressearch.index.parts import Joined, Split, cut, join, splits
 from pressearch.index.reading import CHANGED, Job, Span, WholeFiles
 from pressearch.index.segments import Built, index_files, merge_segments
@@ -120,6 +121,20 @@ def _worker_init(files_done: Any, stop: Connection) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+def _in_worker(task: Callable[..., Built], *args: Any) -> Built:
+    """`task(*args)`, then the memory it freed given back (`index.memory`).
+
+    A worker keeps its process between tasks, and the allocator keeps what
+    a task freed (its posting pool, a batch's documents) for the next: an
+    idle worker held ~114 MB after a batch of 5,000 articles, ~80 MB once it
+    gave that back, while the run committed (measured at 1,000,000 articles).
+    """
+    try:
+        return task(*args)
+    finally:
+        give_back()
 
 
 class _Inline:
@@ -229,9 +244,15 @@ class Workers:
 
     def merge(self, task: Merge) -> None:
         batch = _Batch(task, [])
-        batch.futures.append(self.executor.submit(merge_segments, self.folder, task.segments))
+        batch.futures.append(self._run(merge_segments, self.folder, task.segments))
         self.in_flight += 1
         self.pending.append(batch)
+
+    def _run(self, task: Callable[..., Built], *args: Any) -> Future[Built]:
+        """`task(*args)` in a worker (which then gives back the memory it freed), or here."""
+        if isinstance(self.executor, _Inline):
+            return self.executor.submit(task, *args)
+        return self.executor.submit(_in_worker, task, *args)
 
     def _submit(self) -> None:
         """Submit tasks, the earliest batches' first, until the window is full."""
@@ -250,9 +271,9 @@ class Workers:
         jobs, names = batch.todo.popleft()
         if isinstance(self.executor, _Inline):
             on_file = partial(_on_file, self.on_file, list(names))
-            future = self.executor.submit(index_files, self.folder, jobs, on_file)
+            future = self._run(index_files, self.folder, jobs, on_file)
         else:
-            future = self.executor.submit(index_files, self.folder, jobs, _count_file)
+            future = self._run(index_files, self.folder, jobs, _count_file)
             self.unreported.append(iter(names))
         batch.futures.append(future)
         self.in_flight += 1

@@ -64,6 +64,7 @@ from pressearch.index.digests import Digests, digest
 from pressearch.index.faults import storage_error
 from pressearch.index.file_list import FileList, PackedFiles, SourceFile
 from pressearch.index.indexed import IndexedDocs
+from pressearch.index.memory import give_back
 from pressearch.index.parts import Joined
 from pressearch.index.reader import (
     UNREADABLE,
@@ -317,11 +318,14 @@ class _Run:
         if not read:
             return
         self.deleted = set()
+        self.indexed = None  # let go of before the new one is made: two would double the peak
         try:
             with self.writer.reader() as reader:
                 self.indexed = IndexedDocs(reader)
         except UNREADABLE as exc:
             raise read_error(self.index_dir, exc) from exc
+        # What making it took beyond what it keeps, given back before workers start.
+        give_back()
 
     def execute_and_commit(self) -> None:
         with held_lock(self.ix.lock("WRITELOCK"), self.index_dir, self.wait):

@@ -95,7 +95,7 @@ def test_the_view_answers_as_the_columns(
     assert sorted(view.docnums_outside(kept)) == sorted(left)
 
 
-def test_a_document_costs_80_bytes(tmp_path: Path) -> None:
+def test_a_document_costs_56_bytes(tmp_path: Path) -> None:
     # In arrays, whatever the index's size; the reference's dicts hold ~650.
     archive = tmp_path / "archive"
     archive.mkdir()
@@ -104,4 +104,4 @@ def test_a_document_costs_80_bytes(tmp_path: Path) -> None:
     build([archive], tmp_path / "index")
     with open_index(tmp_path / "index").reader() as reader:
         view = IndexedDocs(reader)
-    assert len(view) == 3000 and view.nbytes == 3000 * 80
+    assert len(view) == 3000 and view.nbytes == 3000 * 56
