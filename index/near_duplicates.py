@@ -46,10 +46,11 @@ an index run reads the `id` and `text_hash` columns (no stored text),
 takes the band keys of the articles whose hash is new from the
 `band_keys` column (no hashing), the others' from the sidecar, drops
 removed articles, proposes pairs for the changed ones from the band keys
-of all, and verifies them on whole signatures, hashed again from stored
-text for the articles in a proposed pair only (on Reuters, 2,092 of
-21,577 articles are; `Update.hashed` counts them). Then it replaces the
-file atomically.
+of all, a band at a time, and verifies them on whole signatures, hashed
+again from stored text for the articles in a proposed pair only (on
+Reuters, 2,092 of 21,577 articles are; `Update.hashed` counts them). Then
+it replaces the file atomically, written a band at a time too: an update
+never holds every article's keys (see `_Run`).
 """
 
 from __future__ import annotations
@@ -262,16 +263,15 @@ class _Run:
 
     Rows are the live articles in the order of their ids' digests
     (`index.digests`), and each row's id digest, text fingerprint, segment
-    and document number are arrays: at its peak an update holds ~125 bytes
-    an article (measured at 1,000,000 articles: 165 MB, 185 MB over an old
-    sidecar), where ids as strings, a dict to match them with the old
-    sidecar's and every article's keys at once held 400 MB (849 MB over an
-    old sidecar). The band keys are never
-    all in memory: `band` makes one band's column, the keys of an
-    unchanged article from the old sidecar, a changed one's from the
-    index's `band_keys` column; the signatures of the rows in proposed
-    pairs are hashed from their stored text (`_signatures`). An id as a
-    string is read from the index only for an article in a pair.
+    and document number are arrays. The band keys are never all in memory:
+    `band` makes one band's column, the keys of an unchanged article from
+    the old sidecar, a changed one's from the index's `band_keys` column.
+    The signatures of the rows in proposed pairs are hashed from their
+    stored text (`_signatures`), and an id is read as a string only for an
+    article in a pair. At its peak an update holds ~125 bytes an article
+    (measured at 1,000,000 articles: 165 MB, 185 MB over an old sidecar),
+    where ids as strings, a dict to match them with the old sidecar's and
+    every article's keys at once held 400 MB (849 MB over an old sidecar).
     """
 
     def __init__(self, leaves: list[Any], old: Stored | None) -> None:
@@ -400,8 +400,8 @@ class _Run:
             column[self._reused] = self.old.band(number)[self._old_key_rows]
         for leaf_number, rows, docs in self._changed_by_leaf:
             keep = self.signed[rows]
-            joined = joined_values(self.leaves[leaf_number], "band_keys")
-            if joined is None or not keep.any():
+            joined = joined_values(self.leaves[leaf_number], "band_keys") if keep.any() else None
+            if joined is None:
                 continue
             lengths = _lengths(joined[0])
             at = (np.cumsum(lengths) - lengths)[docs[keep]] + 4 * number
