@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pressearch import Archive
 from pressearch.index import minhash
@@ -216,3 +218,37 @@ def test_every_pair_with_an_equal_band_key_is_proposed(seed: int) -> None:
     proposed = nd._candidates(lambda band: keys[:, band], signed, asking)
     assert proposed == sorted(proposed)
     assert set(proposed) == brute_force(keys, signed, asking)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_a_written_sidecar_reads_back_band_by_band(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    n = data.draw(st.integers(0, 30), label="articles")
+    ids = np.sort(np.array([digest(str(i)) for i in range(n)], dtype="S16"))
+    fingerprints = np.array(
+        [data.draw(st.binary(min_size=16, max_size=16)) for _ in range(n)], dtype="S16"
+    )
+    signed = np.array([data.draw(st.booleans()) for _ in range(n)], dtype=bool)
+    bands = data.draw(st.integers(1, 4), label="bands")
+    keys = np.array(
+        [[data.draw(st.integers(0, 2**32 - 1)) for _ in range(bands)] for _ in range(n)],
+        dtype=np.uint32,
+    ).reshape(n, bands)[signed]
+    pairs = (nd.Pair('a "quoted" id', "b", 0.75),) if n else ()
+    head = sidecar_file.Head(7, n, pairs)
+    stored = sidecar_file.Stored(head, ids, fingerprints, signed, lambda b: keys[:, b])
+    path = tmp_path_factory.mktemp("sidecar") / nd.SIDECAR
+    assert sidecar_file.write(path, nd._PARAMS, stored, bands)
+    assert sidecar_file.read_head(path, nd._PARAMS) == head
+    with sidecar_file.read(path, nd._PARAMS, bands) as back:
+        assert back is not None and back.head == head
+        assert back.ids.tobytes() == ids.tobytes()
+        assert back.fingerprints.tobytes() == fingerprints.tobytes()
+        assert (back.signed == signed).all()
+        for b in range(bands):
+            assert (back.band(b) == keys[:, b]).all()
+    with sidecar_file.read(path, nd._PARAMS, bands + 1) as other:
+        # With a signed article, the sizes another band count gives are not the file's.
+        assert (other is None) == bool(signed.any())
