@@ -386,6 +386,7 @@ class _Run:
             shutil.rmtree(built.folder, ignore_errors=True)
         renumbered = self._commit(segments, drop)
         self._open_writer(read=renumbered)
+        give_back()  # the batch's results and ids, freed, before the next comes in
 
     # Planning and doing
 
