@@ -3,7 +3,8 @@
 Model: CPython's allocator and the C library keep what a process frees for
 its own later use, so its RSS stays at its peak. Where one process of an
 indexing run lets go of a large structure while the others work on (a
-worker between batches, this process once it has read the index's view),
+worker between batches; the run's own process once it has read the
+index's view, and after each commit, when a batch's results are freed),
 keeping it would add that peak to theirs. `give_back` collects garbage and
 asks the C library to return its free pages; where the C library has no
 `malloc_trim` (not glibc), the memory stays with the process.
