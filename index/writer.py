@@ -324,8 +324,6 @@ class _Run:
                 self.indexed = IndexedDocs(reader)
         except UNREADABLE as exc:
             raise read_error(self.index_dir, exc) from exc
-        # What making it took beyond what it keeps, given back before workers start.
-        give_back()
 
     def execute_and_commit(self) -> None:
         with held_lock(self.ix.lock("WRITELOCK"), self.index_dir, self.wait):
@@ -403,6 +401,9 @@ class _Run:
             self._plan() as to_parse,
             Workers(to_parse, str(self.folder), lambda f: self._step(f.path)) as workers,
         ):
+            # What reading the index's view and planning took beyond what they
+            # keep, given back before the workers start (on their first task).
+            give_back()
             for done in workers.results():
                 self.stage("committing")
                 if isinstance(done, Joined):
