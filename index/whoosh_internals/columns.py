@@ -50,7 +50,7 @@ def column_values(leaf: Any, fieldname: str) -> Sequence[Any] | None:
     as asked; None when the segment has no such column."""
     if not leaf.has_column(fieldname):
         return None
-    if type(leaf.schema[fieldname].column_type) is columns.VarBytesColumn:
+    if _var_bytes(leaf, fieldname):
         values: Sequence[Any] = leaf.column_reader(
             fieldname, column=_LazyVarBytesColumn(), translate=False
         )
@@ -72,9 +72,7 @@ def each_value(leaf: Any, fieldname: str) -> Iterable[Any]:
     order, the column read at once and each value made as it is taken (memory holds
     the column's bytes, not an object per document); Whoosh's own reader for a column
     of another type than `VarBytesColumn`, or a segment without it."""
-    if leaf.has_column(fieldname) and (
-        type(leaf.schema[fieldname].column_type) is columns.VarBytesColumn
-    ):
+    if leaf.has_column(fieldname) and _var_bytes(leaf, fieldname):
         values: Iterable[Any] = leaf.column_reader(
             fieldname, column=_WholeVarBytesColumn(), translate=False
         )
@@ -87,14 +85,18 @@ def joined_values(leaf: Any, fieldname: str) -> tuple[Sequence[int], bytes] | No
     """Each document's length of value in `VarBytesColumn` `fieldname` of segment reader
     `leaf`, and the values joined in document order, read at once; None when the
     segment has no such column."""
-    if not leaf.has_column(fieldname):
-        return None
-    if type(leaf.schema[fieldname].column_type) is not columns.VarBytesColumn:
+    if not (leaf.has_column(fieldname) and _var_bytes(leaf, fieldname)):
         return None
     joined: tuple[Sequence[int], bytes] = leaf.column_reader(
         fieldname, column=_JoinedVarBytesColumn(), translate=False
     )
     return joined
+
+
+def _var_bytes(leaf: Any, fieldname: str) -> bool:
+    """Whether field `fieldname`'s column is a `VarBytesColumn` (not a subclass: only
+    its layout is known here)."""
+    return type(leaf.schema[fieldname].column_type) is columns.VarBytesColumn
 
 
 def read_values(
