@@ -303,8 +303,7 @@ class _Run:
             self.dropped = old.head.articles - live
         # New articles, or of a new text: keys from the column.
         self.changed: Rows = np.flatnonzero(changed)
-        self._changed_by_leaf = self._by_leaf(self.changed)
-        self._sign_changed()
+        self._changed_keys = self._find_changed_keys()
         self.hashed: dict[int, Values | None] = {}  # rows in proposed pairs, hashed
         self._id_columns: dict[int, Sequence[bytes]] = {}
 
@@ -373,23 +372,27 @@ class _Run:
         self._old_key_rows = key_rows[old_rows[signed]]
         return ~same, int(np.count_nonzero(found))
 
-    def _by_leaf(self, rows: Rows) -> list[tuple[int, Rows, Rows]]:
-        """`rows` by segment: (leaf number, its rows, their document numbers)."""
+    def _find_changed_keys(self) -> list[tuple[int, Rows, Rows]]:
+        """Where the changed rows' band keys lie in the index's column, segment by segment:
+        (leaf number, the rows signed, the byte each one's keys start at); marks those rows
+        signed. The others are too short to sign, or damaged: such an article pairs
+        with none."""
         import numpy as np
 
-        numbers = self.leaf_of[rows]
-        return [
-            (int(number), rows[numbers == number], self.doc_of[rows[numbers == number]])
-            for number in np.unique(numbers)
-        ]
-
-    def _sign_changed(self) -> None:
-        """Which changed rows have band keys in the index's column (the others are too
-        short to sign, or damaged: an article then pairs with none)."""
-        for number, rows, docs in self._changed_by_leaf:
+        found = []
+        numbers = self.leaf_of[self.changed]
+        for number in np.unique(numbers).tolist():
             joined = joined_values(self.leaves[number], "band_keys")
-            if joined is not None:  # a segment without it holds only articles too short
-                self.signed[rows] = _lengths(joined[0])[docs] == BANDS * 4
+            if joined is None:  # a segment without it holds only articles too short
+                continue
+            rows = self.changed[numbers == number]
+            lengths = np.asarray(joined[0], dtype=np.int64)
+            docs = self.doc_of[rows]
+            signed = lengths[docs] == BANDS * 4
+            self.signed[rows[signed]] = True
+            starts = (np.cumsum(lengths) - lengths)[docs[signed]]
+            found.append((number, rows[signed], starts))
+        return found
 
     def band(self, number: int) -> Keys:
         """Band `number`'s key of every row (0 for a row not signed)."""
@@ -398,15 +401,13 @@ class _Run:
         column = np.zeros(len(self.ids), dtype=np.uint32)
         if self.old is not None and len(self._reused):
             column[self._reused] = self.old.band(number)[self._old_key_rows]
-        for leaf_number, rows, docs in self._changed_by_leaf:
-            keep = self.signed[rows]
-            joined = joined_values(self.leaves[leaf_number], "band_keys") if keep.any() else None
+        for leaf_number, rows, starts in self._changed_keys:
+            joined = joined_values(self.leaves[leaf_number], "band_keys") if len(rows) else None
             if joined is None:
                 continue
-            lengths = _lengths(joined[0])
-            at = (np.cumsum(lengths) - lengths)[docs[keep]] + 4 * number
             data = np.frombuffer(joined[1], dtype=np.uint8)
-            column[rows[keep]] = data[at[:, None] + np.arange(4)].view("<u4").ravel()
+            at = starts + 4 * number
+            column[rows] = data[at[:, None] + np.arange(4)].view("<u4").ravel()
         return column
 
     def signed_band(self, number: int) -> Keys:
@@ -509,14 +510,6 @@ class _Run:
             else:
                 matrix[at] = values
         return matrix, usable
-
-
-def _lengths(lengths: Sequence[int]) -> Rows:
-    """A column's lengths (`joined_values`) as an array."""
-    import numpy as np
-
-    found: Rows = np.asarray(lengths, dtype=np.int64)
-    return found
 
 
 def _candidates(band: Callable[[int], Keys], signed: Mask, asking: Mask) -> list[tuple[int, int]]:
