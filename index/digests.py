@@ -33,7 +33,7 @@ def digest(ident: str) -> bytes:
     return hashlib.blake2b(ident.encode("utf-8", "surrogatepass"), digest_size=SIZE).digest()
 
 
-def digests_of(values: bytes | bytearray) -> np.ndarray[Any, np.dtype[np.bytes_]]:
+def digests_of(values: bytes | bytearray | memoryview) -> np.ndarray[Any, np.dtype[np.bytes_]]:
     """The `SIZE`-byte strings joined in `values`, as an array (see `Digests`)."""
     return np.frombuffer(values, dtype=_DTYPE)
 

@@ -159,8 +159,9 @@ def _checked(lines: BinaryIO, params: dict[str, Any], bands: int) -> Stored | No
         hashed.update(chunk)
     if len(per_article) != rows or hashed.hexdigest() != digest:
         return None
-    ids = digests_of(per_article[: n * SIZE])
-    fingerprints = digests_of(per_article[n * SIZE : n * (SIZE + FINGERPRINT_BYTES)])
+    parts = memoryview(per_article)  # views of the bytes read, not copies of them
+    ids = digests_of(parts[: n * SIZE])
+    fingerprints = digests_of(parts[n * SIZE : n * (SIZE + FINGERPRINT_BYTES)])
     flags = np.frombuffer(per_article, dtype=np.uint8, offset=n * (SIZE + FINGERPRINT_BYTES))
     if not bool((ids[1:] > ids[:-1]).all()):
         return None  # not sorted, or an id twice
