@@ -1,14 +1,15 @@
-"""A run's list of files, kept in a temporary file: memory by the file count, not the paths.
+"""A run's list of files, kept in a temporary file: memory by the chunk, not the file.
 
 Model: a `FileList` is an append-only sequence of `SourceFile`s, each
 written as one record (path, root, signature, size) to an anonymous
-temporary file (in memory up to `SPOOL_BYTES`), with only its offset (8
-bytes) in memory. It is read back
-forward or backward, one record at a time. A walk of a million files held
-as `SourceFile` objects costs ~380 MB, and every list derived from it (the
-files to index, the batches in flight) as much again; as a `FileList` it
-costs 8 MB. Files are read back as new objects, so equal, not identical,
-to the ones appended. A `PackedFiles` holds a batch of them as the same
+temporary file (in memory up to `SPOOL_BYTES`), with in memory only the
+offset of every `_CHUNK`-th record, where the records read at once start.
+It is read back forward or backward, a chunk of records at a time. A walk
+of a million files held as `SourceFile` objects costs ~380 MB, and every
+list derived from it (the files to index, the batches in flight) as much
+again; as a `FileList` it costs 2 KB (8 MB with every record's offset).
+Files are read back as new objects, so equal, not identical, to the ones
+appended. A `PackedFiles` holds a batch of them as the same
 records in one bytes object: what a worker is sent, and what this process
 keeps of a batch in flight (an 80,000-file batch: ~20 MB, against ~60 MB
 as objects in each process).
@@ -54,7 +55,8 @@ class FileList:
     def __init__(self, files: Iterable[SourceFile] = ()) -> None:
         # The list owns its file for its life: `close`, or `with`, ends both.
         self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
-        self._offsets = array("q")
+        self._starts = array("q")  # of records 0, _CHUNK, 2 * _CHUNK, ...
+        self._count = 0
         self._end = 0
         self._roots: list[str] = []
         self._root_numbers: dict[str, int] = {}
@@ -79,32 +81,34 @@ class FileList:
                 f" {(exc.strerror or str(exc)).lower()} — free space there, or set TMPDIR"
                 " to a folder with room"
             ) from None
-        self._offsets.append(self._end)
+        if self._count % _CHUNK == 0:
+            self._starts.append(self._end)
+        self._count += 1
         self._end += len(record)
         self.total_size += f.size
 
     def __len__(self) -> int:
-        return len(self._offsets)
+        return self._count
 
     def __iter__(self) -> Iterator[SourceFile]:
-        for start in range(0, len(self._offsets), _CHUNK):
-            yield from self._chunk(start)
+        for number in range(len(self._starts)):
+            yield from self._chunk(number)
 
     def __reversed__(self) -> Iterator[SourceFile]:
-        for start in reversed(range(0, len(self._offsets), _CHUNK)):
-            yield from reversed(self._chunk(start))
+        for number in reversed(range(len(self._starts))):
+            yield from reversed(self._chunk(number))
 
     def __getitem__(self, index: int) -> SourceFile:
-        return self._chunk(range(len(self._offsets))[index], 1)[0]
+        index = range(self._count)[index]
+        return self._chunk(index // _CHUNK)[index % _CHUNK]
 
-    def _chunk(self, start: int, count: int = _CHUNK) -> list[SourceFile]:
-        """Records `start` to `start + count` (fewer at the end), read at once."""
-        stop = min(start + count, len(self._offsets))
-        begin = self._offsets[start]
-        end = self._offsets[stop] if stop < len(self._offsets) else self._end
+    def _chunk(self, number: int) -> list[SourceFile]:
+        """Chunk `number`'s records (`_CHUNK`, fewer at the end), read at once."""
+        begin = self._starts[number]
+        end = self._starts[number + 1] if number + 1 < len(self._starts) else self._end
         self._file.seek(begin)
         data = self._file.read(end - begin)
-        return list(_records(data, self._roots, stop - start))
+        return list(_records(data, self._roots, min(_CHUNK, self._count - number * _CHUNK)))
 
     def close(self) -> None:
         self._file.close()

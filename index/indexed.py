@@ -5,16 +5,19 @@ and with which signature (an unchanged file is not read again), which
 documents to delete when a file changed or is gone, and, for each article
 it indexes, whether another file of the index holds its id. As Python
 strings, dicts and lists that is ~650 bytes a document (measured: 13 MB
-for 20,000), 650 MB for a million-article index before a file is read.
-Here each live document is a row of numpy arrays: 16-byte digests
-(`index.digests`) of its file's path, of the file's signature and of its
-id, and its document number. Rows are sorted by path digest, so a file's
-documents are one run of rows found by binary search, and a second order
-(row numbers, searched through) sorts them by id digest: 56 bytes a
-document (80 with the ids copied in that order, and 8-byte numbers).
-Paths themselves are read back from the index's `path` column for the few
-documents that need one (a file gone from the walk, the other file of a
-duplicate id).
+for 20,000), 650 MB for a million-article index before a file is read;
+as arrays in memory 56 bytes, which still grows with the index. Here each
+live document is a row of a table in temporary files
+(`index.sorted_tables`): 16-byte digests (`index.digests`) of its file's
+path, of the file's signature and of its id, and its document number,
+sorted by path digest (a file's documents are one run of rows, in
+document order, found by binary search); a second table sorts the rows by
+id digest, then document number. Both are read through maps whose pages
+are let go of after each search of many ids and every `_LOOKUPS_KEPT`
+single ones, so the view holds no memory per document (building it sorts
+at most `index.sorted_tables.SORT_BYTES` in memory). Paths themselves are
+read back from the index's `path` column for the few documents that need
+one (a file gone from the walk, the other file of a duplicate id).
 
 Digests are of the columns' UTF-8 bytes, which are the digests of the
 strings they decode to (`index.digests.digest`), so they compare with a
@@ -25,17 +28,25 @@ would.
 from __future__ import annotations
 
 import hashlib
-from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import compress
 from typing import Any
 
 import numpy as np
 
 from pressearch.index.digests import SIZE, Digests, digests_of
+from pressearch.index.sorted_tables import TableWriter
 from pressearch.index.whoosh_internals.columns import each_value
 
 Array = np.ndarray[Any, Any]
+
+_DIGEST = f"S{SIZE}"
+_BY_PATH = np.dtype([("path", _DIGEST), ("sig", _DIGEST), ("id", _DIGEST), ("doc", "<i4")])
+_BY_ID = np.dtype([("id", _DIGEST), ("doc", "<i4"), ("row", "<i4")])
+# Documents digested before they are written to the table, and rows read at once.
+_CHUNK = 65_536
+# Single look-ups (`rows`, `docnum`, ...) between two releases of the tables' pages.
+_LOOKUPS_KEPT = 4096
 
 
 def _digest(raw: bytes) -> bytes:
@@ -43,94 +54,130 @@ def _digest(raw: bytes) -> bytes:
 
 
 class IndexedDocs:
-    """The live documents of a committed index, read through `reader` (see above)."""
+    """The live documents of a committed index, read through `reader` (see above).
+
+    Its tables are temporary files, removed when the view is collected.
+    """
 
     def __init__(self, reader: Any) -> None:
-        paths, sigs, ids = bytearray(), bytearray(), bytearray()
-        docnums = array("i")  # 4 bytes: an index holds far fewer than 2**31 documents
-        for leaf, base in reader.leaf_readers():
-            if not leaf.has_column("path"):
-                continue
-            count = leaf.doc_count_all()
-            live = None
-            if leaf.has_deletions():
-                live = [not leaf.is_deleted(docnum) for docnum in range(count)]
-            # A column read at once (a read call per article costs ~20 times more),
-            # each value digested as it is made, then the next column.
-            for name, digests in (("path", paths), ("filesig", sigs), ("id", ids)):
-                values = each_value(leaf, name)
-                for raw in values if live is None else compress(values, live):
-                    digests += _digest(raw)
-            in_leaf = range(base, base + count)
-            docnums.extend(in_leaf if live is None else compress(in_leaf, live))
-        if not len(paths) == len(sigs) == len(ids) == len(docnums) * SIZE:
-            raise ValueError("the path, filesig and id columns hold unequal numbers of values")
-        # Each array put in order from the buffer it was read into, without a copy
-        # of the buffer, and the buffer let go of before the next: a re-index of
-        # 1,000,000 documents peaked at 150 MB of traced memory, now at 118.
-        by_path = np.argsort(digests_of(paths), kind="stable")  # documents in order
-        self._paths: Array = digests_of(paths)[by_path]
-        del paths
-        self._sigs: Array = digests_of(sigs)[by_path]
-        del sigs
-        self._ids: Array = digests_of(ids)[by_path]
-        del ids
-        self._docnums: Array = np.frombuffer(docnums, dtype=np.int32)[by_path]
-        del docnums, by_path
+        writer = TableWriter(_BY_PATH, ("path",))  # documents in order: ties stay so
+        try:
+            for leaf, base in reader.leaf_readers():
+                if leaf.has_column("path"):
+                    self._read_leaf(leaf, base, writer)
+        except BaseException:
+            writer.abandon()
+            raise
+        self._rows = writer.finish()
+        by_id = TableWriter(_BY_ID, ("id", "doc"))
         # Rows by id, then document number: of two live documents with one id
         # (only an index written otherwise holds them) the later counts.
-        # Searched through this order (`sorter`), not a copy of the ids sorted.
-        self._by_id: Array = np.lexsort((self._docnums, self._ids)).astype(np.int32)
+        for start, ids in self._rows.chunks("id", _CHUNK):
+            part = np.zeros(len(ids), dtype=_BY_ID)
+            part["id"] = ids
+            part["doc"] = self._rows["doc"][start : start + len(ids)]
+            part["row"] = np.arange(start, start + len(ids), dtype=np.int32)
+            by_id.append(part)
+        self._by_id = by_id.finish()
+        self._lookups = 0
+
+    @staticmethod
+    def _read_leaf(leaf: Any, base: int, writer: TableWriter) -> None:
+        """Append the live documents of segment `leaf` (numbered from `base`) to `writer`."""
+        count = leaf.doc_count_all()
+        live = None
+        if leaf.has_deletions():
+            live = [not leaf.is_deleted(docnum) for docnum in range(count)]
+        docnums = np.arange(base, base + count, dtype=np.int32)
+        if live is not None:
+            docnums = docnums[np.array(live, dtype=bool)]
+        # A column read at once (a read call per article costs ~20 times more),
+        # each value digested as it is made, a chunk of documents at a time.
+        columns = [each_value(leaf, name) for name in ("path", "filesig", "id")]
+        if live is not None:
+            columns = [compress(values, live) for values in columns]
+        values = zip(*columns, strict=True)
+        for start in range(0, len(docnums), _CHUNK):
+            paths, sigs, ids = bytearray(), bytearray(), bytearray()
+            for path, sig, ident in _take(values, _CHUNK):
+                paths += _digest(path)
+                sigs += _digest(sig)
+                ids += _digest(ident)
+            part = np.zeros(len(paths) // SIZE, dtype=_BY_PATH)
+            part["path"], part["sig"], part["id"] = map(digests_of, (paths, sigs, ids))
+            part["doc"] = docnums[start : start + len(part)]
+            if len(part) != len(docnums[start : start + _CHUNK]):
+                raise ValueError("the path, filesig and id columns hold unequal numbers of values")
+            writer.append(part)
+        if next(values, None) is not None:
+            raise ValueError("the path, filesig and id columns hold unequal numbers of values")
 
     def __len__(self) -> int:
-        return len(self._docnums)
+        return len(self._rows)
 
-    @property
-    def nbytes(self) -> int:
-        """The bytes the view holds."""
-        arrays = (self._paths, self._sigs, self._ids, self._docnums, self._by_id)
-        return sum(a.nbytes for a in arrays)
+    def release(self) -> None:
+        """Let go of the tables' pages read so far."""
+        self._rows.release()
+        self._by_id.release()
+
+    def _looked_up(self) -> None:
+        self._lookups += 1
+        if self._lookups >= _LOOKUPS_KEPT:
+            self._lookups = 0
+            self.release()
 
     def rows(self, path: str) -> range:
         """The rows of file `path`'s documents, in document order (empty: none)."""
-        key = _digest(path.encode("utf-8", "surrogatepass"))
-        start = int(np.searchsorted(self._paths, key, side="left"))
-        end = int(np.searchsorted(self._paths, key, side="right"))
+        self._looked_up()
+        key = np.array([_digest(path.encode("utf-8", "surrogatepass"))], dtype=_DIGEST)
+        paths = self._rows["path"]
+        start = int(np.searchsorted(paths, key, side="left")[0])
+        end = int(np.searchsorted(paths, key, side="right")[0])
         return range(start, end)
 
     def signed(self, rows: range, sig: str) -> bool:
         """Whether the file of `rows` was indexed with signature `sig`."""
-        wanted = np.array([_digest(sig.encode("utf-8", "surrogatepass"))], self._sigs.dtype)
-        return bool(self._sigs[rows.start] == wanted[0])
+        wanted = np.array([_digest(sig.encode("utf-8", "surrogatepass"))], dtype=_DIGEST)
+        return bool(self._rows["sig"][rows.start] == wanted[0])
 
     def docnum(self, row: int) -> int:
-        return int(self._docnums[row])
+        self._looked_up()
+        return int(self._rows["doc"][row])
 
     def id_digest(self, row: int) -> bytes:
         """The digest of the id of the document of `row`, as `index.digests.digest` makes it."""
-        value: bytes = self._ids[row]
+        value: bytes = self._rows["id"][row]
         return value.ljust(SIZE, b"\0")  # the array drops trailing NUL bytes
 
     def path_digest(self, row: int) -> bytes:
-        value: bytes = self._paths[row]
+        value: bytes = self._rows["path"][row]
         return value.ljust(SIZE, b"\0")
 
     def rows_of_ids(self, id_digests: Sequence[bytes]) -> dict[bytes, int]:
         """The row of each of `id_digests` the index holds (the later, of two)."""
         if not id_digests or not len(self):
             return {}
-        wanted = np.array(id_digests, dtype=self._ids.dtype)
-        at = np.searchsorted(self._ids, wanted, side="right", sorter=self._by_id) - 1
-        rows = self._by_id[np.maximum(at, 0)]
-        hit = (at >= 0) & (self._ids[rows] == wanted)
-        found = [d for d, h in zip(id_digests, hit.tolist(), strict=True) if h]
-        return dict(zip(found, rows[hit].tolist(), strict=True))
+        wanted = np.array(id_digests, dtype=_DIGEST)
+        ids = self._by_id["id"]
+        at = np.maximum(np.searchsorted(ids, wanted, side="right") - 1, 0)
+        hit = ids[at] == wanted
+        rows = self._by_id["row"][at[hit]].tolist()
+        self.release()
+        found = compress(id_digests, hit.tolist())
+        return dict(zip(found, rows, strict=True))
 
     def ids(self) -> Digests:
-        """The ids of the documents, as a set of digests."""
-        return Digests(self._ids)
+        """The ids of the documents, as a set of digests (reading this view's table)."""
+        return Digests.of_sorted(self._by_id, "id")
 
-    def docnums_outside(self, kept: Array) -> list[int]:
-        """The document numbers of the rows `kept` (a boolean per row) leaves out."""
-        left: list[int] = self._docnums[~kept].tolist()
-        return left
+    def docnums_outside(self, kept: Array) -> Iterator[int]:
+        """The document numbers of the rows `kept` (a boolean per row) leaves out, in row
+        order (a file's documents together)."""
+        for start, docnums in self._rows.chunks("doc", _CHUNK):
+            yield from docnums[~kept[start : start + len(docnums)]].tolist()
+
+
+def _take(values: Iterator[Any], count: int) -> Iterator[Any]:
+    """The next `count` items of `values` (fewer at its end)."""
+    for _, item in zip(range(count), values, strict=False):
+        yield item

@@ -113,6 +113,8 @@ MAX_SEGMENTS = 16
 # merging them would cost about as much as indexing again (an index holds
 # more bytes than the text it indexes, so a batch that large makes a full one).
 FULL_SEGMENT_BYTES = MAX_BATCH_BYTES
+# Paths of documents left out of the walk read at once.
+_PATHS_READ = 4096
 
 
 def build(
@@ -287,7 +289,9 @@ class _Run:
         self.writer: Any = None
         self.indexed: IndexedDocs | None = None  # the committed index, read by the writer
         self.old_ids = Digests()  # the ids the index held when the run began
-        self.deleted: set[int] = set()
+        # The committed documents this run deleted, by number (a byte each, where a set
+        # of numbers costs ~60): the writer's view is read anew when they are renumbered.
+        self.deleted = np.zeros(0, dtype=bool)
         self.removed_ids = Digests()  # the ids of documents of the index deleted
         # The ids this run indexed, as 16-byte digests: a million ids as
         # strings, each with its file's path, would hold ~370 MB; a digest
@@ -317,11 +321,11 @@ class _Run:
         self.writer = unlocked_writer(self.ix)
         if not read:
             return
-        self.deleted = set()
-        self.indexed = None  # let go of before the new one is made: two would double the peak
+        self.indexed = None  # let go of before the new one is made
         try:
             with self.writer.reader() as reader:
                 self.indexed = IndexedDocs(reader)
+                self.deleted = np.zeros(reader.doc_count_all(), dtype=bool)
         except UNREADABLE as exc:
             raise read_error(self.index_dir, exc) from exc
 
@@ -435,9 +439,13 @@ class _Run:
                 self._step(f.path, planning=True)
             else:
                 to_parse.append(f)
-        for path in sorted(set(self._paths(indexed.docnums_outside(walked)))):
-            if self._gone(path):
-                self._delete_file(path)
+        # A file's documents are side by side among those left out: each path once
+        # in a row, never all the paths at once.
+        gone = indexed.docnums_outside(walked)
+        while docnums := list(itertools.islice(gone, _PATHS_READ)):
+            for path, _ in itertools.groupby(list(self._paths(docnums))):
+                if self._gone(path):
+                    self._delete_file(path)
         return to_parse
 
     def _indexed(self) -> IndexedDocs:
@@ -484,10 +492,10 @@ class _Run:
             self._delete_doc(indexed.docnum(row), indexed.id_digest(row))
 
     def _delete_doc(self, docnum: int, id_digest: bytes) -> None:
-        if docnum in self.deleted:
+        if self.deleted[docnum]:
             return
         self.writer.delete_document(docnum)
-        self.deleted.add(docnum)
+        self.deleted[docnum] = True
         self.uncommitted = True
         if id_digest in self.old_ids:
             self.removed_ids.add(id_digest)
@@ -548,7 +556,7 @@ class _Run:
             self.warnings.append(_duplicate(ident, kept=other, dropped=path))
             return False
         row = self.held.get(id_digest)
-        if row is None or self._indexed().docnum(row) in self.deleted:
+        if row is None or self.deleted[self._indexed().docnum(row)]:
             return True
         docnum = self._indexed().docnum(row)
         (other,) = self._paths([docnum])

@@ -1,0 +1,222 @@
+"""Tables of fixed-width rows, sorted by a digest, kept in temporary files and read mapped.
+
+Model: what an indexing run keeps per article (its view of the index, the
+digests of the ids it indexed) would grow with the archive if held in
+memory, ~90 bytes an article: past the run's memory budget somewhere
+beyond a few million articles. Here such a table is a folder of column
+files, each a contiguous array (numpy's searches copy a strided view
+first), all in the order of the first column, a 16-byte digest, then of
+the other sort keys. They are read through memory maps. A process's RSS
+counts a mapped page only while it is mapped in: `release` lets every page
+go (`madvise(MADV_DONTNEED)`; the kernel keeps them in its page cache and
+maps them in again on the next read), so a run's memory holds the pages
+read since the last release, not the table.
+
+Rows are appended in any order (`TableWriter`) and sorted when the table
+is finished: in memory when they fit in `SORT_BYTES`, else in two passes,
+first into up to `MAX_BUCKETS` files by the first two bytes of their
+digest, then each file sorted in memory and appended. Digests are uniform
+(BLAKE2b), so the buckets are about equal, and as they follow the digests'
+order the table comes out sorted.
+
+Temporary files go where Python's `tempfile` puts them (TMPDIR): a folder
+that refuses them raises `IndexStorageError` (`temporary_storage_error`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mmap
+import os
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from pressearch.errors import IndexStorageError
+
+Array = np.ndarray[Any, Any]
+
+# Rows sorted in memory at once, in bytes.
+SORT_BYTES = 32 << 20
+# Bucket files written at once by a large sort (open files, each with a buffer).
+MAX_BUCKETS = 256
+# Rows read at once when streaming a file.
+_CHUNK_BYTES = 8 << 20
+# Where the platform has no madvise (Windows), mapped pages stay until unmapped.
+_DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)
+
+
+def temporary_storage_error(exc: OSError, what: str) -> IndexStorageError:
+    """The error for temporary files (`what`) that TMPDIR refused."""
+    reason = (exc.strerror or str(exc)).lower()
+    return IndexStorageError(
+        f"cannot write {what} in {tempfile.gettempdir()}: {reason}"
+        " — free space there, or set TMPDIR to a folder with room"
+    )
+
+
+class Table:
+    """Sorted columns in a temporary folder, read through maps (see the module).
+
+    `table[name]` is a column as a read-only array; reading it maps pages in
+    until `release`. The table owns its folder: `close`, or `with`, removes it.
+    """
+
+    def __init__(self, folder: str, dtype: np.dtype[Any], count: int) -> None:
+        self.folder = folder
+        self._count = count
+        # Removed when the table is closed or collected, whichever comes first.
+        self._remove = weakref.finalize(self, shutil.rmtree, folder, True)
+        self._maps: list[mmap.mmap] = []
+        self._columns: dict[str, Array] = {}
+        assert dtype.names is not None
+        for name in dtype.names:
+            column_type = dtype.fields[name][0]  # type: ignore[index]
+            if count == 0:
+                self._columns[name] = np.empty(0, dtype=column_type)
+                continue
+            with open(os.path.join(folder, name), "rb") as file:
+                mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+            self._maps.append(mapped)
+            self._columns[name] = np.frombuffer(mapped, dtype=column_type, count=count)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, name: str) -> Array:
+        return self._columns[name]
+
+    def release(self) -> None:
+        """Let go of the pages read so far (they stay in the kernel's page cache)."""
+        if _DONTNEED is None:
+            return
+        for mapped in self._maps:
+            mapped.madvise(_DONTNEED)
+
+    def chunks(self, name: str, rows: int) -> Iterator[tuple[int, Array]]:
+        """(first row, values) of column `name`, `rows` at a time, each a copy, the
+        pages let go of as the walk moves on."""
+        column = self._columns[name]
+        for start in range(0, len(column), rows):
+            values = column[start : start + rows].copy()
+            self.release()
+            yield start, values
+
+    def close(self) -> None:
+        self._columns = {}
+        for mapped in self._maps:
+            with contextlib.suppress(BufferError):  # a caller holds a column: the map goes with it
+                mapped.close()
+        self._maps = []
+        self._remove()
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class TableWriter:
+    """Rows of `dtype` appended in any order; `finish` sorts them into a `Table`.
+
+    `order`: the fields to sort by, the first a 16-byte digest (`S16`); rows
+    equal in all of them keep the order they were appended in.
+    """
+
+    def __init__(self, dtype: np.dtype[Any], order: tuple[str, ...]) -> None:
+        assert dtype.names is not None and order and order[0] in dtype.names
+        self.dtype = dtype
+        self.order = order
+        self._count = 0
+        try:
+            self._folder = tempfile.mkdtemp(prefix="pressearch-table-")
+            self._rows = open(os.path.join(self._folder, "rows"), "wb")  # noqa: SIM115
+        except OSError as exc:
+            raise temporary_storage_error(exc, "a table of the run") from None
+
+    def append(self, rows: Array) -> None:
+        """Append `rows` (an array of `dtype`)."""
+        try:
+            self._rows.write(np.ascontiguousarray(rows, dtype=self.dtype).tobytes())
+        except OSError as exc:
+            raise temporary_storage_error(exc, "a table of the run") from None
+        self._count += len(rows)
+
+    def finish(self) -> Table:
+        """The rows, sorted, as a table; this writer's unsorted file is removed."""
+        try:
+            self._rows.close()
+            unsorted = os.path.join(self._folder, "rows")
+            columns = {
+                name: open(os.path.join(self._folder, name), "wb")  # noqa: SIM115
+                for name in self.dtype.names or ()
+            }
+            try:
+                for rows in self._sorted_parts(unsorted):
+                    for name, file in columns.items():
+                        file.write(np.ascontiguousarray(rows[name]).tobytes())
+            finally:
+                for file in columns.values():
+                    file.close()
+        except OSError as exc:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            raise temporary_storage_error(exc, "a table of the run") from None
+        return Table(self._folder, self.dtype, self._count)
+
+    def abandon(self) -> None:
+        """Remove what was written (the table is not needed after all)."""
+        self._rows.close()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def _sorted_parts(self, unsorted: str) -> Iterator[Array]:
+        """The rows of file `unsorted`, sorted, in parts that each fit in memory; the
+        file is removed once read."""
+        size = self._count * self.dtype.itemsize
+        if size <= SORT_BYTES:
+            rows = np.fromfile(unsorted, dtype=self.dtype)
+            os.remove(unsorted)
+            yield self._sort(rows)
+            return
+        buckets = min(MAX_BUCKETS, 1 << max(1, (2 * size // SORT_BYTES).bit_length()))
+        shift = 16 - buckets.bit_length() + 1
+        paths = [os.path.join(self._folder, f"bucket-{b}") for b in range(buckets)]
+        files = [open(path, "wb") for path in paths]  # noqa: SIM115
+        try:
+            for rows in _read_chunks(unsorted, self.dtype):
+                digests = np.ascontiguousarray(rows[self.order[0]])
+                key = digests.view(np.uint8).reshape(len(rows), -1)
+                first = (key[:, 0].astype(np.uint32) << 8 | key[:, 1]) >> shift
+                by_bucket = np.argsort(first, kind="stable")
+                bounds = np.searchsorted(first[by_bucket], np.arange(buckets + 1))
+                for b in np.flatnonzero(np.diff(bounds)).tolist():
+                    files[b].write(rows[by_bucket[bounds[b] : bounds[b + 1]]].tobytes())
+        finally:
+            for file in files:
+                file.close()
+        os.remove(unsorted)
+        for path in paths:
+            rows = np.fromfile(path, dtype=self.dtype)
+            os.remove(path)
+            if len(rows):
+                yield self._sort(rows)
+
+    def _sort(self, rows: Array) -> Array:
+        keys = [rows[name] for name in reversed(self.order)]
+        return rows[np.lexsort(keys)] if len(keys) > 1 else rows[np.argsort(keys[0], kind="stable")]
+
+
+def _read_chunks(path: str, dtype: np.dtype[Any]) -> Iterator[Array]:
+    """The rows of file `path`, a chunk at a time."""
+    left = os.path.getsize(path) // dtype.itemsize
+    chunk = max(1, _CHUNK_BYTES // dtype.itemsize)
+    with open(path, "rb") as file:
+        while left:
+            # numpy allocates all the rows asked for, whatever the file holds.
+            rows = np.fromfile(file, dtype=dtype, count=min(left, chunk))
+            left -= len(rows)
+            yield rows
