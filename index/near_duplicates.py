@@ -49,8 +49,11 @@ removed articles, proposes pairs for the changed ones from the band keys
 of all, a band at a time, and verifies them on whole signatures, hashed
 again from stored text for the articles in a proposed pair only (on
 Reuters, 2,092 of 21,577 articles are; `Update.hashed` counts them). Then
-it replaces the file atomically, written a band at a time too: an update
-never holds every article's keys (see `_Run`).
+it replaces the file atomically, written a part at a time too. An update
+holds no memory by the article: its rows, the changed articles' keys and
+each band's keys sorted are tables in temporary files (see `_Run`); at
+1,000,000 articles it peaks at ~90 MB, where arrays held 165 MB and ids as
+strings 402 MB (849 MB over an old sidecar).
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ import json
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +95,7 @@ from pressearch.index.reader import (
     open_index,
     read_error,
 )
+from pressearch.index.sorted_tables import Table, TableWriter
 from pressearch.index.whoosh_internals import segment_of, unmapped_segment_reader
 from pressearch.index.whoosh_internals.columns import column_values, each_value, joined_values
 from pressearch.models import Article, DuplicateCluster
@@ -104,6 +109,7 @@ if TYPE_CHECKING:
     Keys = np.ndarray[Any, np.dtype[np.uint32]]
     Ids = np.ndarray[Any, np.dtype[np.bytes_]]
     Rows = np.ndarray[Any, np.dtype[np.integer[Any]]]
+    Flags = np.ndarray[Any, np.dtype[np.uint8]]
 
 # numpy is imported where text is hashed or signatures compared: asking for
 # clusters from a current sidecar, or an index run that changed nothing,
@@ -126,6 +132,23 @@ _PARAMS = {
 }
 # Candidate pairs verified at once: two signatures of 512 bytes each, 64 MB.
 _VERIFY = 65536
+# Rows read, matched, or written at once; changed articles' keys read at once
+# (their bytes' places: 4 MB).
+_ROWS = 65536
+_KEY_ROWS = 4096
+# A row's flags: it has band keys (signed); it is new or of a new text (changed).
+_SIGNED, _CHANGED = 1, 2
+# Changed rows whose keys are held to pick the rows that share one (16 MB of
+# keys); past them, every signed row is sorted by key.
+_ASKED_MAX = 1 << 22
+# Segments whose whole id column is kept while pairs are named.
+_ID_COLUMNS_KEPT = 8
+# The tables' rows (numpy dtypes; numpy is imported only where it is used).
+_SCANNED = [("id", "S16"), ("fingerprint", "S16"), ("leaf", "<u4"), ("doc", "<u4")]
+_STATE = [*_SCANNED, ("old_key", "<i8"), ("flags", "u1")]
+_KEYED = [("id", "S16"), ("keys", "<u4", (BANDS,))]
+_BANDED = [("key", ">u4"), ("member", "<u8")]  # member: row << 1 | changed
+_COPIES = [("fingerprint", "S16"), ("row", "<u4")]
 
 
 @dataclass(frozen=True)
@@ -230,16 +253,18 @@ def update(index_dir: Path, *, force: bool = False) -> Update:
         try:
             with read(path, _PARAMS, BANDS) as old:
                 run = _Run(leaves, old)
-                pairs = run.pairs()
-                written = (
-                    old is None
-                    or old.head.generation != generation
-                    or bool(len(run.changed) or run.dropped)
-                )
-                if written:
-                    head = Head(generation, len(run.ids), pairs)
-                    stored = Stored(head, run.ids, run.fingerprints, run.signed, run.signed_band)
-                    written = write(path, _PARAMS, stored, BANDS)
+                try:
+                    pairs = run.pairs()
+                    written = (
+                        old is None
+                        or old.head.generation != generation
+                        or bool(run.changed_count or run.dropped)
+                    )
+                    if written:
+                        head = Head(generation, len(run.table), pairs)
+                        written = write(path, _PARAMS, head, run.signed_count, run.body(), BANDS)
+                finally:
+                    run.close()
         finally:
             for leaf in leaves:
                 leaf.close()
@@ -249,8 +274,8 @@ def update(index_dir: Path, *, force: bool = False) -> Update:
         ix.close()
     return Update(
         generation=generation,
-        changed=len(run.changed),
-        reused=len(run.ids) - len(run.changed),
+        changed=run.changed_count,
+        reused=len(run.table) - run.changed_count,
         dropped=run.dropped,
         pairs=pairs,
         written=written,
@@ -262,54 +287,44 @@ class _Run:
     """One update over an open reader: the live articles, which changed, their band keys, the pairs.
 
     Rows are the live articles in the order of their ids' digests
-    (`index.digests`), and each row's id digest, text fingerprint, segment
-    and document number are arrays. The band keys are never all in memory:
-    `band` makes one band's column, the keys of an unchanged article from
-    the old sidecar, a changed one's from the index's `band_keys` column.
-    The signatures of the rows in proposed pairs are hashed from their
-    stored text (`_signatures`), and an id is read as a string only for an
-    article in a pair. At its peak an update holds ~125 bytes an article
-    (measured at 1,000,000 articles: 165 MB, 185 MB over an old sidecar),
-    where ids as strings, a dict to match them with the old sidecar's and
-    every article's keys at once held 400 MB (849 MB over an old sidecar).
+    (`index.digests`), kept in a table in temporary files
+    (`index.sorted_tables`): each row's id digest, text fingerprint,
+    segment and document numbers, where its band keys are in the old
+    sidecar, and whether it is signed and changed. The keys of the changed
+    articles are read once from the index's `band_keys` column into a
+    second table, by id digest; the others' stay in the old sidecar. Every
+    step reads them a part at a time, in id order (`_band_parts`), and
+    pairs are proposed from a band's keys sorted in another table
+    (`_candidates`), so an update holds no memory by the article but a byte
+    a document for the marks of the changed ones (`_match`), and the pairs. The signatures of the rows in proposed pairs
+    are hashed from their stored text (`_signatures`), and an id is read as
+    a string only for an article in a pair.
     """
 
     def __init__(self, leaves: list[Any], old: Stored | None) -> None:
-        import numpy as np
-
         self.leaves = leaves
-        ids, fingerprints, leaf_of, doc_of = self._scan()
-        # An index holds an id once; were it twice, the last in index order would win.
-        order = np.argsort(ids, kind="stable")
-        ids = ids[order]
-        last = np.ones(len(order), dtype=bool)
-        last[:-1] = ids[1:] != ids[:-1]
-        if not last.all():
-            order, ids = order[last], ids[last]
-        self.ids: Ids = ids
-        self.fingerprints: Ids = fingerprints[order]
-        self.leaf_of, self.doc_of = leaf_of[order], doc_of[order]
-        del ids, fingerprints, leaf_of, doc_of
-        self.signed: Mask = np.zeros(len(self.ids), dtype=bool)
         self.old = old
-        # The rows whose keys are the old sidecar's, and their rows among its signed ones.
-        self._reused = np.empty(0, dtype=np.int64)
-        self._old_key_rows = np.empty(0, dtype=np.int64)
-        if old is None:
-            changed = np.ones(len(self.ids), dtype=bool)
-            self.dropped = 0
-        else:
-            changed, live = self._reuse(old)
-            self.dropped = old.head.articles - live
-        # New articles, or of a new text: keys from the column.
-        self.changed: Rows = np.flatnonzero(changed)
-        self._changed_keys = self._find_changed_keys()
+        scanned = self._scan()
+        try:
+            state, changed_docs = self._match(scanned)
+        finally:
+            scanned.close()
+        try:
+            self.keyed = self._changed_keys(changed_docs)
+            del changed_docs
+            self.table = self._settle(state)
+        finally:
+            state.close()
         self.hashed: dict[int, Values | None] = {}  # rows in proposed pairs, hashed
         self._id_columns: dict[int, Sequence[bytes]] = {}
 
-    def _scan(self) -> tuple[Ids, Ids, Rows, Rows]:
+    def close(self) -> None:
+        self.table.close()
+        self.keyed.close()
+
+    def _scan(self) -> Table:
         """Each live article's id digest, the fingerprint of its text hash, its leaf and
-        document numbers, in index order.
+        document numbers, by id digest (index order among equal ones).
 
         Reads the columns segment by segment: a look-up by id per article
         would cost a term search in every segment.
@@ -318,101 +333,175 @@ class _Run:
 
         from pressearch.index.digests import SIZE, digests_of
 
-        ids, fingerprints = bytearray(), bytearray()
-        leaf_of, doc_of = array("I"), array("I")
+        writer = TableWriter(np.dtype(_SCANNED), ("id",))
         for number, leaf in enumerate(self.leaves):
             if not leaf.has_column("id"):
                 continue  # an index with no article yet
             # Each column read at once: a read call per article costs ~20 times more.
-            column_ids = each_value(leaf, "id")
-            hashes = each_value(leaf, "text_hash")
+            values = zip(each_value(leaf, "id"), each_value(leaf, "text_hash"), strict=True)
             deleted = leaf.has_deletions()
-            for docnum, (raw_id, raw_hash) in enumerate(zip(column_ids, hashes, strict=True)):
+            ids, fingerprints, docs = bytearray(), bytearray(), array("I")
+            for docnum, (raw_id, raw_hash) in enumerate(values):
                 if not (deleted and leaf.is_deleted(docnum)):
                     ids += hashlib.blake2b(raw_id, digest_size=SIZE).digest()
                     fingerprints += _fingerprint(raw_hash)
-                    leaf_of.append(number)
-                    doc_of.append(docnum)
-        numbers = (np.frombuffer(leaf_of, np.uint32), np.frombuffer(doc_of, np.uint32))
-        return digests_of(ids), digests_of(fingerprints), *numbers
+                    docs.append(docnum)
+                if len(docs) == _ROWS or docnum == leaf.doc_count_all() - 1:
+                    part = np.zeros(len(docs), dtype=_SCANNED)
+                    part["id"], part["fingerprint"] = digests_of(ids), digests_of(fingerprints)
+                    part["leaf"], part["doc"] = number, np.frombuffer(docs, dtype=np.uint32)
+                    writer.append(part)
+                    ids, fingerprints, docs = bytearray(), bytearray(), array("I")
+        return writer.finish()
+
+    def _match(self, scanned: Table) -> tuple[Table, list[Mask]]:
+        """The rows, each id once (of two, the later in index order), matched with the
+        old sidecar's: where their keys are in it, if their text is unchanged; marks
+        the changed ones' documents, segment by segment."""
+        import numpy as np
+
+        writer = TableWriter(np.dtype(_STATE), ())
+        changed_docs = [np.zeros(leaf.doc_count_all(), dtype=bool) for leaf in self.leaves]
+        old = _OldRows(self.old)
+        ids = scanned["id"]
+        for start in range(0, len(scanned), _ROWS):
+            stop = min(start + _ROWS, len(scanned))
+            part = _rows_of(scanned, _STATE, start, stop)
+            later = ids[start + 1 : stop + 1]  # the next row's id, past the part too
+            last = np.ones(len(part), dtype=bool)
+            last[: len(later)] = part["id"][: len(later)] != later
+            part = part[last]
+            found, fingerprints, key_rows = old.match(part["id"])
+            same = found & (fingerprints == part["fingerprint"])
+            part["old_key"] = np.where(same, key_rows, -1)
+            part["flags"] = np.where(same, 0, _CHANGED)
+            changed = part[~same]
+            for number in np.unique(changed["leaf"]).tolist():
+                changed_docs[number][changed["doc"][changed["leaf"] == number]] = True
+            writer.append(part)
+            scanned.release()
+        self.dropped = (self.old.head.articles if self.old else 0) - old.matched
+        return writer.finish(), changed_docs
+
+    def _changed_keys(self, changed_docs: list[Mask]) -> Table:
+        """The band keys of the changed articles that are signed, by id digest, read from
+        the index's `band_keys` column, segment by segment. The others are too short to
+        sign, or damaged: such an article pairs with none."""
+        import numpy as np
+
+        from pressearch.index.digests import SIZE, digests_of
+
+        writer = TableWriter(np.dtype(_KEYED), ("id",))
+        for number, marks in enumerate(changed_docs):
+            docs = np.flatnonzero(marks)
+            joined = joined_values(self.leaves[number], "band_keys") if len(docs) else None
+            if joined is None:  # a segment without it holds only articles too short
+                continue
+            lengths = np.asarray(joined[0], dtype=np.int64)
+            docs = docs[lengths[docs] == BANDS * 4]
+            if not len(docs):
+                continue
+            starts = (np.cumsum(lengths) - lengths)[docs]
+            data = np.frombuffer(joined[1], dtype=np.uint8)
+            wanted = np.zeros(len(lengths), dtype=bool)
+            wanted[docs] = True
+            # The column read at once, and only the wanted ids digested.
+            raw_ids = compress(each_value(self.leaves[number], "id"), wanted.tolist())
+            for first in range(0, len(docs), _KEY_ROWS):
+                count = len(docs[first : first + _KEY_ROWS])
+                part = np.zeros(count, dtype=_KEYED)
+                part["id"] = digests_of(
+                    b"".join(
+                        hashlib.blake2b(raw, digest_size=SIZE).digest()
+                        for raw in itertools.islice(raw_ids, count)
+                    )
+                )
+                at = starts[first : first + count, None] + np.arange(BANDS * 4)
+                part["keys"] = data[at].view("<u4").reshape(count, BANDS)
+                writer.append(part)
+        return writer.finish()
+
+    def _settle(self, state: Table) -> Table:
+        """The rows with their flags settled: signed when their keys are the old
+        sidecar's or the changed keys' table's."""
+        import numpy as np
+
+        writer = TableWriter(np.dtype(_STATE), ())
+        keyed_ids = self.keyed["id"]
+        taken = 0  # changed keys before the part: theirs are the next ones
+        self.signed_count = self.changed_count = 0
+        for start in range(0, len(state), _ROWS):
+            part = _rows_of(state, _STATE, start, start + _ROWS)
+            changed = (part["flags"] & _CHANGED) > 0
+            changed_ids = part["id"][changed]
+            window = keyed_ids[taken : taken + len(changed_ids)]
+            at = np.minimum(np.searchsorted(window, changed_ids), max(len(window) - 1, 0))
+            keyed = window[at] == changed_ids if len(window) else np.zeros(0, dtype=bool)
+            signed = part["old_key"] >= 0
+            signed[np.flatnonzero(changed)[keyed]] = True
+            part["flags"] |= np.where(signed, _SIGNED, 0).astype(np.uint8)
+            taken += int(np.count_nonzero(keyed))
+            self.signed_count += int(np.count_nonzero(signed))
+            self.changed_count += int(np.count_nonzero(changed))
+            writer.append(part)
+            state.release()
+            self.keyed.release()
+        return writer.finish()
+
+    # -- Reading the rows a part at a time
 
     def _where(self, row: int) -> tuple[int, int]:
         """The leaf and document numbers of row `row`."""
-        return int(self.leaf_of[row]), int(self.doc_of[row])
+        return int(self.table["leaf"][row]), int(self.table["doc"][row])
 
     def _id(self, row: int) -> str:
         """The id of row `row`, read from its segment's column."""
         number, docnum = self._where(row)
         column = self._id_columns.get(number)
         if column is None:
+            if len(self._id_columns) >= _ID_COLUMNS_KEPT:
+                self._id_columns.clear()
             column = column_values(self.leaves[number], "id")
             assert column is not None  # the scan found the row in this column
             self._id_columns[number] = column
         return column[docnum].decode("utf-8")
 
-    def _reuse(self, old: Stored) -> tuple[Mask, int]:
-        """Take the old keys of the articles whose text is unchanged; mark the rest.
-
-        Returns which rows changed, and how many of the old articles are still live.
-        """
+    def _band_parts(self, number: int) -> Iterator[tuple[int, Keys, Flags]]:
+        """(first row, keys, flags) of band `number`, `_ROWS` rows at a time, in row order:
+        the key of a row not signed is 0."""
         import numpy as np
 
-        at = np.searchsorted(old.ids, self.ids)
-        inside = at < len(old.ids)
-        found = np.zeros(len(self.ids), dtype=bool)
-        found[inside] = old.ids[at[inside]] == self.ids[inside]
-        same = found.copy()
-        same[found] = old.fingerprints[at[found]] == self.fingerprints[found]
-        rows = np.flatnonzero(same)
-        old_rows = at[rows]
-        signed = old.signed[old_rows]
-        self._reused = rows[signed]
-        self.signed[self._reused] = True
-        key_rows = np.cumsum(old.signed) - 1  # an old row's row among the signed ones
-        self._old_key_rows = key_rows[old_rows[signed]]
-        return ~same, int(np.count_nonzero(found))
+        table, keyed = self.table, self.keyed["keys"]
+        taken = 0  # changed keys before the part
+        for start in range(0, len(table), _ROWS):
+            flags = table["flags"][start : start + _ROWS].copy()
+            old_keys = table["old_key"][start : start + _ROWS]
+            keys = np.zeros(len(flags), dtype=np.uint32)
+            reused = old_keys >= 0
+            if self.old is not None and reused.any():
+                wanted = old_keys[reused]
+                first, stop = int(wanted[0]), int(wanted[-1]) + 1  # ascending with the rows
+                keys[reused] = self.old.band(number, first, stop)[wanted - first]
+            new = flags == _CHANGED | _SIGNED
+            count = int(np.count_nonzero(new))
+            keys[new] = keyed[taken : taken + count, number]
+            taken += count
+            table.release()
+            self.keyed.release()
+            yield start, keys, flags
 
-    def _find_changed_keys(self) -> list[tuple[int, Rows, Rows]]:
-        """Where the changed rows' band keys lie in the index's column, segment by segment:
-        (leaf number, the rows signed, the byte each one's keys start at); marks those rows
-        signed. The others are too short to sign, or damaged: such an article pairs
-        with none."""
+    def body(self) -> Iterator[bytes]:
+        """The sidecar's body (`index.near_duplicates_file`), a part at a time."""
         import numpy as np
 
-        found = []
-        numbers = self.leaf_of[self.changed]
-        for number in np.unique(numbers).tolist():
-            joined = joined_values(self.leaves[number], "band_keys")
-            if joined is None:  # a segment without it holds only articles too short
-                continue
-            rows = self.changed[numbers == number]
-            lengths = np.asarray(joined[0], dtype=np.int64)
-            docs = self.doc_of[rows]
-            signed = lengths[docs] == BANDS * 4
-            self.signed[rows[signed]] = True
-            starts = (np.cumsum(lengths) - lengths)[docs[signed]]
-            found.append((number, rows[signed], starts))
-        return found
-
-    def band(self, number: int) -> Keys:
-        """Band `number`'s key of every row (0 for a row not signed)."""
-        import numpy as np
-
-        column = np.zeros(len(self.ids), dtype=np.uint32)
-        if self.old is not None and len(self._reused):
-            column[self._reused] = self.old.band(number)[self._old_key_rows]
-        for leaf_number, rows, starts in self._changed_keys:
-            joined = joined_values(self.leaves[leaf_number], "band_keys") if len(rows) else None
-            if joined is None:
-                continue
-            data = np.frombuffer(joined[1], dtype=np.uint8)
-            at = starts + 4 * number
-            column[rows] = data[at[:, None] + np.arange(4)].view("<u4").ravel()
-        return column
-
-    def signed_band(self, number: int) -> Keys:
-        """Band `number`'s keys of the signed rows, in their order (as the sidecar holds them)."""
-        return self.band(number)[self.signed]
+        for name in ("id", "fingerprint"):
+            for _, values in self.table.chunks(name, _ROWS):
+                yield values.tobytes()
+        for _, flags in self.table.chunks("flags", _ROWS):
+            yield ((flags & _SIGNED) > 0).astype(np.uint8).tobytes()
+        for number in range(BANDS):
+            for _, keys, flags in self._band_parts(number):
+                yield keys[(flags & _SIGNED) > 0].astype("<u4").tobytes()
 
     def _article(self, row: int) -> Article:
         number, docnum = self._where(row)
@@ -427,32 +516,33 @@ class _Run:
         """
         import numpy as np
 
-        asking = np.zeros(len(self.ids), dtype=bool)
-        asking[self.changed] = True
         old_pairs = self.old.head.pairs if self.old else ()
         kept = [
-            pair
-            for pair, both in zip(
-                old_pairs, self._rows_in(old_pairs, self.signed & ~asking), strict=True
-            )
-            if both
+            pair for pair, both in zip(old_pairs, self._unchanged(old_pairs), strict=True) if both
         ]
-        kept.extend(self._verified(_candidates(self.band, self.signed, asking & self.signed)))
-        unsigned = np.flatnonzero(~self.signed)
-        prints = self.fingerprints[unsigned]
-        by_print = np.argsort(prints, kind="stable")
-        unsigned, prints = unsigned[by_print], prints[by_print]
-        starts = np.flatnonzero(np.r_[True, prints[1:] != prints[:-1]])
-        ends = np.r_[starts[1:], len(prints)]
-        copies = ends - starts > 1
-        for start, end in zip(starts[copies].tolist(), ends[copies].tolist(), strict=True):
-            ids = sorted(self._id(row) for row in unsigned[start:end].tolist())
-            kept.extend(Pair(a, b, 1.0) for a, b in itertools.pairwise(ids))
+        asking = int(
+            sum(
+                np.count_nonzero(flags == _CHANGED | _SIGNED)
+                for _, flags in self.table.chunks("flags", _ROWS)
+            )
+        )
+        kept.extend(self._verified(_candidates(self._band_parts, asking, self.signed_count)))
+        copies = TableWriter(np.dtype(_COPIES), ("fingerprint",))
+        for start, flags in self.table.chunks("flags", _ROWS):
+            unsigned = np.flatnonzero((flags & _SIGNED) == 0)
+            part = np.zeros(len(unsigned), dtype=_COPIES)
+            part["fingerprint"] = self.table["fingerprint"][start + unsigned]
+            part["row"] = start + unsigned
+            copies.append(part)
+        with copies.finish() as by_print:
+            for rows in _groups(by_print, "fingerprint", "row"):
+                ids = sorted(self._id(row) for row in rows.tolist())
+                kept.extend(Pair(a, b, 1.0) for a, b in itertools.pairwise(ids))
         kept.sort(key=lambda pair: (pair.a, pair.b))
         return tuple(kept)
 
-    def _rows_in(self, pairs: Sequence[Pair], rows: Mask) -> list[bool]:
-        """Whether both articles of each of `pairs` are live rows among `rows`."""
+    def _unchanged(self, pairs: Sequence[Pair]) -> list[bool]:
+        """Whether both articles of each of `pairs` are live, signed and unchanged."""
         import numpy as np
 
         from pressearch.index.digests import digest, digests_of
@@ -460,10 +550,14 @@ class _Run:
         if not pairs:
             return []
         ends = digests_of(b"".join(digest(pair.a) + digest(pair.b) for pair in pairs))
-        at = np.searchsorted(self.ids, ends)
-        inside = at < len(self.ids)
+        ids = self.table["id"]
+        at = np.searchsorted(ids, ends)
+        inside = at < len(ids)
         held = np.zeros(len(ends), dtype=bool)
-        held[inside] = (self.ids[at[inside]] == ends[inside]) & rows[at[inside]]
+        held[inside] = (ids[at[inside]] == ends[inside]) & (
+            self.table["flags"][at[inside]] == _SIGNED
+        )
+        self.table.release()
         both: list[bool] = (held[0::2] & held[1::2]).tolist()
         return both
 
@@ -512,36 +606,141 @@ class _Run:
         return matrix, usable
 
 
-def _candidates(band: Callable[[int], Keys], signed: Mask, asking: Mask) -> list[tuple[int, int]]:
-    """Row pairs (lower first, sorted) of signed rows with an `asking` row and an equal band key.
+class _OldRows:
+    """The old sidecar's articles, read a part at a time in id order, matched with ours."""
 
-    Per band (`band(b)`: each row's key), the rows sharing a key with an
-    asking row are sorted by key, and only keys held by two rows or more
-    make pairs: the banding of datasketch's `MinHashLSH(params=(BANDS,
-    ROWS))`, over all rows at once in numpy (its in-memory index costs 0.35
-    ms an insertion), one band in memory at a time.
+    def __init__(self, old: Stored | None) -> None:
+        self._old = old
+        self._count = old.head.articles if old else 0
+        self._next = 0  # the first row not read yet
+        self._signed_before = 0  # signed rows before it
+        self._part: Any = None  # ids, fingerprints, key rows (-1: not signed) of a part read
+        self.matched = 0
+
+    def _read(self) -> bool:
+        """Read the next part; False at the end."""
+        import numpy as np
+
+        if self._old is None or self._next >= self._count:
+            self._part = None
+            return False
+        stop = min(self._next + _ROWS, self._count)
+        ids, fingerprints, flags = self._old.rows(self._next, stop)
+        before = self._signed_before + np.cumsum(flags) - flags
+        self._part = (ids, fingerprints, np.where(flags, before, -1))
+        self._signed_before += int(np.count_nonzero(flags))
+        self._next = stop
+        return True
+
+    def match(self, ids: Ids) -> tuple[Mask, Ids, Rows]:
+        """For each of `ids` (ascending, after those of the calls before): whether the old
+        sidecar holds it, with which fingerprint, and its keys' row (-1: not signed)."""
+        import numpy as np
+
+        found = np.zeros(len(ids), dtype=bool)
+        fingerprints = np.zeros(len(ids), dtype=ids.dtype)
+        key_rows = np.full(len(ids), -1, dtype=np.int64)
+        i = 0
+        while i < len(ids):
+            while self._part is None or self._part[0][-1] < ids[i]:
+                if not self._read():
+                    i = len(ids)  # the rest are new
+                    break
+            if self._part is None:
+                break
+            part_ids, part_prints, part_keys = self._part
+            j = int(np.searchsorted(ids, part_ids[-1], side="right"))
+            at = np.searchsorted(part_ids, ids[i:j])
+            hit = part_ids[at] == ids[i:j]
+            found[i:j] = hit
+            fingerprints[i:j][hit] = part_prints[at[hit]]
+            key_rows[i:j][hit] = part_keys[at[hit]]
+            i = j
+        self.matched += int(np.count_nonzero(found))
+        return found, fingerprints, key_rows
+
+
+def _rows_of(table: Table, dtype: Any, start: int, stop: int) -> Any:
+    """Rows `start` to `stop` of `table` as an array of `dtype` (fields it lacks zero)."""
+    import numpy as np
+
+    stop = min(stop, len(table))
+    part = np.zeros(max(0, stop - start), dtype=dtype)
+    for name in np.dtype(dtype).names or ():
+        if name in table.names:
+            part[name] = table[name][start:stop]
+    return part
+
+
+def _groups(table: Table, key: str, value: str) -> Iterator[Any]:
+    """The `value`s of each run of two rows or more with an equal `key`, in table order."""
+    import numpy as np
+
+    carry_keys: Any = None
+    carry_values: Any = None
+    for start in range(0, len(table), _ROWS):
+        keys = table[key][start : start + _ROWS]
+        values = table[value][start : start + _ROWS]
+        if carry_keys is not None:
+            keys = np.concatenate((carry_keys, keys))
+            values = np.concatenate((carry_values, values))
+        table.release()
+        bounds = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1], True])
+        # The last run may go on in the next part.
+        last = bounds[-2]
+        carry_keys, carry_values = keys[last:], values[last:]
+        begins, ends = bounds[:-2], bounds[1:-1]
+        several = ends - begins > 1
+        for begin, end in zip(begins[several].tolist(), ends[several].tolist(), strict=True):
+            yield values[begin:end]
+    if carry_values is not None and len(carry_values) > 1:
+        yield carry_values
+
+
+def _candidates(
+    band_parts: Callable[[int], Iterable[tuple[int, Keys, Flags]]], asking: int, signed: int
+) -> list[tuple[int, int]]:
+    """Row pairs (lower first, sorted) of signed rows with a changed row and an equal band key.
+
+    Per band (`band_parts(b)`: each row's key and flags, a part at a time),
+    the signed rows are sorted by key in a table (`index.sorted_tables`),
+    and only keys held by two rows or more, one of them changed, make
+    pairs: the banding of datasketch's `MinHashLSH(params=(BANDS, ROWS))`,
+    over all rows at once in numpy (its in-memory index costs 0.35 ms an
+    insertion), one band at a time. When few of the `signed` rows changed
+    (`asking`, at most `_ASKED_MAX` and a quarter of them), only the rows
+    that share a key with one of them are sorted.
     """
     import numpy as np
 
-    rows = np.flatnonzero(signed)
-    asked = np.flatnonzero(asking)
     found: set[tuple[int, int]] = set()
-    for number in range(BANDS) if len(asked) else ():
-        column = band(number)
-        hit = rows if len(asked) == len(rows) else rows[np.isin(column[rows], column[asked])]
-        hit = hit[np.argsort(column[hit], kind="stable")]  # by key, then by row
-        hit_keys = column[hit]
-        same = hit_keys[1:] == hit_keys[:-1]
-        shared = np.zeros(len(hit), dtype=bool)
-        shared[1:] |= same
-        shared[:-1] |= same
-        hit, hit_keys = hit[shared], hit_keys[shared]
-        for group in np.split(hit, np.flatnonzero(hit_keys[1:] != hit_keys[:-1]) + 1):
-            members = group.tolist()
-            flags = asking[group].tolist()
-            for x, y in itertools.combinations(range(len(members)), 2):
-                if flags[x] or flags[y]:
-                    found.add((members[x], members[y]))
+    for number in range(BANDS) if asking else ():
+        asked = None
+        if asking <= min(_ASKED_MAX, signed // 4):
+            asked = np.unique(
+                np.concatenate(
+                    [keys[flags == _CHANGED | _SIGNED] for _, keys, flags in band_parts(number)]
+                )
+            )
+        writer = TableWriter(np.dtype(_BANDED), ("key",))
+        for start, keys, flags in band_parts(number):
+            chosen = (flags & _SIGNED) > 0
+            if asked is not None and len(asked):
+                at = np.minimum(np.searchsorted(asked, keys), len(asked) - 1)
+                chosen &= asked[at] == keys
+            rows = np.flatnonzero(chosen)
+            part = np.zeros(len(rows), dtype=_BANDED)
+            part["key"] = keys[rows]
+            asks = (flags[rows] == _CHANGED | _SIGNED).astype(np.uint64)
+            part["member"] = (start + rows).astype(np.uint64) << np.uint64(1) | asks
+            writer.append(part)
+        with writer.finish() as by_key:
+            for group in _groups(by_key, "key", "member"):
+                members = (group >> 1).tolist()
+                flags_of = (group & 1).tolist()
+                for x, y in itertools.combinations(range(len(members)), 2):
+                    if flags_of[x] or flags_of[y]:
+                        found.add((members[x], members[y]))
     return sorted(found)
 
 

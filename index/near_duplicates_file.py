@@ -19,12 +19,13 @@ article costs 161 bytes (16 + 16 + 1 + 128).
              signed: one byte an article, 0 or 1;
              keys: band by band, a little-endian uint32 a signed article.
 
-Band by band, and ids as digests, so that an update never holds the whole
-file: it reads the digests, fingerprints and flags (33 bytes an article),
-and then one band's keys at a time, which is all that proposing pairs
-(`index.near_duplicates._candidates`) looks at at once; and it writes the
-file the same way. With ids as strings and keys article by article, an
-update of a 1,000,000-article index held 849 MB at its peak (measured).
+Band by band, and ids as digests in order, so that an update never holds
+the file: it reads the articles' parts (`Stored.rows`) and a band's keys
+(`Stored.band`) a range of articles at a time, in id order, as it walks
+the index's articles in that order (`index.near_duplicates._Run`); and it
+writes the file a part at a time. With ids as strings and keys article by
+article, an update of a 1,000,000-article index held 849 MB at its peak
+(measured).
 
 `duplicates` reads only the first line (`read_head`); an update reads the
 body too (`read`), and takes it only when its length and BLAKE2b digest
@@ -47,7 +48,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -87,18 +88,18 @@ class Head:
 
 @dataclass(frozen=True)
 class Stored:
-    """The whole file: per article (by id digest, ascending) its fingerprint, whether
-    signed, and band keys.
+    """A checked file, read a part at a time while it is open (see `read`).
 
-    `ids` and `fingerprints` are arrays of 16-byte strings (`index.digests`);
-    `band(b)` gives band `b`'s keys of the signed articles, in their order.
+    `rows(start, stop)` gives those articles' id digests and fingerprints
+    (arrays of 16-byte strings, `index.digests`) and signed flags;
+    `band(b, start, stop)` band `b`'s keys of the signed articles `start`
+    to `stop` (counted among the signed ones).
     """
 
     head: Head
-    ids: Ids
-    fingerprints: Ids
-    signed: Mask
-    band: Callable[[int], Keys]
+    signed_count: int
+    rows: Callable[[int, int], tuple[Ids, Ids, Mask]]
+    band: Callable[[int, int, int], Keys]
 
 
 def read_head(path: Path, params: dict[str, Any]) -> Head | None:
@@ -136,13 +137,14 @@ def read(path: Path, params: dict[str, Any], bands: int) -> Iterator[Stored | No
         yield stored
 
 
-# Bytes read at once while the body's digest is checked.
+# Bytes read at once while the body is checked.
 _CHUNK = 1 << 22
 
 
 def _checked(lines: BinaryIO, params: dict[str, Any], bands: int) -> Stored | None:
     """The sidecar open as `lines`, when its body is whole and has the digest and the
-    sizes its head states: its per-article parts read, its bands left in the file."""
+    sizes its head states, its ids ascending and its flags 0 or 1: its parts left in
+    the file, read as asked."""
     import numpy as np
 
     from pressearch.index.digests import SIZE, digests_of
@@ -153,30 +155,53 @@ def _checked(lines: BinaryIO, params: dict[str, Any], bands: int) -> Stored | No
     rows = n * (SIZE + FINGERPRINT_BYTES + 1)
     if os.fstat(lines.fileno()).st_size - start != size or size != rows + 4 * bands * signed_count:
         return None  # torn, or a size that is not the file's or the counts'
-    per_article = lines.read(rows)
-    hashed = hashlib.blake2b(per_article, digest_size=16)
-    for chunk in iter(lambda: lines.read(_CHUNK), b""):
-        hashed.update(chunk)
-    if len(per_article) != rows or hashed.hexdigest() != digest:
-        return None
-    parts = memoryview(per_article)  # views of the bytes read, not copies of them
-    ids = digests_of(parts[: n * SIZE])
-    fingerprints = digests_of(parts[n * SIZE : n * (SIZE + FINGERPRINT_BYTES)])
-    flags = np.frombuffer(per_article, dtype=np.uint8, offset=n * (SIZE + FINGERPRINT_BYTES))
-    if not bool((ids[1:] > ids[:-1]).all()):
-        return None  # not sorted, or an id twice
-    if flags.max(initial=0) > 1 or int(np.count_nonzero(flags)) != signed_count:
+    hashed = hashlib.blake2b(digest_size=16)
+    last = b""  # the id digest before the part read, to check the order across parts
+    flagged = 0
+    # Whole ids and whole flags a part at a time: the parts' sizes are multiples of both.
+    step = _CHUNK - _CHUNK % SIZE
+    for at in range(0, size, step):
+        part = lines.read(min(step, size - at))
+        if not part:
+            return None
+        hashed.update(part)
+        ids_part = part[: max(0, n * SIZE - at)]
+        if ids_part:
+            ids = digests_of(last + ids_part) if last else digests_of(ids_part)
+            if not bool((ids[1:] > ids[:-1]).all()):
+                return None  # not sorted, or an id twice
+            last = ids_part[-SIZE:]
+        flags_from, flags_to = n * (SIZE + FINGERPRINT_BYTES), rows
+        if at < flags_to and at + len(part) > flags_from:
+            flags = np.frombuffer(part, dtype=np.uint8)[
+                max(0, flags_from - at) : max(0, min(len(part), flags_to - at))
+            ]
+            if flags.max(initial=0) > 1:
+                return None
+            flagged += int(np.count_nonzero(flags))
+    if hashed.hexdigest() != digest or flagged != signed_count:
         return None
     fd, keys_at, band_bytes = lines.fileno(), start + rows, 4 * signed_count
 
-    def band(number: int) -> Keys:
-        raw = os.pread(fd, band_bytes, keys_at + number * band_bytes)
-        if len(raw) != band_bytes:
+    def pread(length: int, offset: int) -> bytes:
+        raw = os.pread(fd, length, offset)
+        if len(raw) != length:
             raise OSError(f"{lines.name}: shortened while it was read")
+        return raw
+
+    def read_rows(first: int, stop: int) -> tuple[Ids, Ids, Mask]:
+        count = stop - first
+        ids = digests_of(pread(count * SIZE, start + first * SIZE))
+        fingerprints = digests_of(pread(count * SIZE, start + n * SIZE + first * SIZE))
+        flags = pread(count, start + n * (SIZE + FINGERPRINT_BYTES) + first)
+        return ids, fingerprints, np.frombuffer(flags, dtype=np.uint8).astype(bool)
+
+    def band(number: int, first: int, stop: int) -> Keys:
+        raw = pread(4 * (stop - first), keys_at + number * band_bytes + 4 * first)
         keys: Keys = np.frombuffer(raw, dtype="<u4").astype(np.uint32)
         return keys
 
-    return Stored(head, ids, fingerprints, flags.astype(bool), band)
+    return Stored(head, signed_count, read_rows, band)
 
 
 def _head(line: object, params: dict[str, Any]) -> tuple[Head, int, int, str]:
@@ -204,30 +229,36 @@ def _head(line: object, params: dict[str, Any]) -> tuple[Head, int, int, str]:
     return Head(generation, articles, tuple(pairs)), signed, size, digest
 
 
-def write(path: Path, params: dict[str, Any], stored: Stored, bands: int) -> bool:
-    """Replace the sidecar at `path` with `stored`, atomically; False when it cannot be written.
+def write(
+    path: Path,
+    params: dict[str, Any],
+    head: Head,
+    signed_count: int,
+    body: Iterable[bytes],
+    bands: int,
+) -> bool:
+    """Replace the sidecar at `path` with one of `head` and `body`, atomically; False when
+    it cannot be written.
 
-    The body is written a part at a time (the keys a band at a time, from
-    `stored.band`), and its digest, which the first line states, is filled
-    in last: the first line's length does not depend on it.
+    `body` gives the parts in the file's order (all ids, all fingerprints,
+    all flags, then each band's keys), a piece at a time; the digest, which
+    the first line states, is filled in last: the first line's length does
+    not depend on it.
     """
-    import numpy as np
-
     from pressearch.index.digests import SIZE
 
-    signed_count = int(np.count_nonzero(stored.signed))
-    body_bytes = len(stored.ids) * (SIZE + FINGERPRINT_BYTES + 1) + 4 * bands * signed_count
+    body_bytes = head.articles * (SIZE + FINGERPRINT_BYTES + 1) + 4 * bands * signed_count
     placeholder = "0" * 32
-    head = {
+    line_fields = {
         "format": FORMAT,
         "params": params,
-        "generation": stored.head.generation,
-        "articles": stored.head.articles,
+        "generation": head.generation,
+        "articles": head.articles,
         "signed": signed_count,
-        "pairs": [[pair.a, pair.b, pair.similarity] for pair in stored.head.pairs],
+        "pairs": [[pair.a, pair.b, pair.similarity] for pair in head.pairs],
         "body": {"bytes": body_bytes, "blake2b": placeholder},
     }
-    line = json.dumps(head, separators=(",", ":")).encode("ascii") + b"\n"
+    line = json.dumps(line_fields, separators=(",", ":")).encode("ascii") + b"\n"
     digest_at = line.rindex(placeholder.encode("ascii"))  # the last field: the digest
     # One temporary name per process (two updates at once each rename a whole
     # file; the last one stays), readable as the index's other files are.
@@ -237,7 +268,7 @@ def write(path: Path, params: dict[str, Any], stored: Stored, bands: int) -> boo
             with open(temp, "wb") as out:
                 out.write(line)
                 hashed, size = hashlib.blake2b(digest_size=16), 0
-                for piece in _body(stored, bands):
+                for piece in body:
                     hashed.update(piece)
                     size += len(piece)
                     out.write(piece)
@@ -255,14 +286,3 @@ def write(path: Path, params: dict[str, Any], stored: Stored, bands: int) -> boo
     with contextlib.suppress(OSError):
         os.unlink(path.with_name(_OLD_SIDECAR))  # 15 MB on a 20,000-article archive
     return True
-
-
-def _body(stored: Stored, bands: int) -> Iterator[bytes]:
-    """The file's body in parts: ids, fingerprints, signed flags, then each band's keys."""
-    import numpy as np
-
-    yield stored.ids.tobytes()
-    yield stored.fingerprints.tobytes()
-    yield stored.signed.astype(np.uint8).tobytes()
-    for number in range(bands):
-        yield stored.band(number).astype("<u4").tobytes()

@@ -90,6 +90,10 @@ class Table:
     def __getitem__(self, name: str) -> Array:
         return self._columns[name]
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._columns)
+
     def release(self) -> None:
         """Let go of the pages read so far (they stay in the kernel's page cache)."""
         if _DONTNEED is None:
@@ -124,12 +128,14 @@ class Table:
 class TableWriter:
     """Rows of `dtype` appended in any order; `finish` sorts them into a `Table`.
 
-    `order`: the fields to sort by, the first a 16-byte digest (`S16`); rows
-    equal in all of them keep the order they were appended in.
+    `order`: the fields to sort by, the first one whose leading bytes are
+    uniform and most significant (a digest, or a big-endian number of
+    uniform values); rows equal in all of them keep the order they were
+    appended in. No field: the rows stay in that order.
     """
 
     def __init__(self, dtype: np.dtype[Any], order: tuple[str, ...]) -> None:
-        assert dtype.names is not None and order and order[0] in dtype.names
+        assert dtype.names is not None and all(name in dtype.names for name in order)
         self.dtype = dtype
         self.order = order
         self._count = 0
@@ -177,6 +183,10 @@ class TableWriter:
         """The rows of file `unsorted`, sorted, in parts that each fit in memory; the
         file is removed once read."""
         size = self._count * self.dtype.itemsize
+        if not self.order:
+            yield from _read_chunks(unsorted, self.dtype)
+            os.remove(unsorted)
+            return
         if size <= SORT_BYTES:
             rows = np.fromfile(unsorted, dtype=self.dtype)
             os.remove(unsorted)

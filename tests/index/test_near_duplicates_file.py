@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pressearch import Archive
-from pressearch.index import minhash
+from pressearch.index import minhash, sorted_tables
 from pressearch.index import near_duplicates as nd
 from pressearch.index import near_duplicates_file as sidecar_file
 from pressearch.index.digests import digest
@@ -205,7 +205,11 @@ def brute_force(keys: np.ndarray, signed: np.ndarray, asking: np.ndarray) -> set
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_every_pair_with_an_equal_band_key_is_proposed(seed: int) -> None:
+def test_every_pair_with_an_equal_band_key_is_proposed(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(nd, "_ROWS", 5)
+    monkeypatch.setattr(sorted_tables, "SORT_BYTES", 64)  # sorted in buckets
     rng = np.random.default_rng(seed)
     rows = 40
     # Few distinct key values, so that many bands are shared; some rows copy others.
@@ -215,9 +219,18 @@ def test_every_pair_with_an_equal_band_key_is_proposed(seed: int) -> None:
     keys[5] = keys[6]
     signed = rng.random(rows) < 0.9
     asking = signed & (rng.random(rows) < 0.3)
-    proposed = nd._candidates(lambda band: keys[:, band], signed, asking)
-    assert proposed == sorted(proposed)
-    assert set(proposed) == brute_force(keys, signed, asking)
+    flags = signed.astype(np.uint8) | np.where(asking, 2, 0).astype(np.uint8)
+
+    def band_parts(band: int) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        # Parts of a few rows: a band's runs of equal keys go on across them.
+        for start in range(0, rows, 7):
+            yield start, keys[start : start + 7, band], flags[start : start + 7]
+
+    for asked_max in (rows, 0):  # the rows that share a changed row's keys; every signed row
+        monkeypatch.setattr(nd, "_ASKED_MAX", asked_max)
+        proposed = nd._candidates(band_parts, int(np.count_nonzero(asking)), 4 * rows)
+        assert proposed == sorted(proposed)
+        assert set(proposed) == brute_force(keys, signed, asking)
 
 
 @settings(max_examples=40, deadline=None)
@@ -238,17 +251,23 @@ def test_a_written_sidecar_reads_back_band_by_band(
     ).reshape(n, bands)[signed]
     pairs = (nd.Pair('a "quoted" id', "b", 0.75),) if n else ()
     head = sidecar_file.Head(7, n, pairs)
-    stored = sidecar_file.Stored(head, ids, fingerprints, signed, lambda b: keys[:, b])
+    body = [ids.tobytes(), fingerprints.tobytes(), signed.astype(np.uint8).tobytes()]
+    body += [keys[:, b].astype("<u4").tobytes() for b in range(bands)]
     path = tmp_path_factory.mktemp("sidecar") / nd.SIDECAR
-    assert sidecar_file.write(path, nd._PARAMS, stored, bands)
+    signed_count = int(np.count_nonzero(signed))
+    assert sidecar_file.write(path, nd._PARAMS, head, signed_count, body, bands)
     assert sidecar_file.read_head(path, nd._PARAMS) == head
+    first = data.draw(st.integers(0, n), label="first")
+    stop = data.draw(st.integers(first, n), label="stop")
     with sidecar_file.read(path, nd._PARAMS, bands) as back:
-        assert back is not None and back.head == head
-        assert back.ids.tobytes() == ids.tobytes()
-        assert back.fingerprints.tobytes() == fingerprints.tobytes()
-        assert (back.signed == signed).all()
+        assert back is not None and back.head == head and back.signed_count == signed_count
+        back_ids, back_prints, back_signed = back.rows(first, stop)
+        assert back_ids.tobytes() == ids[first:stop].tobytes()
+        assert back_prints.tobytes() == fingerprints[first:stop].tobytes()
+        assert (back_signed == signed[first:stop]).all()
+        some = slice(first * signed_count // max(n, 1), stop * signed_count // max(n, 1))
         for b in range(bands):
-            assert (back.band(b) == keys[:, b]).all()
+            assert (back.band(b, some.start, some.stop) == keys[some, b]).all()
     with sidecar_file.read(path, nd._PARAMS, bands + 1) as other:
         # With a signed article, the sizes another band count gives are not the file's.
         assert (other is None) == bool(signed.any())
