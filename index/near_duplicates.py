@@ -95,7 +95,7 @@ from pressearch.index.reader import (
     open_index,
     read_error,
 )
-from pressearch.index.sorted_tables import Table, TableWriter
+from pressearch.index.sorted_tables import Table, TableWriter, sort_rows
 from pressearch.index.whoosh_internals import segment_of, unmapped_segment_reader
 from pressearch.index.whoosh_internals.columns import column_values, each_value, joined_values
 from pressearch.models import Article, DuplicateCluster
@@ -294,11 +294,12 @@ class _Run:
     articles are read once from the index's `band_keys` column into a
     second table, by id digest; the others' stay in the old sidecar. Every
     step reads them a part at a time, in id order (`_band_parts`), and
-    pairs are proposed from a band's keys sorted in another table
+    pairs are proposed from a band's keys sorted within a memory budget
     (`_candidates`), so an update holds no memory by the article but a byte
-    a document for the marks of the changed ones (`_match`), and the pairs. The signatures of the rows in proposed pairs
-    are hashed from their stored text (`_signatures`), and an id is read as
-    a string only for an article in a pair.
+    a document for the marks of the changed ones (`_match`), and the pairs.
+    The signatures of the rows in proposed pairs are hashed from their
+    stored text (`_signatures`), and an id is read as a string only for an
+    article in a pair.
     """
 
     def __init__(self, leaves: list[Any], old: Stored | None) -> None:
@@ -527,19 +528,24 @@ class _Run:
             )
         )
         kept.extend(self._verified(_candidates(self._band_parts, asking, self.signed_count)))
-        copies = TableWriter(np.dtype(_COPIES), ("fingerprint",))
+        by_print = sort_rows(np.dtype(_COPIES), ("fingerprint",), self._unsigned())
+        for rows in _groups(by_print, "fingerprint", "row"):
+            ids = sorted(self._id(row) for row in rows.tolist())
+            kept.extend(Pair(a, b, 1.0) for a, b in itertools.pairwise(ids))
+        kept.sort(key=lambda pair: (pair.a, pair.b))
+        return tuple(kept)
+
+    def _unsigned(self) -> Iterator[Any]:
+        """The fingerprint and row of each row not signed, a part at a time."""
+        import numpy as np
+
         for start, flags in self.table.chunks("flags", _ROWS):
             unsigned = np.flatnonzero((flags & _SIGNED) == 0)
             part = np.zeros(len(unsigned), dtype=_COPIES)
             part["fingerprint"] = self.table["fingerprint"][start + unsigned]
             part["row"] = start + unsigned
-            copies.append(part)
-        with copies.finish() as by_print:
-            for rows in _groups(by_print, "fingerprint", "row"):
-                ids = sorted(self._id(row) for row in rows.tolist())
-                kept.extend(Pair(a, b, 1.0) for a, b in itertools.pairwise(ids))
-        kept.sort(key=lambda pair: (pair.a, pair.b))
-        return tuple(kept)
+            self.table.release()
+            yield part
 
     def _unchanged(self, pairs: Sequence[Pair]) -> list[bool]:
         """Whether both articles of each of `pairs` are live, signed and unchanged."""
@@ -672,19 +678,20 @@ def _rows_of(table: Table, dtype: Any, start: int, stop: int) -> Any:
     return part
 
 
-def _groups(table: Table, key: str, value: str) -> Iterator[Any]:
-    """The `value`s of each run of two rows or more with an equal `key`, in table order."""
+def _groups(parts: Iterable[Any], key: str, value: str) -> Iterator[Any]:
+    """The `value`s of each run of two rows or more with an equal `key`, in the order of
+    `parts` (arrays of rows sorted by `key`, one after another)."""
     import numpy as np
 
     carry_keys: Any = None
     carry_values: Any = None
-    for start in range(0, len(table), _ROWS):
-        keys = table[key][start : start + _ROWS]
-        values = table[value][start : start + _ROWS]
+    for part in parts:
+        keys, values = part[key], part[value]
         if carry_keys is not None:
             keys = np.concatenate((carry_keys, keys))
             values = np.concatenate((carry_values, values))
-        table.release()
+        if not len(keys):
+            continue
         bounds = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1], True])
         # The last run may go on in the next part.
         last = bounds[-2]
@@ -703,8 +710,9 @@ def _candidates(
     """Row pairs (lower first, sorted) of signed rows with a changed row and an equal band key.
 
     Per band (`band_parts(b)`: each row's key and flags, a part at a time),
-    the signed rows are sorted by key in a table (`index.sorted_tables`),
-    and only keys held by two rows or more, one of them changed, make
+    the signed rows are sorted by key (in memory, or in a table past its
+    budget: `index.sorted_tables.sort_rows`), and only keys held by two
+    rows or more, one of them changed, make
     pairs: the banding of datasketch's `MinHashLSH(params=(BANDS, ROWS))`,
     over all rows at once in numpy (its in-memory index costs 0.35 ms an
     insertion), one band at a time. When few of the `signed` rows changed
@@ -722,26 +730,32 @@ def _candidates(
                     [keys[flags == _CHANGED | _SIGNED] for _, keys, flags in band_parts(number)]
                 )
             )
-        writer = TableWriter(np.dtype(_BANDED), ("key",))
-        for start, keys, flags in band_parts(number):
-            chosen = (flags & _SIGNED) > 0
-            if asked is not None and len(asked):
-                at = np.minimum(np.searchsorted(asked, keys), len(asked) - 1)
-                chosen &= asked[at] == keys
-            rows = np.flatnonzero(chosen)
-            part = np.zeros(len(rows), dtype=_BANDED)
-            part["key"] = keys[rows]
-            asks = (flags[rows] == _CHANGED | _SIGNED).astype(np.uint64)
-            part["member"] = (start + rows).astype(np.uint64) << np.uint64(1) | asks
-            writer.append(part)
-        with writer.finish() as by_key:
-            for group in _groups(by_key, "key", "member"):
-                members = (group >> 1).tolist()
-                flags_of = (group & 1).tolist()
-                for x, y in itertools.combinations(range(len(members)), 2):
-                    if flags_of[x] or flags_of[y]:
-                        found.add((members[x], members[y]))
+        by_key = sort_rows(np.dtype(_BANDED), ("key",), _banded(band_parts(number), asked))
+        for group in _groups(by_key, "key", "member"):
+            members = (group >> 1).tolist()
+            flags_of = (group & 1).tolist()
+            for x, y in itertools.combinations(range(len(members)), 2):
+                if flags_of[x] or flags_of[y]:
+                    found.add((members[x], members[y]))
     return sorted(found)
+
+
+def _banded(parts: Iterable[tuple[int, Keys, Flags]], asked: Keys | None) -> Iterator[Any]:
+    """The key and member (row, and whether it changed) of each signed row of a band's
+    `parts` whose key is among `asked` (None: any)."""
+    import numpy as np
+
+    for start, keys, flags in parts:
+        chosen = (flags & _SIGNED) > 0
+        if asked is not None and len(asked):
+            at = np.minimum(np.searchsorted(asked, keys), len(asked) - 1)
+            chosen &= asked[at] == keys
+        rows = np.flatnonzero(chosen)
+        part = np.zeros(len(rows), dtype=_BANDED)
+        part["key"] = keys[rows]
+        asks = (flags[rows] == _CHANGED | _SIGNED).astype(np.uint64)
+        part["member"] = (start + rows).astype(np.uint64) << np.uint64(1) | asks
+        yield part
 
 
 def _fingerprint(text_hash: bytes) -> bytes:

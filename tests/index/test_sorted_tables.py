@@ -103,3 +103,25 @@ def test_a_temporary_folder_that_refuses_says_so(
         f"cannot write a table of the run in {tmp_path / 'missing'}: no such file or directory"
         " — free space there, or set TMPDIR to a folder with room"
     )
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    keys=st.lists(st.integers(0, 2**32 - 1) | st.sampled_from([0, 7, 2**31]), max_size=50),
+    budget_rows=st.integers(1, 60),
+    cut=st.integers(1, 9),
+)
+def test_rows_are_sorted_in_memory_or_through_a_table_alike(
+    monkeypatch: pytest.MonkeyPatch, keys: list[int], budget_rows: int, cut: int
+) -> None:
+    # A big-endian key, as the near-duplicate bands sort theirs; ties keep their order.
+    row = np.dtype([("key", ">u4"), ("at", "<u8")])
+    monkeypatch.setattr(sorted_tables, "SORT_BYTES", budget_rows * row.itemsize)
+    rows = np.zeros(len(keys), dtype=row)
+    rows["key"], rows["at"] = keys, np.arange(len(keys))
+    parts = [rows[i : i + cut] for i in range(0, len(rows), cut)]
+    back = [r for part in sorted_tables.sort_rows(row, ("key",), parts) for r in part.tolist()]
+    expected = rows[np.argsort(np.array(keys, dtype=np.uint64), kind="stable")]
+    assert back == expected.tolist()
