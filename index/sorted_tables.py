@@ -41,7 +41,7 @@ from pressearch.errors import IndexStorageError
 Array = np.ndarray[Any, Any]
 
 # Rows sorted in memory at once, in bytes.
-SORT_BYTES = 32 << 20
+SORT_BYTES = 8 << 20
 # Bucket files written at once by a large sort (open files, each with a buffer).
 MAX_BUCKETS = 256
 # Rows read at once when streaming a file.
