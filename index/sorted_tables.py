@@ -3,10 +3,11 @@
 Model: what an indexing run keeps per article (its view of the index, the
 digests of the ids it indexed) would grow with the archive if held in
 memory, ~90 bytes an article: past the run's memory budget somewhere
-beyond a few million articles. Here such a table is a folder of column
+beyond a few million articles. Here such a table is a set of column
 files, each a contiguous array (numpy's searches copy a strided view
 first), all in the order of the first column, a 16-byte digest, then of
-the other sort keys. They are read through memory maps. A process's RSS
+the other sort keys (`sort_rows` sorts rows the same way, in memory when
+they fit). They are read through memory maps. A process's RSS
 counts a mapped page only while it is mapped in: `release` lets every page
 go (`madvise(MADV_DONTNEED)`; the kernel keeps them in its page cache and
 maps them in again on the next read), so a run's memory holds the pages
@@ -19,8 +20,10 @@ digest, then each file sorted in memory and appended. Digests are uniform
 (BLAKE2b), so the buckets are about equal, and as they follow the digests'
 order the table comes out sorted.
 
-Temporary files go where Python's `tempfile` puts them (TMPDIR): a folder
-that refuses them raises `IndexStorageError` (`temporary_storage_error`).
+Temporary files go where Python's `tempfile` puts them (TMPDIR), without
+a name (`tempfile.TemporaryFile`): nothing is left behind by a process
+that is killed. A folder that refuses them raises `IndexStorageError`
+(`temporary_storage_error`).
 """
 
 from __future__ import annotations
@@ -28,11 +31,9 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
-import shutil
 import tempfile
-import weakref
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -60,26 +61,26 @@ def temporary_storage_error(exc: OSError, what: str) -> IndexStorageError:
 
 
 class Table:
-    """Sorted columns in a temporary folder, read through maps (see the module).
+    """Sorted columns in temporary files, read through maps (see the module).
 
     `table[name]` is a column as a read-only array; reading it maps pages in
-    until `release`. The table owns its folder: `close`, or `with`, removes it.
+    until `release`. The files have no name: their space goes back when the
+    table is closed (`close`, or `with`) or collected, or its process ends,
+    killed or not.
     """
 
-    def __init__(self, folder: str, dtype: np.dtype[Any], count: int) -> None:
-        self.folder = folder
+    def __init__(self, files: dict[str, BinaryIO], dtype: np.dtype[Any], count: int) -> None:
+        """A table of `count` rows of `dtype` in `files`, a column each (which it closes)."""
         self._count = count
-        # Removed when the table is closed or collected, whichever comes first.
-        self._remove = weakref.finalize(self, shutil.rmtree, folder, True)
         self._maps: list[mmap.mmap] = []
         self._columns: dict[str, Array] = {}
         assert dtype.names is not None
         for name in dtype.names:
             column_type = dtype.fields[name][0]  # type: ignore[index]
-            if count == 0:
-                self._columns[name] = np.empty(0, dtype=column_type)
-                continue
-            with open(os.path.join(folder, name), "rb") as file:
+            with files[name] as file:  # the map holds the file open
+                if count == 0:
+                    self._columns[name] = np.empty(0, dtype=column_type)
+                    continue
                 mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
             self._maps.append(mapped)
             self._columns[name] = np.frombuffer(mapped, dtype=column_type, count=count)
@@ -116,7 +117,6 @@ class Table:
             with contextlib.suppress(BufferError):  # a caller holds a column: the map goes with it
                 mapped.close()
         self._maps = []
-        self._remove()
 
     def __enter__(self) -> Table:
         return self
@@ -139,11 +139,7 @@ class TableWriter:
         self.dtype = dtype
         self.order = order
         self._count = 0
-        try:
-            self._folder = tempfile.mkdtemp(prefix="pressearch-table-")
-            self._rows = open(os.path.join(self._folder, "rows"), "wb")  # noqa: SIM115
-        except OSError as exc:
-            raise temporary_storage_error(exc, "a table of the run") from None
+        self._rows = _temporary_file()
 
     def append(self, rows: Array) -> None:
         """Append `rows` (an array of `dtype`)."""
@@ -154,48 +150,40 @@ class TableWriter:
         self._count += len(rows)
 
     def finish(self) -> Table:
-        """The rows, sorted, as a table; this writer's unsorted file is removed."""
+        """The rows, sorted, as a table; this writer's unsorted file is let go of."""
+        names = self.dtype.names or ()
+        columns = {name: _temporary_file() for name in names}
         try:
-            self._rows.close()
-            unsorted = os.path.join(self._folder, "rows")
-            columns = {
-                name: open(os.path.join(self._folder, name), "wb")  # noqa: SIM115
-                for name in self.dtype.names or ()
-            }
-            try:
-                for rows in self._sorted_parts(unsorted):
+            with self._rows:
+                self._rows.flush()
+                for rows in self._sorted_parts(self._rows):
                     for name, file in columns.items():
                         file.write(np.ascontiguousarray(rows[name]).tobytes())
-            finally:
-                for file in columns.values():
-                    file.close()
+            for file in columns.values():
+                file.flush()
         except OSError as exc:
-            shutil.rmtree(self._folder, ignore_errors=True)
+            for file in columns.values():
+                file.close()
             raise temporary_storage_error(exc, "a table of the run") from None
-        return Table(self._folder, self.dtype, self._count)
+        return Table(columns, self.dtype, self._count)
 
     def abandon(self) -> None:
-        """Remove what was written (the table is not needed after all)."""
+        """Let go of what was written (the table is not needed after all)."""
         self._rows.close()
-        shutil.rmtree(self._folder, ignore_errors=True)
 
-    def _sorted_parts(self, unsorted: str) -> Iterator[Array]:
-        """The rows of file `unsorted`, sorted, in parts that each fit in memory; the
-        file is removed once read."""
+    def _sorted_parts(self, unsorted: BinaryIO) -> Iterator[Array]:
+        """The rows of file `unsorted`, sorted, in parts that each fit in memory."""
         size = self._count * self.dtype.itemsize
         if not self.order:
             yield from _read_chunks(unsorted, self.dtype)
-            os.remove(unsorted)
             return
         if size <= SORT_BYTES:
-            rows = np.fromfile(unsorted, dtype=self.dtype)
-            os.remove(unsorted)
-            yield self._sort(rows)
+            unsorted.seek(0)
+            yield self._sort(np.fromfile(unsorted, dtype=self.dtype))
             return
         buckets = min(MAX_BUCKETS, 1 << max(1, (2 * size // SORT_BYTES).bit_length()))
         shift = 16 - buckets.bit_length() + 1
-        paths = [os.path.join(self._folder, f"bucket-{b}") for b in range(buckets)]
-        files = [open(path, "wb") for path in paths]  # noqa: SIM115
+        files = [_temporary_file() for _ in range(buckets)]
         try:
             for rows in _read_chunks(unsorted, self.dtype):
                 digests = np.ascontiguousarray(rows[self.order[0]])
@@ -205,15 +193,17 @@ class TableWriter:
                 bounds = np.searchsorted(first[by_bucket], np.arange(buckets + 1))
                 for b in np.flatnonzero(np.diff(bounds)).tolist():
                     files[b].write(rows[by_bucket[bounds[b] : bounds[b + 1]]].tobytes())
+            unsorted.close()  # its space goes back before the buckets are sorted
+            for file in files:
+                with file:
+                    file.flush()
+                    file.seek(0)
+                    rows = np.fromfile(file, dtype=self.dtype)
+                if len(rows):
+                    yield self._sort(rows)
         finally:
             for file in files:
                 file.close()
-        os.remove(unsorted)
-        for path in paths:
-            rows = np.fromfile(path, dtype=self.dtype)
-            os.remove(path)
-            if len(rows):
-                yield self._sort(rows)
 
     def _sort(self, rows: Array) -> Array:
         return _sorted(rows, self.order)
@@ -264,13 +254,24 @@ def sort_rows(
         yield _sorted(np.concatenate(held), order)
 
 
-def _read_chunks(path: str, dtype: np.dtype[Any]) -> Iterator[Array]:
-    """The rows of file `path`, a chunk at a time."""
-    left = os.path.getsize(path) // dtype.itemsize
+def _read_chunks(file: BinaryIO, dtype: np.dtype[Any]) -> Iterator[Array]:
+    """The rows of `file`, from its start, a chunk at a time."""
+    file.flush()
+    left = file.seek(0, os.SEEK_END) // dtype.itemsize
+    file.seek(0)
     chunk = max(1, _CHUNK_BYTES // dtype.itemsize)
-    with open(path, "rb") as file:
-        while left:
-            # numpy allocates all the rows asked for, whatever the file holds.
-            rows = np.fromfile(file, dtype=dtype, count=min(left, chunk))
-            left -= len(rows)
-            yield rows
+    while left:
+        # numpy allocates all the rows asked for, whatever the file holds.
+        rows = np.fromfile(file, dtype=dtype, count=min(left, chunk))
+        if not len(rows):
+            return
+        left -= len(rows)
+        yield rows
+
+
+def _temporary_file() -> BinaryIO:
+    """A new file of no name (its space goes back when it is closed, or the process ends)."""
+    try:
+        return tempfile.TemporaryFile()
+    except OSError as exc:
+        raise temporary_storage_error(exc, "a table of the run") from None
