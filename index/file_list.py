@@ -58,6 +58,7 @@ class FileList:
         self._starts = array("q")  # of records 0, _CHUNK, 2 * _CHUNK, ...
         self._count = 0
         self._end = 0
+        self._at_end = True  # where the next record goes
         self._roots: list[str] = []
         self._root_numbers: dict[str, int] = {}
         self.total_size = 0  # bytes of all the files
@@ -71,7 +72,9 @@ class FileList:
             self._roots.append(f.root)
         record = _record(f, number)
         try:
-            self._file.seek(self._end)
+            if not self._at_end:  # a read moved it (a seek per record cost ~1 s a million)
+                self._file.seek(self._end)
+                self._at_end = True
             self._file.write(record)
         except OSError as exc:
             # Past SPOOL_BYTES the list is a temporary file (TMPDIR): the
@@ -107,6 +110,7 @@ class FileList:
         begin = self._starts[number]
         end = self._starts[number + 1] if number + 1 < len(self._starts) else self._end
         self._file.seek(begin)
+        self._at_end = False
         data = self._file.read(end - begin)
         return list(_records(data, self._roots, min(_CHUNK, self._count - number * _CHUNK)))
 

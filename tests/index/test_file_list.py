@@ -90,11 +90,13 @@ def sample_files(n: int) -> list[SourceFile]:
     return [SourceFile(f"{roots[i % 2]}/{names[i]}", roots[i % 2], f"{i}:{i}", i) for i in range(n)]
 
 
+@pytest.mark.parametrize("chunk", [file_list._CHUNK, 7, 1])
 @pytest.mark.parametrize("spool", [file_list.SPOOL_BYTES, 100])
 def test_a_file_list_reads_back_what_was_appended(
-    spool: int, monkeypatch: pytest.MonkeyPatch
+    spool: int, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(file_list, "SPOOL_BYTES", spool)  # 100: on disk after two records
+    monkeypatch.setattr(file_list, "_CHUNK", chunk)  # records read at once, one offset each
     files = sample_files(500)
     with FileList(files) as listed:
         assert len(listed) == 500
@@ -104,6 +106,11 @@ def test_a_file_list_reads_back_what_was_appended(
         assert [listed[i] for i in (0, 499, 250)] == [files[0], files[499], files[250]]
         listed.append(files[0])  # appending after reading goes at the end
         assert list(listed)[-2:] == [files[-1], files[0]]
+        assert listed[500] == files[0] and listed[-1] == files[0] and len(listed) == 501
+        for f in files[1:20]:  # reads between appends
+            listed.append(f)
+            assert listed[len(listed) - 1] == f and next(iter(listed)) == files[0]
+        assert list(reversed(listed))[:19] == files[19:0:-1]
 
 
 def test_packed_files_read_back_what_was_packed_and_pickle_as_one_object() -> None:
