@@ -135,10 +135,22 @@ class IndexedDocs:
         end = int(np.searchsorted(paths, key, side="right")[0])
         return range(start, end)
 
-    def signed(self, rows: range, sig: str) -> bool:
-        """Whether the file of `rows` was indexed with signature `sig`."""
-        wanted = np.array([_digest(sig.encode("utf-8", "surrogatepass"))], dtype=_DIGEST)
-        return bool(self._rows["sig"][rows.start] == wanted[0])
+    def files(self, paths: Sequence[str], sigs: Sequence[str]) -> tuple[list[range], list[bool]]:
+        """`rows` of each of `paths`, and whether each file was indexed with its
+        signature in `sigs`: one search for all."""
+        if not paths:
+            return [], []
+        keys = np.array([_digest(p.encode("utf-8", "surrogatepass")) for p in paths], _DIGEST)
+        wanted = np.array([_digest(s.encode("utf-8", "surrogatepass")) for s in sigs], _DIGEST)
+        column = self._rows["path"]
+        starts = np.searchsorted(column, keys, side="left")
+        ends = np.searchsorted(column, keys, side="right")
+        held = starts < ends
+        same = np.zeros(len(paths), dtype=bool)
+        same[held] = self._rows["sig"][starts[held]] == wanted[held]
+        self.release()
+        rows = list(map(range, starts.tolist(), ends.tolist()))
+        return rows, same.tolist()
 
     def docnum(self, row: int) -> int:
         self._looked_up()

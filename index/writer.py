@@ -113,7 +113,8 @@ MAX_SEGMENTS = 16
 # merging them would cost about as much as indexing again (an index holds
 # more bytes than the text it indexes, so a batch that large makes a full one).
 FULL_SEGMENT_BYTES = MAX_BATCH_BYTES
-# Paths of documents left out of the walk read at once.
+# Walked files looked up in the view at once, and paths of documents left out
+# of the walk read at once.
 _PATHS_READ = 4096
 
 
@@ -429,16 +430,18 @@ class _Run:
         indexed = self._indexed()
         walked = np.zeros(len(indexed), dtype=bool)  # the indexed documents whose file is here
         to_parse = FileList()
-        for f in self.walk.files:
-            rows = indexed.rows(f.path)
-            if rows:
-                walked[rows.start : rows.stop] = True
-            if rows and indexed.signed(rows, f.sig):
-                self.unchanged_paths.add(digest(f.path))
-                self.unchanged += len(rows)
-                self._step(f.path, planning=True)
-            else:
-                to_parse.append(f)
+        files = iter(self.walk.files)
+        while chunk := list(itertools.islice(files, _PATHS_READ)):
+            found, same = indexed.files([f.path for f in chunk], [f.sig for f in chunk])
+            for f, rows, unchanged in zip(chunk, found, same, strict=True):
+                if rows:
+                    walked[rows.start : rows.stop] = True
+                if unchanged:
+                    self.unchanged_paths.add(digest(f.path))
+                    self.unchanged += len(rows)
+                    self._step(f.path, planning=True)
+                else:
+                    to_parse.append(f)
         # A file's documents are side by side among those left out: each path once
         # in a row, never all the paths at once.
         gone = indexed.docnums_outside(walked)

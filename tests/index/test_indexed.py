@@ -82,9 +82,11 @@ def test_the_view_answers_as_the_columns(
         assert [(view.docnum(r), view.id_digest(r)) for r in rows] == [
             (docnum, digest(ident)) for docnum, ident in docs
         ]
-        assert view.signed(rows, sig) and not view.signed(rows, sig + "0")
+        assert view.files([path, path], [sig, sig + "0"]) == ([rows, rows], [True, False])
         assert {view.path_digest(r) for r in rows} == {digest(path)}
     assert not view.rows(str(archive / "never.jsonl"))
+    assert view.files([str(archive / "never.jsonl")], ["1:1"]) == ([range(0, 0)], [False])
+    assert view.files([], []) == ([], [])
     asked = [digest(i) for i in [*by_id, "nowhere"]]
     assert {d: view.docnum(r) for d, r in view.rows_of_ids(asked).items()} == {
         digest(i): docnum for i, docnum in by_id.items()
