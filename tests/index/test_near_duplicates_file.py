@@ -24,6 +24,7 @@ from pressearch import Archive
 from pressearch.index import minhash, sorted_tables
 from pressearch.index import near_duplicates as nd
 from pressearch.index import near_duplicates_file as sidecar_file
+from pressearch.index import near_duplicates_update as update_run
 from pressearch.index.digests import digest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "near_duplicates"
@@ -58,7 +59,9 @@ def blake(data: bytes) -> str:
 
 def test_the_sidecar_holds_keys_and_fingerprints_not_signatures(index_dir: Path) -> None:
     head, body = parts(index_dir / nd.SIDECAR)
-    articles = [nd._stored(leaf, docnum) for _, leaf, docnum in nd._live_articles(index_dir)]
+    articles = [
+        update_run.stored_article(leaf, docnum) for _, leaf, docnum in nd._live_articles(index_dir)
+    ]
     assert head["articles"] == head["signed"] == len(articles) == 6
     # 16 bytes of id digest, 16 of fingerprint, 1 of flag, 32 keys of 4 bytes: no
     # 512-byte signature.
@@ -208,7 +211,7 @@ def brute_force(keys: np.ndarray, signed: np.ndarray, asking: np.ndarray) -> set
 def test_every_pair_with_an_equal_band_key_is_proposed(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(nd, "_ROWS", 5)
+    monkeypatch.setattr(update_run, "_ROWS", 5)
     monkeypatch.setattr(sorted_tables, "SORT_BYTES", 64)  # sorted in buckets
     rng = np.random.default_rng(seed)
     rows = 40
@@ -227,8 +230,8 @@ def test_every_pair_with_an_equal_band_key_is_proposed(
             yield start, keys[start : start + 7, band], flags[start : start + 7]
 
     for asked_max in (rows, 0):  # the rows that share a changed row's keys; every signed row
-        monkeypatch.setattr(nd, "_ASKED_MAX", asked_max)
-        proposed = nd._candidates(band_parts, int(np.count_nonzero(asking)), 4 * rows)
+        monkeypatch.setattr(update_run, "_ASKED_MAX", asked_max)
+        proposed = update_run.candidates(band_parts, int(np.count_nonzero(asking)), 4 * rows)
         assert proposed == sorted(proposed)
         assert set(proposed) == brute_force(keys, signed, asking)
 
