@@ -86,15 +86,7 @@ from pressearch.index.whoosh_internals import segment_of, unmapped_segment_reade
 from pressearch.models import Article, DuplicateCluster
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from pressearch.index.minhash import Values
-
-    Mask = np.ndarray[Any, np.dtype[np.bool_]]
-    Keys = np.ndarray[Any, np.dtype[np.uint32]]
-    Ids = np.ndarray[Any, np.dtype[np.bytes_]]
-    Rows = np.ndarray[Any, np.dtype[np.integer[Any]]]
-    Flags = np.ndarray[Any, np.dtype[np.uint8]]
 
 # numpy is imported where text is hashed or signatures compared: asking for
 # clusters from a current sidecar, or an index run that changed nothing,
