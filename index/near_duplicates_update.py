@@ -57,7 +57,8 @@ _ID_COLUMNS_KEPT = 8
 # The tables' rows (numpy dtypes; numpy is imported only where it is used).
 _SCANNED = [("id", "S16"), ("fingerprint", "S16"), ("leaf", "<u4"), ("doc", "<u4")]
 _STATE = [*_SCANNED, ("old_key", "<i8"), ("flags", "u1")]
-_KEYED = [("id", "S16"), ("keys", "<u4", (BANDS,))]
+# A band's keys a column: reading one band then reads 4 bytes an article, not 128.
+_KEYED = [("id", "S16"), *((f"band{b}", "<u4") for b in range(BANDS))]
 _BANDED = [("key", ">u4"), ("member", "<u8")]  # member: row << 1 | changed
 _COPIES = [("fingerprint", "S16"), ("row", "<u4")]
 
@@ -198,7 +199,9 @@ class Run:
                     )
                 )
                 at = starts[first : first + count, None] + np.arange(BANDS * 4)
-                part["keys"] = data[at].view("<u4").reshape(count, BANDS)
+                keys = data[at].view("<u4").reshape(count, BANDS)
+                for b in range(BANDS):
+                    part[f"band{b}"] = keys[:, b]
                 writer.append(part)
         return writer.finish()
 
@@ -252,7 +255,7 @@ class Run:
         the key of a row not signed is 0."""
         import numpy as np
 
-        table, keyed = self.table, self.keyed["keys"]
+        table, keyed = self.table, self.keyed[f"band{number}"]
         taken = 0  # changed keys before the part
         for start in range(0, len(table), _ROWS):
             flags = table["flags"][start : start + _ROWS].copy()
@@ -265,7 +268,7 @@ class Run:
                 keys[reused] = self.old.band(number, first, stop)[wanted - first]
             new = flags == _CHANGED | _SIGNED
             count = int(np.count_nonzero(new))
-            keys[new] = keyed[taken : taken + count, number]
+            keys[new] = keyed[taken : taken + count]
             taken += count
             table.release()
             self.keyed.release()
