@@ -53,8 +53,8 @@ it replaces the file atomically, written a part at a time too. An update
 holds no memory by the article: its rows, the changed articles' keys and
 each band's keys sorted are tables in temporary files
 (`index.near_duplicates_update`); at 1,000,000 articles it peaks at
-88 MB, where arrays held 150 MB and ids as strings 402 MB (849 MB over an
-old sidecar).
+83–85 MB, where arrays held 150 MB and ids as strings 402 MB (849 MB over
+an old sidecar).
 """
 
 from __future__ import annotations
