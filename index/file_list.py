@@ -77,13 +77,8 @@ class FileList:
                 self._at_end = True
             self._file.write(record)
         except OSError as exc:
-            # Past SPOOL_BYTES the list is a temporary file (TMPDIR): the
-            # index folder may have room while the temporary folder has none.
-            raise IndexStorageError(
-                f"cannot write the list of files to index in {tempfile.gettempdir()}:"
-                f" {(exc.strerror or str(exc)).lower()} — free space there, or set TMPDIR"
-                " to a folder with room"
-            ) from None
+            # Past SPOOL_BYTES the list is a temporary file (TMPDIR).
+            raise temporary_storage_error(exc, "the list of files to index") from None
         if self._count % _CHUNK == 0:
             self._starts.append(self._end)
         self._count += 1
@@ -148,6 +143,16 @@ class PackedFiles:
 
     def __getitem__(self, index: int) -> SourceFile:
         return list(self)[index]
+
+
+def temporary_storage_error(exc: OSError, what: str) -> IndexStorageError:
+    """The error for temporary files (`what`) that the temporary folder (TMPDIR)
+    refused: the index folder may have room while that folder has none."""
+    reason = (exc.strerror or str(exc)).lower()
+    return IndexStorageError(
+        f"cannot write {what} in {tempfile.gettempdir()}: {reason}"
+        " — free space there, or set TMPDIR to a folder with room"
+    )
 
 
 def _record(f: SourceFile, root_number: int) -> bytes:

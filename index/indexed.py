@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from itertools import compress
+from itertools import compress, islice
 from typing import Any
 
 import numpy as np
@@ -99,7 +99,7 @@ class IndexedDocs:
         values = zip(*columns, strict=True)
         for start in range(0, len(docnums), _CHUNK):
             paths, sigs, ids = bytearray(), bytearray(), bytearray()
-            for path, sig, ident in _take(values, _CHUNK):
+            for path, sig, ident in islice(values, _CHUNK):
                 paths += _digest(path)
                 sigs += _digest(sig)
                 ids += _digest(ident)
@@ -187,9 +187,3 @@ class IndexedDocs:
         order (a file's documents together)."""
         for start, docnums in self._rows.chunks("doc", _CHUNK):
             yield from docnums[~kept[start : start + len(docnums)]].tolist()
-
-
-def _take(values: Iterator[Any], count: int) -> Iterator[Any]:
-    """The next `count` items of `values` (fewer at its end)."""
-    for _, item in zip(range(count), values, strict=False):
-        yield item

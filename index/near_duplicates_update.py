@@ -75,7 +75,7 @@ class Run:
     second table, by id digest; the others' stay in the old sidecar. Every
     step reads them a part at a time, in id order (`_band_parts`), and
     pairs are proposed from a band's keys sorted within a memory budget
-    (`_candidates`), so an update holds no memory by the article but a byte
+    (`candidates`), so an update holds no memory by the article but a byte
     a document for the marks of the changed ones (`_match`), and the pairs.
     The signatures of the rows in proposed pairs are hashed from their
     stored text (`_signatures`), and an id is read as a string only for an
@@ -122,13 +122,14 @@ class Run:
             # Each column read at once: a read call per article costs ~20 times more.
             values = zip(each_value(leaf, "id"), each_value(leaf, "text_hash"), strict=True)
             deleted = leaf.has_deletions()
+            last = leaf.doc_count_all() - 1
             ids, fingerprints, docs = bytearray(), bytearray(), array("I")
             for docnum, (raw_id, raw_hash) in enumerate(values):
                 if not (deleted and leaf.is_deleted(docnum)):
                     ids += hashlib.blake2b(raw_id, digest_size=SIZE).digest()
                     fingerprints += _fingerprint(raw_hash)
                     docs.append(docnum)
-                if len(docs) == _ROWS or docnum == leaf.doc_count_all() - 1:
+                if len(docs) == _ROWS or docnum == last:
                     part = np.zeros(len(docs), dtype=_SCANNED)
                     part["id"], part["fingerprint"] = digests_of(ids), digests_of(fingerprints)
                     part["leaf"], part["doc"] = number, np.frombuffer(docs, dtype=np.uint32)
@@ -148,7 +149,7 @@ class Run:
         ids = scanned["id"]
         for start in range(0, len(scanned), _ROWS):
             stop = min(start + _ROWS, len(scanned))
-            part = _rows_of(scanned, _STATE, start, stop)
+            part = scanned.rows(start, stop, np.dtype(_STATE))
             later = ids[start + 1 : stop + 1]  # the next row's id, past the part too
             last = np.ones(len(part), dtype=bool)
             last[: len(later)] = part["id"][: len(later)] != later
@@ -213,9 +214,9 @@ class Run:
         writer = TableWriter(np.dtype(_STATE), ())
         keyed_ids = self.keyed["id"]
         taken = 0  # changed keys before the part: theirs are the next ones
-        self.signed_count = self.changed_count = 0
+        self.signed_count = self.changed_count = self.asking_count = 0
         for start in range(0, len(state), _ROWS):
-            part = _rows_of(state, _STATE, start, start + _ROWS)
+            part = state.rows(start, start + _ROWS, np.dtype(_STATE))
             changed = (part["flags"] & _CHANGED) > 0
             changed_ids = part["id"][changed]
             window = keyed_ids[taken : taken + len(changed_ids)]
@@ -227,6 +228,7 @@ class Run:
             taken += int(np.count_nonzero(keyed))
             self.signed_count += int(np.count_nonzero(signed))
             self.changed_count += int(np.count_nonzero(changed))
+            self.asking_count += int(np.count_nonzero(changed & signed))
             writer.append(part)
             state.release()
             self.keyed.release()
@@ -304,13 +306,8 @@ class Run:
         kept = [
             pair for pair, both in zip(old_pairs, self._unchanged(old_pairs), strict=True) if both
         ]
-        asking = int(
-            sum(
-                np.count_nonzero(flags == _CHANGED | _SIGNED)
-                for _, flags in self.table.chunks("flags", _ROWS)
-            )
-        )
-        kept.extend(self._verified(candidates(self._band_parts, asking, self.signed_count)))
+        proposed = candidates(self._band_parts, self.asking_count, self.signed_count)
+        kept.extend(self._verified(proposed))
         by_print = sort_rows(np.dtype(_COPIES), ("fingerprint",), self._unsigned())
         for rows in _groups(by_print, "fingerprint", "row"):
             ids = sorted(self._id(row) for row in rows.tolist())
@@ -447,18 +444,6 @@ class _OldRows:
             i = j
         self.matched += int(np.count_nonzero(found))
         return found, fingerprints, key_rows
-
-
-def _rows_of(table: Table, dtype: Any, start: int, stop: int) -> Any:
-    """Rows `start` to `stop` of `table` as an array of `dtype` (fields it lacks zero)."""
-    import numpy as np
-
-    stop = min(stop, len(table))
-    part = np.zeros(max(0, stop - start), dtype=dtype)
-    for name in np.dtype(dtype).names or ():
-        if name in table.names:
-            part[name] = table[name][start:stop]
-    return part
 
 
 def _groups(parts: Iterable[Any], key: str, value: str) -> Iterator[Any]:

@@ -23,7 +23,7 @@ order the table comes out sorted.
 Temporary files go where Python's `tempfile` puts them (TMPDIR), without
 a name (`tempfile.TemporaryFile`): nothing is left behind by a process
 that is killed. A folder that refuses them raises `IndexStorageError`
-(`temporary_storage_error`).
+(`index.file_list.temporary_storage_error`, as the run's file list does).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from pressearch.errors import IndexStorageError
+from pressearch.index.file_list import temporary_storage_error
 
 Array = np.ndarray[Any, Any]
 
@@ -49,15 +49,6 @@ MAX_BUCKETS = 256
 _CHUNK_BYTES = 8 << 20
 # Where the platform has no madvise (Windows), mapped pages stay until unmapped.
 _DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)
-
-
-def temporary_storage_error(exc: OSError, what: str) -> IndexStorageError:
-    """The error for temporary files (`what`) that TMPDIR refused."""
-    reason = (exc.strerror or str(exc)).lower()
-    return IndexStorageError(
-        f"cannot write {what} in {tempfile.gettempdir()}: {reason}"
-        " — free space there, or set TMPDIR to a folder with room"
-    )
 
 
 class Table:
@@ -91,9 +82,15 @@ class Table:
     def __getitem__(self, name: str) -> Array:
         return self._columns[name]
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self._columns)
+    def rows(self, start: int, stop: int, dtype: np.dtype[Any]) -> Array:
+        """Rows `start` to `stop` as an array of `dtype` (a copy; its fields this table
+        lacks are zero)."""
+        stop = min(stop, self._count)
+        rows = np.zeros(max(0, stop - start), dtype=dtype)
+        for name in dtype.names or ():
+            if name in self._columns:
+                rows[name] = self._columns[name][start:stop]
+        return rows
 
     def release(self) -> None:
         """Let go of the pages read so far (they stay in the kernel's page cache)."""
@@ -242,9 +239,7 @@ def sort_rows(
             with writer.finish() as table:
                 step = max(1, _CHUNK_BYTES // dtype.itemsize)
                 for start in range(0, len(table), step):
-                    rows = np.zeros(min(step, len(table) - start), dtype=dtype)
-                    for name in dtype.names or ():
-                        rows[name] = table[name][start : start + len(rows)]
+                    rows = table.rows(start, start + step, dtype)
                     table.release()
                     yield rows
             return
