@@ -11,6 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pressearch import whoosh_morphology
+
+whoosh_morphology.defer()
+
 if TYPE_CHECKING:
     from pressearch.archive import Archive
     from pressearch.errors import PressearchError, QueryError, UsageError
