@@ -228,7 +228,7 @@ class _VarBytesReader(columns.VarBytesColumn.Reader):  # type: ignore[misc]
     A column of at most 32,768 documents stores no offsets: Whoosh's reader
     adds the lengths up in a Python loop when it is made (1.5-2 ms for a
     10,000-document segment, paid by a reader's first query to read the
-    column); here `accumulate` adds them up.
+    column); here `offsets_of` finds them.
     """
 
     def _read_offsets_and_lengths(self) -> None:
@@ -236,7 +236,7 @@ class _VarBytesReader(columns.VarBytesColumn.Reader):  # type: ignore[misc]
         tables = _Tables(dbfile.get_byte, self._basepos + self._length - 1, doccount)
         self._lengths = dbfile.get_array(tables.lengths_at, tables.lengths_code, doccount)
         if not tables.offsets_code:
-            self._offsets = array("L", accumulate(self._lengths, initial=0))
+            self._offsets = offsets_of(self._lengths)
         else:
             self.had_stored_offsets = True
             self._offsets = dbfile.get_array(tables.offsets_at, tables.offsets_code, doccount)
@@ -259,6 +259,20 @@ class _VarBytesReader(columns.VarBytesColumn.Reader):  # type: ignore[misc]
             map(source.__getitem__, map(slice, firsts, map(min, ends, repeat(limit))))
         )
         return values
+
+
+def offsets_of(lengths: array[int]) -> Sequence[int]:
+    """Where each value starts, from the values' `lengths` (one more: where the last ends).
+
+    When every value is as long (a column of text hashes), by arithmetic: a
+    `range`, found with one comparison in C; else the lengths added up, which
+    costs ~0.8 ms a 28,000-document segment, paid in every segment a query
+    reads the column of (36 segments at 1,000,000 articles).
+    """
+    first = lengths[0] if lengths else 0
+    if first and lengths == array(lengths.typecode, [first]) * len(lengths):
+        return range(0, first * (len(lengths) + 1), first)
+    return array("L", accumulate(lengths, initial=0))
 
 
 class _CompressedBytesColumn(columns.CompressedBytesColumn):  # type: ignore[misc]

@@ -11,6 +11,7 @@ import itertools
 import os
 import random
 import tempfile
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from pressearch.index.whoosh_internals import open_file_index
 from pressearch.index.whoosh_internals.columns import (
     column_values,
     joined_values,
+    offsets_of,
     read_values,
     whole_values,
 )
@@ -250,6 +252,37 @@ def test_a_small_segment_reads_its_values_as_whoosh_reads_them(
     batches: list[list[bytes]], data: st.DataObject
 ) -> None:
     # At most 32,768 documents a column stores no offsets: they are added up on reading.
+    _check_small_segments(batches, data)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.integers(0, 40).flatmap(
+            lambda size: st.lists(st.binary(min_size=size, max_size=size), min_size=1, max_size=60)
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    st.data(),
+)
+def test_a_small_segment_of_values_of_one_size_reads_as_whoosh_reads_it(
+    batches: list[list[bytes]], data: st.DataObject
+) -> None:
+    # Values all as long (text hashes; all empty too): offsets found by arithmetic.
+    _check_small_segments(batches, data)
+
+
+@given(st.sampled_from("BHIL"), st.lists(st.integers(0, 255), max_size=50), st.booleans())
+def test_offsets_are_the_lengths_added_up(typecode: str, lengths: list[int], same: bool) -> None:
+    if same and lengths:
+        lengths = [lengths[0]] * len(lengths)
+    found = offsets_of(array(typecode, lengths))
+    assert list(found) == list(itertools.accumulate(lengths, initial=0))
+    assert [found[i] for i in range(len(lengths) + 1)] == list(found)
+
+
+def _check_small_segments(batches: list[list[bytes]], data: st.DataObject) -> None:
     schema = fields.Schema(v=fields.COLUMN(columns.VarBytesColumn()))
     with tempfile.TemporaryDirectory() as folder:
         ix = FileStorage(folder).create_index(schema)
