@@ -12,6 +12,7 @@ then the lengths, then (for a segment of more than 32,768 documents) the
 offsets, big-endian, then the type codes of lengths (and offsets, and "X").
 A column of at most 32,768 documents (every segment a build writes) stores
 no offsets: its reader (`_VarBytesReader`, Whoosh's, with the offsets
+found by `offsets_of`: by arithmetic when every value is as long, else
 added up by `accumulate` rather than a Python loop) holds its small tables,
 and gives many documents' values at once (`values_of`); the stored fields
 are read through it too (`STORED_COLUMN`). Any other column type is read by
