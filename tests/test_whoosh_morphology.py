@@ -54,6 +54,20 @@ def test_a_first_call_imports_the_module_and_answers_as_it_does() -> None:
     assert out["metaphone"] == real["metaphone"]
 
 
+def test_the_rest_of_a_module_comes_from_the_real_one() -> None:
+    out = _run(
+        "import pressearch.search.engine\n"
+        "import whoosh.lang.morph_en as stand_in\n"
+        "from whoosh.lang.porter import stem\n"
+        "out['rules'] = len(stand_in.rules)\n"
+        "out['stem'] = stem('arrests')\n" + REAL
+    )
+    real = _run("import whoosh.lang.morph_en as m\nout['rules'] = len(m.rules)")
+    assert out["rules"] == real["rules"] > 0
+    assert out["stem"] == "arrest"
+    assert out["files"] == [True, True, False]
+
+
 def test_a_process_that_imported_whoosh_first_keeps_the_real_modules() -> None:
     out = _run("import whoosh.query\nimport pressearch.search.engine\n" + REAL)
     assert out["files"] == [True, True, True]
