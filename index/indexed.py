@@ -129,28 +129,30 @@ class IndexedDocs:
     def rows(self, path: str) -> range:
         """The rows of file `path`'s documents, in document order (empty: none)."""
         self._looked_up()
-        key = np.array([_digest(path.encode("utf-8", "surrogatepass"))], dtype=_DIGEST)
-        paths = self._rows["path"]
-        start = int(np.searchsorted(paths, key, side="left")[0])
-        end = int(np.searchsorted(paths, key, side="right")[0])
-        return range(start, end)
+        starts, ends = self._spans([path])
+        return range(int(starts[0]), int(ends[0]))
 
     def files(self, paths: Sequence[str], sigs: Sequence[str]) -> tuple[list[range], list[bool]]:
         """`rows` of each of `paths`, and whether each file was indexed with its
         signature in `sigs`: one search for all."""
         if not paths:
             return [], []
-        keys = np.array([_digest(p.encode("utf-8", "surrogatepass")) for p in paths], _DIGEST)
+        starts, ends = self._spans(paths)
         wanted = np.array([_digest(s.encode("utf-8", "surrogatepass")) for s in sigs], _DIGEST)
-        column = self._rows["path"]
-        starts = np.searchsorted(column, keys, side="left")
-        ends = np.searchsorted(column, keys, side="right")
         held = starts < ends
         same = np.zeros(len(paths), dtype=bool)
         same[held] = self._rows["sig"][starts[held]] == wanted[held]
         self.release()
         rows = list(map(range, starts.tolist(), ends.tolist()))
         return rows, same.tolist()
+
+    def _spans(self, paths: Sequence[str]) -> tuple[Array, Array]:
+        """Where the rows of each of `paths` start and end (equal: none)."""
+        keys = np.array([_digest(p.encode("utf-8", "surrogatepass")) for p in paths], _DIGEST)
+        column = self._rows["path"]
+        return np.searchsorted(column, keys, side="left"), np.searchsorted(
+            column, keys, side="right"
+        )
 
     def docnum(self, row: int) -> int:
         self._looked_up()
