@@ -188,10 +188,10 @@ class _WholeVarBytesColumn(columns.VarBytesColumn):  # type: ignore[misc]
 
     def reader(self, dbfile: Any, basepos: int, length: int, doccount: int) -> Iterator[bytes]:
         lengths, data = _joined(dbfile, basepos, length, doccount)
-        return map(data.__getitem__, starmap(slice, pairwise(accumulate(lengths, initial=0))))
+        return map(data.__getitem__, starmap(slice, pairwise(offsets_of(lengths))))
 
 
-def _joined(dbfile: Any, basepos: int, length: int, doccount: int) -> tuple[Sequence[int], bytes]:
+def _joined(dbfile: Any, basepos: int, length: int, doccount: int) -> tuple[array[int], bytes]:
     """The lengths and the joined values of the column at `basepos` in `dbfile`."""
     tables = _Tables(dbfile.get_byte, basepos + length - 1, doccount)
     lengths = dbfile.get_array(tables.lengths_at, tables.lengths_code, doccount)
