@@ -38,6 +38,8 @@ _DEFERRED = {
 # always loaded, where `threading` would cost ~4 ms.)
 _IMPORTING = _thread.RLock()
 _STAND_INS: dict[str, types.ModuleType] = {}
+# The real modules once imported whole: later calls take them without the lock.
+_REAL: dict[str, types.ModuleType] = {}
 
 
 def defer() -> None:
@@ -77,14 +79,20 @@ def _attribute(module: str, attribute: str) -> Any:
 
 def _real(name: str) -> types.ModuleType:
     """Module `name` itself, imported now in place of its stand-in if that is still there."""
+    real = _REAL.get(name)
+    if real is not None:
+        return real
     with _IMPORTING:
         current = sys.modules.get(name)
         if current is not None and current is not _STAND_INS.get(name):
-            return current
-        sys.modules.pop(name, None)
-        try:
-            return importlib.import_module(name)
-        except BaseException:
-            if current is not None:
-                sys.modules[name] = current
-            raise
+            real = current
+        else:
+            sys.modules.pop(name, None)
+            try:
+                real = importlib.import_module(name)
+            except BaseException:
+                if current is not None:
+                    sys.modules[name] = current
+                raise
+        _REAL[name] = real
+        return real
