@@ -82,6 +82,41 @@ STOP_WORDS = frozenset(
 # COVID-19, 4.5, O'Brien, agency’s. \w covers accented letters and digits.
 WORD_PATTERN = r"\w+(?:[-.'’]\w+)*"
 _WORD = re.compile(WORD_PATTERN)
+# ASCII bytes that are neither a word character nor a joiner become spaces;
+# the others, and every byte of a character beyond ASCII, stay (`split_words`).
+_WORD_BYTES = bytes(
+    c if c >= 0x80 or chr(c).isalnum() or chr(c) in "_-.'" else 0x20 for c in range(256)
+)
+
+
+def split_words(text: str) -> list[str]:
+    """The words of `text` as `WORD_PATTERN` cuts them: `re.findall`'s list, found faster.
+
+    Python's regex engine walks the text a character at a time; here the
+    ASCII characters that no word holds become spaces (`bytes.translate`)
+    and `str.split` cuts there and at any other whitespace, both in C. A
+    piece of letters and digits alone (`str.isalnum`, what `\\w` means but
+    `_`) is one word; the pattern reads only the other pieces (joiners,
+    underscores, punctuation beyond ASCII). No word spans a space, and the
+    pattern looks neither behind nor ahead, so the words are the same (a
+    Hypothesis test compares them); about 1.5x faster on press text.
+    """
+    pieces = (
+        text.encode("utf-8", "surrogatepass")
+        .translate(_WORD_BYTES)
+        .decode("utf-8", "surrogatepass")
+        .split()
+    )
+    found: list[str] = []
+    pattern = _WORD.findall
+    for piece in pieces:
+        if piece.isalnum():
+            found.append(piece)
+        else:
+            found.extend(pattern(piece))
+    return found
+
+
 # Marks an indexed stop word: no analysed word starts with it.
 STOP_MARK = "~"
 _JOINERS = re.compile(r"[-.']")
@@ -215,7 +250,7 @@ class PressAnalyzer(Analyzer):  # type: ignore[misc]
         plus the unstemmed forms (the spelling words, stop words left out)
         from the same pass.
         """
-        surfaces = _WORD.findall(value)
+        surfaces = split_words(value)
         forms = _forms_cache(self.stemming, False, False).lookup(surfaces)
         if () in forms:  # a word indexed as nothing takes no position
             kept = list(map(bool, forms))

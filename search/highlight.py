@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from pressearch.index.schema import WORD_PATTERN, build_schema, fold
+from pressearch.index.schema import WORD_PATTERN, build_schema, fold, split_words
 from pressearch.models import Article, Snippet, Span
 from pressearch.search.query.phrases import phrase_words
 from pressearch.search.query.slop import matched_positions
@@ -276,7 +276,7 @@ def _forms(name: str, surfaces: list[str]) -> list[tuple[str, ...]]:
 
 
 def _starts(text: str, surfaces: list[str], indices: list[int]) -> list[int]:
-    """Where in `text` its words (`surfaces`, `_WORD.findall(text)`) at `indices` start.
+    """Where in `text` its words (`surfaces`, `split_words(text)`) at `indices` start.
 
     `indices` ascend and hold every index of a word spelt as one they hold
     (the choice follows from the words as written): then each is the first
@@ -307,7 +307,7 @@ def _find(name: str, text: str, terms: FieldTerms | None) -> list[_Match]:
     """The merged, ordered matches of `terms` in `text` (a value of field `name`)."""
     if terms is None or not text:
         return []
-    surfaces: list[str] = _WORD.findall(text)
+    surfaces = split_words(text)
     spans: list[tuple[int, int, str]] = []
     if terms.words or terms.patterns:
         spans += _word_matches(name, text, surfaces, terms)

@@ -1,6 +1,6 @@
 """The highlighter reads a text's words as the analyzer does, without walking them in Python.
 
-It cuts a text with one `findall`, looks their forms up in the analyzer's
+It cuts a text with `split_words`, looks their forms up in the analyzer's
 table and finds the offsets of only the words that match, by searching for
 their letters. Against `PressAnalyzer.word_spans` (the analyzer's own walk):
 the same words, forms, offsets and positions, and the same matches.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pressearch.index.schema import build_schema
+from pressearch.index.schema import build_schema, split_words
 from pressearch.search.highlight import (
     _WORD,
     FieldTerms,
@@ -34,7 +34,7 @@ TEXTS = st.lists(
 
 
 def _analysed(name: str, text: str) -> list[tuple[int, int, int, tuple[str, ...]]]:
-    surfaces = _WORD.findall(text)
+    surfaces = split_words(text)
     forms = _forms(name, surfaces)
     indices = [i for i, its in enumerate(forms) if its]
     positions = {i: pos for pos, i in enumerate(indices)}
@@ -56,7 +56,7 @@ def test_the_words_are_the_analyzers(text: str, name: str) -> None:
 def test_the_words_spelt_alike_are_found_where_the_analyzer_puts_them(
     text: str, data: st.DataObject
 ) -> None:
-    surfaces = _WORD.findall(text)
+    surfaces = split_words(text)
     chosen = data.draw(st.sets(st.sampled_from(surfaces))) if surfaces else set()
     indices = [i for i, surface in enumerate(surfaces) if surface in chosen]
     expected = [m.start() for i, m in enumerate(_WORD.finditer(text)) if i in indices]
@@ -86,6 +86,6 @@ def test_matches_are_those_of_the_analyzers_words(text: str, data: st.DataObject
 def test_a_part_of_a_compound_is_not_taken_for_the_word_spelt_so() -> None:
     # "b" and "c" stand inside "a-b" and "a.c" before they stand as words.
     text = "a-b a.c b c"
-    surfaces = _WORD.findall(text)
+    surfaces = split_words(text)
     assert surfaces == ["a-b", "a.c", "b", "c"]
     assert _starts(text, surfaces, [2, 3]) == [8, 10]
