@@ -9,6 +9,7 @@ repeat counted as a query-term frequency); `unwrapped` drops an Or of one.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from whoosh import query
@@ -78,13 +79,27 @@ def merge_repeats(q: query.Query) -> None:
         merge_repeats(child)
     if not isinstance(q, (query.And, query.Or)):
         return
-    first: dict[query.Query, query.Query] = {}
+    # Clauses are compared at boost 1 (a clause's hash holds its boost); the
+    # sums are set once the comparing is done, so no key changes in the dict.
+    first: dict[query.Query, int] = {}
     kept: list[query.Query] = []
+    boosts: list[float] = []
     for sub in q.subqueries:
-        key = sub.with_boost(1.0)
-        if key in first:
-            first[key].boost += sub.boost
-        else:
-            first[key] = sub
+        key = sub if sub.boost == 1.0 else _at_boost_one(sub)
+        i = first.setdefault(key, len(kept))
+        if i == len(kept):
             kept.append(sub)
+            boosts.append(sub.boost)
+        else:
+            boosts[i] += sub.boost
+    for sub, boost in zip(kept, boosts, strict=True):
+        sub.boost = boost
     q.subqueries = kept
+
+
+def _at_boost_one(q: query.Query) -> query.Query:
+    """`q` at boost 1, to compare with: a shallow copy (Whoosh's `with_boost` copies
+    the whole tree: a fifth of compiling a query)."""
+    same = copy.copy(q)
+    same.boost = 1.0
+    return same

@@ -20,6 +20,7 @@ from whoosh import query
 from pressearch.index.schema import build_schema
 from pressearch.index.writer import build
 from pressearch.models import Article, Quote, SearchRequest, Speaker
+from pressearch.search.compile import compile_query
 from pressearch.search.engine import Engine
 from pressearch.search.scored import ScoredList, summed
 from pressearch.search.scoring import (
@@ -149,6 +150,22 @@ def test_repeated_query_word_counts_as_often_as_typed(make_engine: Any) -> None:
     one, two = scores(engine, "alpha beta"), scores(engine, "alpha beta beta")
     assert two["beta"] == pytest.approx(2 * one["beta"], abs=1e-4)
     assert two["alpha"] == one["alpha"]
+
+
+def test_a_word_typed_three_times_or_boosted_counts_the_sum(make_engine: Any) -> None:
+    engine = make_engine(
+        art("alpha", "Alpha gamma delta", "2021-01-01"),
+        art("beta", "Beta gamma delta", "2020-01-01"),
+    )
+    one = scores(engine, "alpha beta")
+    for typed, times in (("beta beta beta", 3), ("beta^2 beta", 3), ("beta beta^0.5 beta", 2.5)):
+        summed = scores(engine, f"alpha {typed}")
+        assert summed["beta"] == pytest.approx(times * one["beta"], abs=1e-4), typed
+        assert summed["alpha"] == one["alpha"]
+    reader = engine._searcher.reader()
+    for typed in ("alpha beta beta beta", "alpha beta^2 beta"):
+        compiled = compile_query(SearchRequest(text=typed), reader)
+        assert len(compiled.query.subqueries) == 2, typed  # one clause a word
 
 
 def test_repeated_word_weighs_more_with_match_all(make_engine: Any) -> None:
