@@ -28,6 +28,7 @@ from pressearch.index.reader import facet_names, segment_cached
 from pressearch.index.schema import facet_field, split_values
 from pressearch.index.whoosh_internals.columns import column_values, read_values, whole_values
 from pressearch.models import FacetCount
+from pressearch.search import arrays
 from pressearch.vocabulary import ALIASES, BUILTIN_FACETS, STANDARD_FACETS, normalize_name
 
 ALL = "all"
@@ -73,6 +74,8 @@ def count_facets(
         else:
             wanted.append(canonical_facet(reader, name))
     docs = list(docnums)
+    # Many documents are counted in arrays (`search.arrays`), made once for every facet.
+    positions = arrays.positions(docs) if arrays.use_arrays(len(docs)) else None
     sets: Mapping[int, Sequence[int]] = copies or {}
     in_sets = [d for d in docs if d in sets] if sets else []
     counts: dict[str, list[FacetCount]] = {}
@@ -80,7 +83,7 @@ def count_facets(
         column = _facet_column(reader, facet_field(name))
         # Documents share a few combinations of values (one tuple each):
         # counted per combination, then per value.
-        combinations = Counter(column.values(docs))
+        combinations = column.combinations(docs, positions)
         for d in in_sets:
             (own,) = column.values([d])
             combinations[own] -= 1
@@ -125,17 +128,40 @@ class _FacetColumn:
         self._whole: list[tuple[str, ...]] | None = None
         self._leaves: list[tuple[int, Sequence[bytes] | None]] | None = None
         self._unique = _Split()
+        # Each document's combination as a number, and the combinations (`arrays.codes`).
+        self._codes: tuple[Any, list[tuple[str, ...]]] | None = None
 
     def values(self, docnums: Sequence[int]) -> Iterator[tuple[str, ...]]:
         """The values of each of `docnums`, in their order (distinct, as first listed)."""
-        if self._whole is None and 2 * (self._looked_up + len(docnums)) > self._size:
+        if self._decoded(len(docnums)):
+            return map(self._values_now().__getitem__, docnums)
+        self._looked_up += len(docnums)
+        return self._look_up(docnums)
+
+    def _decoded(self, asked: int) -> bool:
+        """Whether the column is decoded whole, now that `asked` more documents are asked for."""
+        if self._whole is None and 2 * (self._looked_up + asked) > self._size:
             self._whole = _values(self._reader, self._field)
             self._leaves = None
             self._unique = _Split()
-        if self._whole is not None:
-            return map(self._whole.__getitem__, docnums)
-        self._looked_up += len(docnums)
-        return self._look_up(docnums)
+        return self._whole is not None
+
+    def _values_now(self) -> list[tuple[str, ...]]:
+        assert self._whole is not None  # `_decoded` said so
+        return self._whole
+
+    def combinations(
+        self, docnums: Sequence[int], positions: Any = None
+    ) -> Counter[tuple[str, ...]]:
+        """How many of `docnums` have each combination of values; with `positions`
+        (`docnums` in an array) and the column decoded whole, counted in arrays."""
+        if positions is None or not self._decoded(len(docnums)):
+            return Counter(self.values(docnums))
+        if self._codes is None:
+            self._codes = arrays.codes(self._values_now())
+        codes, combinations = self._codes
+        tallies = arrays.tallies(codes, positions, len(combinations))
+        return Counter({combinations[i]: n for i, n in enumerate(tallies) if n})
 
     def _look_up(self, docnums: Sequence[int]) -> Iterator[tuple[str, ...]]:
         if self._leaves is None:

@@ -21,6 +21,8 @@ from typing import Any
 
 from whoosh import matching
 
+from pressearch.search.arrays import sums, use_arrays
+
 # A tree of additions over the parts of an And: a part's index, or two subtrees.
 _Tree = int | tuple["_Tree", "_Tree"]
 
@@ -122,16 +124,20 @@ def best_keys(docnums: list[int], scores: list[float], keep: int) -> list[tuple[
 
 
 def summed(matchers: Sequence[Any], boost: float = 1.0) -> Any:
-    """The Or of `matchers` as Whoosh's `ArrayUnionMatcher` scores it, summed in a dict.
+    """The Or of `matchers` as Whoosh's `ArrayUnionMatcher` scores it, summed in a dict
+    (or, for many matches, in arrays: `search.arrays.sums`).
 
     Each match's score is the sum, in the order of `matchers`, of its scores
     times `boost`; like the array, a document whose sum is not positive is
     dropped. Whoosh's matcher steps every sub-matcher through every
     posting; a `ScoredList` (a preloaded word or phrase) is read as lists.
     """
+    lists = [listed(m) for m in matchers]
+    if use_arrays(sum(len(docnums) for docnums, _ in lists)):
+        docnums, scores = sums(lists, boost)
+        return ScoredList(docnums, scores) if docnums else matching.NullMatcher()
     total: dict[int, float] = {}
-    for m in matchers:
-        docnums, scores = listed(m)
+    for docnums, scores in lists:
         if boost != 1.0:  # times 1.0 changes no float
             scores = [score * boost for score in scores]
         if not total:

@@ -49,6 +49,7 @@ from whoosh import matching, query, scoring
 
 from pressearch.index.reader import segment_cached
 from pressearch.index.whoosh_internals import length_bytes, length_of_byte, posting_blocks
+from pressearch.search.arrays import field_shares, saturated, use_arrays
 from pressearch.search.scored import ScoredList
 from pressearch.search.statistics import (
     estimated_size,
@@ -216,25 +217,27 @@ class WordInFields(query.CompoundQuery):  # type: ignore[misc]
         if not fielded or not all(isinstance(q, query.Term) for q in terms):
             return query.Or(terms, boost=self.boost).matcher(searcher, context)
         parent = searcher.get_parent()
-        weight = _word_weight(parent, {q.text for q in terms})
+        weight, articles = _word_weight(parent, {q.text for q in terms})
         if searcher.is_atomic() and all(q.boost == 1.0 for q in terms):
-            return preloaded_word(searcher, terms, weight, self.boost, within)
+            return preloaded_word(searcher, terms, weight, self.boost, within, articles)
         return union_word(searcher, context, terms, weight, self.boost)
 
 
-# Per top searcher: a word's texts -> its weight. Asked once per segment,
-# and the statistics are the whole index's.
-_WEIGHTS: weakref.WeakKeyDictionary[Any, dict[frozenset[str], float]] = weakref.WeakKeyDictionary()
+# Per top searcher: a word's texts -> its weight and articles. Asked once per
+# segment, and the statistics are the whole index's.
+_WEIGHTS: weakref.WeakKeyDictionary[Any, dict[frozenset[str], tuple[float, int]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _word_weight(parent: Any, texts: set[str]) -> float:
-    """The weight of a word indexed as `texts` (stemmed, and unstemmed in names):
-    that of the text found in the most articles."""
+def _word_weight(parent: Any, texts: set[str]) -> tuple[float, int]:
+    """The weight of a word indexed as `texts` (stemmed, and unstemmed in names), and
+    how many articles of the index have it: those of the text found in the most."""
     cache = _WEIGHTS.setdefault(parent, {})
     key = frozenset(texts)
     if key not in cache:
         df, frequency = max(word_statistics(parent, text) for text in texts)
-        cache[key] = term_weight(parent.doc_count_all(), df, frequency)
+        cache[key] = term_weight(parent.doc_count_all(), df, frequency), df
     return cache[key]
 
 
@@ -258,6 +261,7 @@ def preloaded_word(
     word_weight: float,
     boost: float,
     within: Sequence[int] = (),
+    word_articles: int = 0,
 ) -> Any:
     """The same scores as `union_word` for one segment, summed term at a time.
 
@@ -267,6 +271,8 @@ def preloaded_word(
     fills the sums and the other is added to them. With `within` (sorted
     docnums), only those documents are scored: a common word of an And
     ("reuter" in every Reuters article) costs the matches of its rarer part.
+    Many postings are added in arrays (`search.arrays`, the same sums), the
+    more readily for a word in `word_articles` articles of the index.
     """
     reader = searcher.reader()
     parent = searcher.get_parent()
@@ -285,6 +291,8 @@ def preloaded_word(
             present.append((fieldname, text, stats[0]))
     if len(present) > 1 and present[1][2] > present[0][2]:
         present[0], present[1] = present[1], present[0]
+    if use_arrays(sum(df for _, _, df in present), word_articles):
+        return _preloaded_in_arrays(searcher, present, word_weight, boost, within)
     wanted = frozenset(within)
     tf: dict[int, float] = {}
     for fieldname, text, _ in present:
@@ -312,6 +320,34 @@ def preloaded_word(
     # `_saturate` inlined, the same operations in the same order.
     scores = [boost * (word_weight * t / (t + 1)) for t in map(tf.__getitem__, docnums)]
     return ScoredList(docnums, scores)
+
+
+def _preloaded_in_arrays(
+    searcher: Any,
+    present: list[tuple[str, bytes, int]],
+    word_weight: float,
+    boost: float,
+    within: Sequence[int],
+) -> Any:
+    """`preloaded_word`'s matcher from the postings of `present` ((field, term, postings)
+    in the order of addition), added up in arrays."""
+    reader = searcher.reader()
+    parent = searcher.get_parent()
+    fields = []
+    for fieldname, text, _ in present:
+        docnums: list[int] = []
+        weights: list[float] = []
+        for ids, block_weights, _ in posting_blocks(
+            reader.postings(fieldname, text), wanted=within or None
+        ):
+            docnums += ids
+            weights += block_weights
+        factors = _length_factors(_average_length(parent, fieldname))
+        fields.append((docnums, weights, factors, _length_bytes(reader, fieldname)))
+    found, frequencies = field_shares(reader.doc_count_all(), fields, within, deleted_docs(reader))
+    if not found:
+        return matching.NullMatcher()
+    return ScoredList(found, saturated(frequencies, word_weight, boost))
 
 
 def _preloadable_phrases(searcher: Any, context: Any, phrases: Sequence[query.Query]) -> bool:
@@ -512,7 +548,7 @@ def _length_factors(average: float) -> list[float]:
     return [length_factor(length_of_byte(b), average) for b in range(256)]
 
 
-def _length_bytes(reader: Any, fieldname: str) -> Sequence[int]:
+def _length_bytes(reader: Any, fieldname: str) -> bytes:
     """Each document's length byte of `fieldname` in segment `reader`, read at once."""
     return segment_cached(
         reader, ("length bytes", fieldname), partial(length_bytes, reader, fieldname)

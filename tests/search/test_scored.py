@@ -17,9 +17,10 @@ from whoosh.util.times import datetime_to_long
 
 from pressearch.index.schema import build_schema
 from pressearch.models import Article
+from pressearch.search import arrays
 from pressearch.search.collapse import TEXT_HASH, CopyKeys
 from pressearch.search.matchers import AllOf, ColumnDateRange
-from pressearch.search.scored import ScoredList, _weighted_tree, best_keys, listed
+from pressearch.search.scored import ScoredList, _weighted_tree, best_keys, listed, summed
 from pressearch.search.scoring import WordInFields, weighting
 from tests.conftest import index_in_segments
 
@@ -172,6 +173,30 @@ def test_intersection_adds_up_in_whooshs_tree(
     assert [d for d, _ in fast] == [d for d, _ in plain]
     # repr: NaN-free, and -0.0 told from 0.0
     assert [repr(s) for _, s in fast] == [repr(s) for _, s in plain]
+
+
+@settings(SETTINGS, max_examples=300)
+@given(
+    parts=st.lists(
+        st.dictionaries(st.integers(0, 40), _ORDER_SENSITIVE, min_size=1, max_size=12),
+        min_size=1,
+        max_size=6,
+    ),
+    boost=st.sampled_from([1.0, 0.5, 3.0]),
+)
+def test_an_or_adds_up_the_same_in_arrays_and_in_a_dict(
+    parts: list[dict[int, float]], boost: float
+) -> None:
+    def matchers() -> list[ScoredList]:
+        return [ScoredList(sorted(part), [part[d] for d in sorted(part)]) for part in parts]
+
+    in_dict = _postings(summed(matchers(), boost))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrays, "ARRAY_POSTINGS", 1)
+        patch.setattr(arrays, "IMPORT_POSTINGS", 0)
+        in_arrays = _postings(summed(matchers(), boost))
+    assert [d for d, _ in in_arrays] == [d for d, _ in in_dict]
+    assert [repr(s) for _, s in in_arrays] == [repr(s) for _, s in in_dict]
 
 
 class _Pair(matching.AdditiveBiMatcher):  # type: ignore[misc]

@@ -20,6 +20,9 @@ from whoosh import query
 from pressearch.index.schema import build_schema
 from pressearch.index.writer import build
 from pressearch.models import Article, Quote, SearchRequest, Speaker
+from pressearch.search import arrays
+from pressearch.search import scored as scored_module
+from pressearch.search import scoring as scoring_module
 from pressearch.search.compile import compile_query
 from pressearch.search.engine import Engine
 from pressearch.search.scored import ScoredList, summed
@@ -327,6 +330,28 @@ def _postings(m: Any) -> list[tuple[int, float]]:
     return out
 
 
+@pytest.fixture(params=["lists", "arrays"])
+def sums_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Sums over postings in lists, or in arrays however few; the arrays' calls, listed."""
+    calls: list[str] = []
+    if request.param == "lists":
+        monkeypatch.setattr(arrays, "ARRAY_POSTINGS", 10**12)
+        return calls
+    monkeypatch.setattr(arrays, "ARRAY_POSTINGS", 1)
+    monkeypatch.setattr(arrays, "IMPORT_POSTINGS", 0)
+    for name in ("field_shares", "sums"):
+        real = getattr(arrays, name)
+
+        def spy(*args: Any, _real: Any = real, _name: str = name) -> Any:
+            calls.append(_name)
+            return _real(*args)
+
+        for module in (scoring_module, scored_module):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, spy)
+    return calls
+
+
 def _same_postings(fast: Any, plain: Any) -> int:
     """Asserts two matchers give the same documents with the same scores (to rounding);
     returns how many."""
@@ -345,7 +370,9 @@ def _word(text: str) -> list[query.Term]:
 
 
 @pytest.mark.parametrize("text", ["organised", "crime", "common", "lonely", "ruiz", "absent"])
-def test_preloaded_word_scores_as_the_union_of_field_matchers(segmented: Any, text: str) -> None:
+def test_preloaded_word_scores_as_the_union_of_field_matchers(
+    segmented: Any, text: str, sums_in: list[str]
+) -> None:
     terms = _word(text)
     word_weight = term_weight(segmented.doc_count_all(), 7, 9)
     for leaf, _ in segmented.leaf_searchers():
@@ -353,9 +380,26 @@ def test_preloaded_word_scores_as_the_union_of_field_matchers(segmented: Any, te
         plain = _postings(union_word(leaf, None, terms, word_weight, 1.5))
         assert fast == plain  # the same floats, not just close ones
         assert {docnum for docnum, _ in fast} <= set(leaf.reader().all_doc_ids())
+    assert bool(sums_in) == (_arrays_on() and text != "absent")
 
 
-def test_preloaded_word_matches_every_article_having_it(segmented: Any) -> None:
+@pytest.mark.parametrize("text", ["organised", "crime", "common"])
+def test_preloaded_word_within_scores_only_those_articles(
+    segmented: Any, text: str, sums_in: list[str]
+) -> None:
+    terms = _word(text)
+    for leaf, _ in segmented.leaf_searchers():
+        every = _postings(preloaded_word(leaf, terms, 2.0, 1.0))
+        within = sorted({docnum for docnum, _ in every[::3]} | {0, 5})
+        some = _postings(preloaded_word(leaf, terms, 2.0, 1.0, within))
+        assert some == [(docnum, score) for docnum, score in every if docnum in within]
+
+
+def _arrays_on() -> bool:
+    return arrays.ARRAY_POSTINGS == 1
+
+
+def test_preloaded_word_matches_every_article_having_it(segmented: Any, sums_in: list[str]) -> None:
     found = {
         segmented.stored_fields(offset + docnum)["id"]
         for leaf, offset in segmented.leaf_searchers()
@@ -435,7 +479,7 @@ def test_engine_uses_the_fast_phrase_path(segmented: Any) -> None:
     )
 
 
-def test_summed_scores_as_whoosh_array_union(segmented: Any) -> None:
+def test_summed_scores_as_whoosh_array_union(segmented: Any, sums_in: list[str]) -> None:
     context = segmented.context()
     words = [WordInFields(_word(w), boost=b) for w, b in (("organised", 1.0), ("lonely", 2.0))]
     clauses = [*words, WordInFields(_phrases("crime", "organised")), query.Term("id", "b4")]
@@ -446,6 +490,7 @@ def test_summed_scores_as_whoosh_array_union(segmented: Any) -> None:
         assert fast == plain
         found += len(fast)
     assert found == 300 - 2 + 20 - 1  # "organised" is in every live article
+    assert ("sums" in sums_in) == _arrays_on()
 
 
 def test_preloaded_term_trees_score_as_whoosh_ors(segmented: Any) -> None:

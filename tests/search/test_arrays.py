@@ -1,0 +1,127 @@
+"""Sums in arrays: the same results as in lists, and numpy imported only when it pays."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pressearch.index.writer import build
+from pressearch.models import SearchRequest
+from pressearch.search import arrays, scored, scoring
+from pressearch.search.engine import Engine
+
+_WORDS = "police crime network customs cocaine border fraud court money europe".split()
+
+
+def _records(count: int) -> list[dict[str, Any]]:
+    """Articles whose bodies mix the words in many proportions (some in most articles)."""
+    return [
+        {
+            "id": f"a{i}",
+            "headline": " ".join(_WORDS[(i + k) % len(_WORDS)] for k in range(i % 3 + 1)),
+            "body": " ".join(_WORDS[(i * k) % len(_WORDS)] for k in range(1, 4 + i % 9)),
+            "date": f"20{10 + i % 12}-0{1 + i % 9}-1{i % 10}",
+        }
+        for i in range(count)
+    ]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("archive")
+    lines = [json.dumps(record) for record in _records(400)]
+    (folder / "articles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    index = tmp_path_factory.mktemp("index") / "index"
+    build([folder], index)
+    return index
+
+
+@pytest.fixture
+def engine(index_dir: Path) -> Iterator[Engine]:
+    opened = Engine(index_dir)
+    yield opened
+    opened.close()
+
+
+QUERIES = [
+    SearchRequest(text="police crime", limit=400),
+    SearchRequest(
+        text="police crime network customs fraud", match="any", facets=("year", "month"), limit=400
+    ),
+    SearchRequest(text='"customs cocaine" OR border', limit=400),
+    SearchRequest(text="money -court", facets=("year",), limit=400, page=1),
+    SearchRequest(text="europe fraud", match="any", facets=("year",), limit=7, page=2),
+]
+
+
+def _results(engine: Engine) -> list[Any]:
+    results = []
+    for request in QUERIES:
+        found = engine.search(request, snippets=False)
+        results.append((found.total, [(h.id, repr(h.score)) for h in found.hits], found.facets))
+    return results
+
+
+def test_searches_find_and_rank_the_same_in_arrays(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Hits show scores rounded: the matchers' tests compare the floats themselves.
+    in_lists = _results(engine)
+    monkeypatch.setattr(arrays, "ARRAY_POSTINGS", 1)
+    monkeypatch.setattr(arrays, "IMPORT_POSTINGS", 0)
+    calls: list[str] = []
+    for module, name in ((scoring, "field_shares"), (scored, "sums"), (arrays, "tallies")):
+        real = getattr(module, name)
+
+        def spy(*args: Any, _real: Any = real, _name: str = name) -> Any:
+            calls.append(_name)
+            return _real(*args)
+
+        monkeypatch.setattr(module, name, spy)
+    assert _results(engine) == in_lists
+    assert all(total for total, _, _ in in_lists)
+    assert {"field_shares", "sums", "tallies"} <= set(calls)
+    assert sum(len(counts) for _, _, facets in in_lists for counts in facets.values()) > 10
+
+
+def test_few_postings_stay_in_lists() -> None:
+    assert not arrays.use_arrays(arrays.ARRAY_POSTINGS - 1, arrays.IMPORT_POSTINGS)
+    assert arrays.use_arrays(arrays.ARRAY_POSTINGS, 0) == ("numpy" in sys.modules)
+
+
+def test_a_common_word_imports_numpy_a_rare_one_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "numpy", raising=False)
+    many = arrays.ARRAY_POSTINGS
+    assert not arrays.use_arrays(many, arrays.IMPORT_POSTINGS - 1)
+    assert arrays.use_arrays(many, arrays.IMPORT_POSTINGS)
+
+
+def _search_in_new_interpreter(index_dir: Path, import_postings: int) -> dict[str, Any]:
+    code = (
+        "import json, sys\n"
+        "from pressearch import Archive, SearchRequest\n"
+        "import pressearch.search.arrays as arrays\n"
+        f"arrays.IMPORT_POSTINGS = {import_postings}\n"
+        "arrays.ARRAY_POSTINGS = 1\n"
+        f"archive = Archive.open({str(index_dir)!r})\n"
+        "found = archive.search(SearchRequest(text='police crime network', match='any'))\n"
+        "print(json.dumps({'numpy': 'numpy' in sys.modules,"
+        " 'hits': [(h.id, repr(h.score)) for h in found.hits]}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_numpy_is_imported_by_a_word_in_enough_articles_only(index_dir: Path) -> None:
+    rare = _search_in_new_interpreter(index_dir, import_postings=10**9)
+    common = _search_in_new_interpreter(index_dir, import_postings=1)
+    assert rare["numpy"] is False
+    assert common["numpy"] is True
+    assert common["hits"] == rare["hits"] != []
