@@ -1,15 +1,17 @@
-"""Sums over many postings in numpy's arrays, once numpy is worth its import.
+"""Sums and counts over many postings in numpy's arrays, once numpy is worth its import.
 
 Model: a search adds up, per article of a segment, each field's share of a
 word's score (`scoring.preloaded_word`) and each word's score in an Or
-(`scored.summed`). In Python's lists and dicts that costs ~0.2 µs a
-posting; numpy adds a segment's postings (at most 32,768 articles) in a
-few passes of C. But importing numpy costs a process ~85 ms, half of a
-one-off query on 20,000 articles. So a word found in at least
-`IMPORT_POSTINGS` articles of the index imports it (summing that word
-alone saves more than the import costs: a five-word query on 1,000,000
-articles reads ~1.7 million postings), and once numpy is imported, by
-such a word or by anything else in the process, it adds up every list of
+(`scored.summed`), and counts its matches' facet values (`facets`). In
+Python's lists and dicts that costs ~0.2 µs a posting; numpy does a
+segment's postings (at most 32,768 articles) in a few passes of C. But
+importing numpy costs a process ~85 ms, half of a one-off query on 20,000
+articles. So numpy is imported by a word found in at least
+`IMPORT_POSTINGS` articles of the index (summing that word alone saves
+more than the import costs: a five-word query on 1,000,000 articles reads
+~1.7 million postings), or once a process has summed as many postings in
+lists (a server or a batch on a large archive); and once numpy is
+imported, so or by anything else in the process, it takes every list of
 at least `ARRAY_POSTINGS` postings. The additions are the same, in the
 same order, on the same doubles, so every score is the same float as the
 lists give (the tests compare them exactly); only the time differs.
@@ -35,12 +37,20 @@ IMPORT_POSTINGS = 500_000
 ARRAY_POSTINGS = 1_000
 
 
+# Postings this process summed in lists of `ARRAY_POSTINGS` or more.
+_listed = 0
+
+
 def use_arrays(postings: int, word_articles: int = 0) -> bool:
     """Whether `postings` postings (of a word found in `word_articles` articles of the
-    index, when one word's) are summed in arrays: importing numpy if the word pays for it."""
+    index, when one word's) are summed in arrays, which imports numpy if need be."""
+    global _listed
     if postings < ARRAY_POSTINGS:
         return False
-    return "numpy" in sys.modules or word_articles >= IMPORT_POSTINGS
+    if "numpy" in sys.modules or max(word_articles, _listed) >= IMPORT_POSTINGS:
+        return True
+    _listed += postings
+    return False
 
 
 def field_shares(

@@ -103,6 +103,8 @@ def test_a_common_word_imports_numpy_a_rare_one_does_not(monkeypatch: pytest.Mon
 
 
 def _search_in_new_interpreter(index_dir: Path, import_postings: int) -> dict[str, Any]:
+    """Whether numpy is imported after each of four searches in a new interpreter, the
+    postings summed in lists after each, and the last search's hits."""
     code = (
         "import json, sys\n"
         "from pressearch import Archive, SearchRequest\n"
@@ -110,8 +112,12 @@ def _search_in_new_interpreter(index_dir: Path, import_postings: int) -> dict[st
         f"arrays.IMPORT_POSTINGS = {import_postings}\n"
         "arrays.ARRAY_POSTINGS = 1\n"
         f"archive = Archive.open({str(index_dir)!r})\n"
-        "found = archive.search(SearchRequest(text='police crime network', match='any'))\n"
-        "print(json.dumps({'numpy': 'numpy' in sys.modules,"
+        "imported, listed = [], []\n"
+        "for _ in range(4):\n"
+        "    found = archive.search(SearchRequest(text='police crime network', match='any'))\n"
+        "    imported.append('numpy' in sys.modules)\n"
+        "    listed.append(arrays._listed)\n"
+        "print(json.dumps({'numpy': imported, 'listed': listed,"
         " 'hits': [(h.id, repr(h.score)) for h in found.hits]}))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -119,9 +125,14 @@ def _search_in_new_interpreter(index_dir: Path, import_postings: int) -> dict[st
     return result
 
 
-def test_numpy_is_imported_by_a_word_in_enough_articles_only(index_dir: Path) -> None:
-    rare = _search_in_new_interpreter(index_dir, import_postings=10**9)
-    common = _search_in_new_interpreter(index_dir, import_postings=1)
-    assert rare["numpy"] is False
-    assert common["numpy"] is True
-    assert common["hits"] == rare["hits"] != []
+def test_numpy_is_imported_by_a_common_word_or_many_postings_only(index_dir: Path) -> None:
+    never = _search_in_new_interpreter(index_dir, import_postings=10**9)
+    assert never["numpy"] == [False] * 4
+    each = never["listed"][0]  # what one search sums in lists
+    assert never["listed"] == [each, 2 * each, 3 * each, 4 * each]
+    common_word = _search_in_new_interpreter(index_dir, import_postings=100)
+    assert common_word["numpy"] == [True] * 4
+    # No word is in 2.5 searches' postings, but the searches add up to that.
+    in_time = _search_in_new_interpreter(index_dir, import_postings=5 * each // 2)
+    assert in_time["numpy"] == [False, False, True, True]
+    assert never["hits"] == common_word["hits"] == in_time["hits"] != []
