@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     Positions = np.ndarray[Any, np.dtype[np.intp]]
 
 K = TypeVar("K", bound=Hashable)
+# A tree of additions over the parts of an And: a part's index, or two subtrees.
+Tree = int | tuple["Tree", "Tree"]
 
 # A word in this many articles of the index imports numpy to be summed.
 IMPORT_POSTINGS = 500_000
@@ -116,6 +118,37 @@ def sums(
     positive = np.flatnonzero(total > 0)
     summed: list[float] = total[positive].tolist()
     return positive.tolist(), summed
+
+
+def intersection(
+    lists: Sequence[tuple[list[int], list[float]]], tree: Tree, boost: float
+) -> tuple[list[int], list[float]]:
+    """The docnums every one of `lists` ((ascending docnums, scores) each) has, ascending,
+    and their scores added over `tree` (leaves: indexes into `lists`), times `boost`."""
+    import numpy as np
+
+    size = 1 + max(docnums[-1] for docnums, _ in lists if docnums)
+    counted = np.zeros(size, dtype=np.intp)
+    dense = []
+    for docnums, scores in lists:
+        ids = np.array(docnums, dtype=np.intp)
+        counted[ids] += 1
+        spread = np.zeros(size)
+        spread[ids] = scores
+        dense.append(spread)
+    common = np.flatnonzero(counted == len(lists))
+
+    def add(node: Tree) -> Floats:
+        if isinstance(node, int):
+            picked: Floats = dense[node][common]
+            return picked
+        return add(node[0]) + add(node[1])
+
+    total = add(tree)
+    if boost != 1.0:  # times 1.0 changes no float
+        total = total * boost
+    added: list[float] = total.tolist()
+    return common.tolist(), added
 
 
 def positions(docnums: Sequence[int]) -> Positions:

@@ -21,10 +21,7 @@ from typing import Any
 
 from whoosh import matching
 
-from pressearch.search.arrays import sums, use_arrays
-
-# A tree of additions over the parts of an And: a part's index, or two subtrees.
-_Tree = int | tuple["_Tree", "_Tree"]
+from pressearch.search.arrays import Tree, intersection, sums, use_arrays
 
 
 class ScoredList(matching.Matcher):  # type: ignore[misc]
@@ -164,6 +161,10 @@ def intersected(parts: Sequence[ScoredList], sizes: Sequence[int], boost: float 
     whenever their sizes tie.
     """
     lists = [part.remaining() for part in parts]
+    tree = _weighted_tree([0 - size for size in sizes])
+    if use_arrays(sum(len(docnums) for docnums, _ in lists)):
+        docnums, scores = intersection(lists, tree, boost)
+        return ScoredList(docnums, scores) if docnums else matching.NullMatcher()
     smallest = min(range(len(lists)), key=lambda i: len(lists[i][0]))
     docnums = lists[smallest][0]
     for i, (ids, _) in enumerate(lists):
@@ -177,23 +178,23 @@ def intersected(parts: Sequence[ScoredList], sizes: Sequence[int], boost: float 
         score_of = dict(zip(ids, scores, strict=True))
         aligned.append([score_of[d] for d in docnums])
 
-    def add(tree: _Tree) -> list[float]:
+    def add(tree: Tree) -> list[float]:
         if isinstance(tree, int):
             return aligned[tree]
         left, right = add(tree[0]), add(tree[1])
         return [a + b for a, b in zip(left, right, strict=True)]
 
-    total = add(_weighted_tree([0 - size for size in sizes]))
+    total = add(tree)
     if boost != 1.0:
         total = [score * boost for score in total]
     return ScoredList(docnums, total)
 
 
-def _weighted_tree(weights: Sequence[int]) -> _Tree:
+def _weighted_tree(weights: Sequence[int]) -> Tree:
     """`whoosh.util.make_weighted_tree` over parts with these weights, as indexes."""
     # Stable, by weight alone: Whoosh's sort of (weight, matcher) pairs finds
     # the matchers of a tie neither smaller nor larger than one another.
-    forest: list[tuple[int, _Tree]] = sorted(
+    forest: list[tuple[int, Tree]] = sorted(
         ((weight, index) for index, weight in enumerate(weights)), key=lambda wt: wt[0]
     )
     while len(forest) > 1:

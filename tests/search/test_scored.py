@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import heapq
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from whoosh.util.times import datetime_to_long
 
 from pressearch.index.schema import build_schema
 from pressearch.models import Article
-from pressearch.search import arrays
+from pressearch.search import arrays, scored
 from pressearch.search.collapse import TEXT_HASH, CopyKeys
 from pressearch.search.matchers import AllOf, ColumnDateRange
 from pressearch.search.scored import ScoredList, _weighted_tree, best_keys, listed, summed
@@ -75,6 +76,28 @@ def _years(first: int, last: int) -> ColumnDateRange:
     return ColumnDateRange("date", datetime_to_long(low), datetime_to_long(high))
 
 
+@contextlib.contextmanager
+def _in_arrays(on: bool) -> Iterator[list[str]]:
+    """Lists combined in arrays (`on`: however short) or in lists; the arrays' calls, listed."""
+    calls: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        if not on:
+            patch.setattr(arrays, "ARRAY_POSTINGS", 10**12)
+            yield calls
+            return
+        patch.setattr(arrays, "ARRAY_POSTINGS", 1)
+        patch.setattr(arrays, "IMPORT_POSTINGS", 0)
+        for name in ("intersection", "sums"):
+            real = getattr(scored, name)
+
+            def spy(*args: Any, _real: Any = real, _name: str = name) -> Any:
+                calls.append(_name)
+                return _real(*args)
+
+            patch.setattr(scored, name, spy)
+        yield calls
+
+
 def _postings(m: Any) -> list[tuple[int, float]]:
     out = []
     while m.is_active():
@@ -100,11 +123,15 @@ PARTS = {
     names=st.lists(st.sampled_from(sorted(PARTS)), min_size=2, max_size=5),
     boost=st.sampled_from([1.0, 0.5, 2.0]),
 )
-def test_all_of_gives_whooshs_and(searcher: Any, names: list[str], boost: float) -> None:
+@pytest.mark.parametrize("arrays_on", [False, True])
+def test_all_of_gives_whooshs_and(
+    searcher: Any, names: list[str], boost: float, arrays_on: bool
+) -> None:
     parts = [PARTS[name]() for name in names]
     context = searcher.context()
     for leaf, _ in searcher.leaf_searchers():
-        fast = AllOf(parts, boost=boost).matcher(leaf, context)
+        with _in_arrays(arrays_on):
+            fast = AllOf(parts, boost=boost).matcher(leaf, context)
         plain = query.And(parts, boost=boost).matcher(leaf, context)
         assert _postings(fast) == _postings(plain)  # the same floats, not close ones
 
@@ -161,14 +188,17 @@ _ORDER_SENSITIVE = st.sampled_from([1e16, -1e16, 1.0, 3.0, 0.1, 1e-3, 2.5e15])
         max_size=6,
     )
 )
+@pytest.mark.parametrize("arrays_on", [False, True])
 def test_intersection_adds_up_in_whooshs_tree(
-    searcher: Any, parts: list[tuple[list[float], int]]
+    searcher: Any, parts: list[tuple[list[float], int]], arrays_on: bool
 ) -> None:
     # Every part matches documents 1-4; sizes tie often, as estimates do.
     leaf = searcher.leaf_searchers()[0][0]
     fixed = [_Fixed([1, 2, 3, 4], scores, size) for scores, size in parts]
     context = searcher.context()
-    fast = _postings(AllOf(fixed).matcher(leaf, context))
+    with _in_arrays(arrays_on) as calls:
+        fast = _postings(AllOf(fixed).matcher(leaf, context))
+    assert calls == (["intersection"] if arrays_on else [])
     plain = _postings(query.And(fixed).matcher(leaf, context))
     assert [d for d, _ in fast] == [d for d, _ in plain]
     # repr: NaN-free, and -0.0 told from 0.0
