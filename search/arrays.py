@@ -1,20 +1,23 @@
 """Sums and counts over many postings in numpy's arrays, once numpy is worth its import.
 
 Model: a search adds up, per article of a segment, each field's share of a
-word's score (`scoring.preloaded_word`) and each word's score in an Or
-(`scored.summed`), and counts its matches' facet values (`facets`). In
-Python's lists and dicts that costs ~0.2 µs a posting; numpy does a
-segment's postings (at most 32,768 articles) in a few passes of C. But
-importing numpy costs a process ~85 ms, half of a one-off query on 20,000
-articles. So numpy is imported by a word found in at least
-`IMPORT_POSTINGS` articles of the index (summing that word alone saves
-more than the import costs: a five-word query on 1,000,000 articles reads
-~1.7 million postings), or once a process has summed as many postings in
-lists (a server or a batch on a large archive); and once numpy is
-imported, so or by anything else in the process, it takes every list of
-at least `ARRAY_POSTINGS` postings. The additions are the same, in the
-same order, on the same doubles, so every score is the same float as the
-lists give (the tests compare them exactly); only the time differs.
+word's score (`scoring.preloaded_word`), each word's score in an Or and
+each part's in an And (`scored.summed`, `scored.intersected`), and counts
+its matches' facet values (`facets`). In Python's lists and dicts that
+costs ~0.2 µs a posting; numpy does a segment's postings (at most 32,768
+articles) in a few passes of C. But importing numpy costs a process ~85
+ms, half of a one-off query on 20,000 articles, and what a process will
+sum is not known in advance. So, as one rents skis until the rent paid
+would have bought them: a process sums in lists until it has summed
+`IMPORT_POSTINGS` postings so (what numpy would have saved about equals
+its import), then imports numpy, and from then on (or from the start, when
+something else imported numpy) takes every list of at least
+`ARRAY_POSTINGS` postings in arrays. A one-off query of rare words never
+imports it; a five-word query on 1,000,000 articles (~1.7 million
+postings) does, a third of the way through; a server or a batch on a
+large archive does within its first queries. The additions are the same,
+in the same order, on the same doubles, so every score is the same float
+as the lists give (the tests compare them exactly); only the time differs.
 """
 
 from __future__ import annotations
@@ -33,23 +36,21 @@ K = TypeVar("K", bound=Hashable)
 # A tree of additions over the parts of an And: a part's index, or two subtrees.
 Tree = int | tuple["Tree", "Tree"]
 
-# A word in this many articles of the index imports numpy to be summed.
+# Postings a process sums in lists before it imports numpy.
 IMPORT_POSTINGS = 500_000
 # Fewer postings than this: a list's loop costs less than numpy's calls.
 ARRAY_POSTINGS = 1_000
-
 
 # Postings this process summed in lists of `ARRAY_POSTINGS` or more.
 _listed = 0
 
 
-def use_arrays(postings: int, word_articles: int = 0) -> bool:
-    """Whether `postings` postings (of a word found in `word_articles` articles of the
-    index, when one word's) are summed in arrays, which imports numpy if need be."""
+def use_arrays(postings: int) -> bool:
+    """Whether `postings` postings are summed in arrays, which imports numpy if need be."""
     global _listed
     if postings < ARRAY_POSTINGS:
         return False
-    if "numpy" in sys.modules or max(word_articles, _listed) >= IMPORT_POSTINGS:
+    if "numpy" in sys.modules or _listed >= IMPORT_POSTINGS:
         return True
     _listed += postings
     return False

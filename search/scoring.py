@@ -217,27 +217,25 @@ class WordInFields(query.CompoundQuery):  # type: ignore[misc]
         if not fielded or not all(isinstance(q, query.Term) for q in terms):
             return query.Or(terms, boost=self.boost).matcher(searcher, context)
         parent = searcher.get_parent()
-        weight, articles = _word_weight(parent, {q.text for q in terms})
+        weight = _word_weight(parent, {q.text for q in terms})
         if searcher.is_atomic() and all(q.boost == 1.0 for q in terms):
-            return preloaded_word(searcher, terms, weight, self.boost, within, articles)
+            return preloaded_word(searcher, terms, weight, self.boost, within)
         return union_word(searcher, context, terms, weight, self.boost)
 
 
-# Per top searcher: a word's texts -> its weight and articles. Asked once per
-# segment, and the statistics are the whole index's.
-_WEIGHTS: weakref.WeakKeyDictionary[Any, dict[frozenset[str], tuple[float, int]]] = (
-    weakref.WeakKeyDictionary()
-)
+# Per top searcher: a word's texts -> its weight. Asked once per segment,
+# and the statistics are the whole index's.
+_WEIGHTS: weakref.WeakKeyDictionary[Any, dict[frozenset[str], float]] = weakref.WeakKeyDictionary()
 
 
-def _word_weight(parent: Any, texts: set[str]) -> tuple[float, int]:
-    """The weight of a word indexed as `texts` (stemmed, and unstemmed in names), and
-    how many articles of the index have it: those of the text found in the most."""
+def _word_weight(parent: Any, texts: set[str]) -> float:
+    """The weight of a word indexed as `texts` (stemmed, and unstemmed in names):
+    that of the text found in the most articles."""
     cache = _WEIGHTS.setdefault(parent, {})
     key = frozenset(texts)
     if key not in cache:
         df, frequency = max(word_statistics(parent, text) for text in texts)
-        cache[key] = term_weight(parent.doc_count_all(), df, frequency), df
+        cache[key] = term_weight(parent.doc_count_all(), df, frequency)
     return cache[key]
 
 
@@ -261,7 +259,6 @@ def preloaded_word(
     word_weight: float,
     boost: float,
     within: Sequence[int] = (),
-    word_articles: int = 0,
 ) -> Any:
     """The same scores as `union_word` for one segment, summed term at a time.
 
@@ -271,8 +268,7 @@ def preloaded_word(
     fills the sums and the other is added to them. With `within` (sorted
     docnums), only those documents are scored: a common word of an And
     ("reuter" in every Reuters article) costs the matches of its rarer part.
-    Many postings are added in arrays (`search.arrays`, the same sums), the
-    more readily for a word in `word_articles` articles of the index.
+    Many postings are added in arrays (`search.arrays`: the same sums).
     """
     reader = searcher.reader()
     parent = searcher.get_parent()
@@ -291,7 +287,7 @@ def preloaded_word(
             present.append((fieldname, text, stats[0]))
     if len(present) > 1 and present[1][2] > present[0][2]:
         present[0], present[1] = present[1], present[0]
-    if use_arrays(sum(df for _, _, df in present), word_articles):
+    if use_arrays(sum(df for _, _, df in present)):
         return _preloaded_in_arrays(searcher, present, word_weight, boost, within)
     wanted = frozenset(within)
     tf: dict[int, float] = {}
