@@ -165,3 +165,27 @@ def index_in_segments(root: Path, *segments: Sequence[Article]) -> Any:
             writer.add_document(**document_fields(article, article.path, "0:0"))
         writer.commit(merge=False)
     return ix
+
+
+def sums_in_arrays(
+    patch: pytest.MonkeyPatch, on: bool, spied: Sequence[tuple[Any, str]] = ()
+) -> list[str]:
+    """Make searches sum in arrays however few the postings (`on`), or always in lists;
+    the names of `spied` ((module, function) pairs) are listed as the arrays' calls."""
+    from pressearch.search import arrays
+
+    calls: list[str] = []
+    if not on:
+        patch.setattr(arrays, "ARRAY_POSTINGS", 10**12)
+        return calls
+    patch.setattr(arrays, "ARRAY_POSTINGS", 1)
+    patch.setattr(arrays, "IMPORT_POSTINGS", 0)
+    for module, name in spied:
+        real = getattr(module, name)
+
+        def spy(*args: Any, _real: Any = real, _name: str = name) -> Any:
+            calls.append(_name)
+            return _real(*args)
+
+        patch.setattr(module, name, spy)
+    return calls

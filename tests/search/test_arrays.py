@@ -15,6 +15,7 @@ from pressearch.index.writer import build
 from pressearch.models import SearchRequest
 from pressearch.search import arrays, scored, scoring
 from pressearch.search.engine import Engine
+from tests.conftest import sums_in_arrays
 
 _WORDS = "police crime network customs cocaine border fraud court money europe".split()
 
@@ -73,17 +74,8 @@ def test_searches_find_and_rank_the_same_in_arrays(
 ) -> None:
     # Hits show scores rounded: the matchers' tests compare the floats themselves.
     in_lists = _results(engine)
-    monkeypatch.setattr(arrays, "ARRAY_POSTINGS", 1)
-    monkeypatch.setattr(arrays, "IMPORT_POSTINGS", 0)
-    calls: list[str] = []
-    for module, name in ((scoring, "field_shares"), (scored, "sums"), (arrays, "tallies")):
-        real = getattr(module, name)
-
-        def spy(*args: Any, _real: Any = real, _name: str = name) -> Any:
-            calls.append(_name)
-            return _real(*args)
-
-        monkeypatch.setattr(module, name, spy)
+    spied = [(scoring, "field_shares"), (scored, "sums"), (arrays, "tallies")]
+    calls = sums_in_arrays(monkeypatch, True, spied)
     assert _results(engine) == in_lists
     assert all(total for total, _, _ in in_lists)
     assert {"field_shares", "sums", "tallies"} <= set(calls)

@@ -18,12 +18,12 @@ from whoosh.util.times import datetime_to_long
 
 from pressearch.index.schema import build_schema
 from pressearch.models import Article
-from pressearch.search import arrays, scored
+from pressearch.search import scored
 from pressearch.search.collapse import TEXT_HASH, CopyKeys
 from pressearch.search.matchers import AllOf, ColumnDateRange
 from pressearch.search.scored import ScoredList, _weighted_tree, best_keys, listed, summed
 from pressearch.search.scoring import WordInFields, weighting
-from tests.conftest import index_in_segments
+from tests.conftest import index_in_segments, sums_in_arrays
 
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -79,23 +79,8 @@ def _years(first: int, last: int) -> ColumnDateRange:
 @contextlib.contextmanager
 def _in_arrays(on: bool) -> Iterator[list[str]]:
     """Lists combined in arrays (`on`: however short) or in lists; the arrays' calls, listed."""
-    calls: list[str] = []
     with pytest.MonkeyPatch.context() as patch:
-        if not on:
-            patch.setattr(arrays, "ARRAY_POSTINGS", 10**12)
-            yield calls
-            return
-        patch.setattr(arrays, "ARRAY_POSTINGS", 1)
-        patch.setattr(arrays, "IMPORT_POSTINGS", 0)
-        for name in ("intersection", "sums"):
-            real = getattr(scored, name)
-
-            def spy(*args: Any, _real: Any = real, _name: str = name) -> Any:
-                calls.append(_name)
-                return _real(*args)
-
-            patch.setattr(scored, name, spy)
-        yield calls
+        yield sums_in_arrays(patch, on, [(scored, "intersection"), (scored, "sums")])
 
 
 def _postings(m: Any) -> list[tuple[int, float]]:
@@ -220,11 +205,11 @@ def test_an_or_adds_up_the_same_in_arrays_and_in_a_dict(
     def matchers() -> list[ScoredList]:
         return [ScoredList(sorted(part), [part[d] for d in sorted(part)]) for part in parts]
 
-    in_dict = _postings(summed(matchers(), boost))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(arrays, "ARRAY_POSTINGS", 1)
-        patch.setattr(arrays, "IMPORT_POSTINGS", 0)
+    with _in_arrays(False):
+        in_dict = _postings(summed(matchers(), boost))
+    with _in_arrays(True) as calls:
         in_arrays = _postings(summed(matchers(), boost))
+    assert calls == ["sums"]
     assert [d for d, _ in in_arrays] == [d for d, _ in in_dict]
     assert [repr(s) for _, s in in_arrays] == [repr(s) for _, s in in_dict]
 

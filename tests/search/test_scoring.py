@@ -36,7 +36,7 @@ from pressearch.search.scoring import (
     union_word,
     weighting,
 )
-from tests.conftest import index_in_segments
+from tests.conftest import index_in_segments, sums_in_arrays
 
 
 @pytest.fixture
@@ -333,23 +333,8 @@ def _postings(m: Any) -> list[tuple[int, float]]:
 @pytest.fixture(params=["lists", "arrays"])
 def sums_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Sums over postings in lists, or in arrays however few; the arrays' calls, listed."""
-    calls: list[str] = []
-    if request.param == "lists":
-        monkeypatch.setattr(arrays, "ARRAY_POSTINGS", 10**12)
-        return calls
-    monkeypatch.setattr(arrays, "ARRAY_POSTINGS", 1)
-    monkeypatch.setattr(arrays, "IMPORT_POSTINGS", 0)
-    for name in ("field_shares", "sums"):
-        real = getattr(arrays, name)
-
-        def spy(*args: Any, _real: Any = real, _name: str = name) -> Any:
-            calls.append(_name)
-            return _real(*args)
-
-        for module in (scoring_module, scored_module):
-            if hasattr(module, name):
-                monkeypatch.setattr(module, name, spy)
-    return calls
+    spied = [(scoring_module, "field_shares"), (scored_module, "sums")]
+    return sums_in_arrays(monkeypatch, request.param == "arrays", spied)
 
 
 def _same_postings(fast: Any, plain: Any) -> int:
