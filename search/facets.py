@@ -6,8 +6,9 @@ displayed and whose column holds each article's values joined by
 column (`_FacetColumn`: document by document at first, so a one-off query
 reads no more than its matches; decoded whole once a reader has asked for
 half the index, and kept for as long as the reader lives) and tallies them
-per combination of values first (articles share a few), then per value; an
-article counts once under each of its values. Which facets the index holds
+per combination of values first (articles share a few; many matches of a
+decoded column in arrays, `search.arrays`), then per value; an article
+counts once under each of its values. Which facets the index holds
 is found once per reader too (it walks every facet's lexicon). Facet names
 accept the aliases of the query language (`org`, `target`, `crime`).
 Drill-down filters are compiled with the query, in `search.compile`, which
