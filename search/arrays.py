@@ -109,7 +109,7 @@ def sums(
     their sums."""
     import numpy as np
 
-    size = 1 + max(docnums[-1] for docnums, _ in lists if docnums)
+    size = _span(lists)
     total = np.zeros(size)
     for docnums, scores in lists:
         part = np.array(scores, dtype=np.float64)
@@ -128,7 +128,7 @@ def intersection(
     and their scores added over `tree` (leaves: indexes into `lists`), times `boost`."""
     import numpy as np
 
-    size = 1 + max(docnums[-1] for docnums, _ in lists if docnums)
+    size = _span(lists)
     counted = np.zeros(size, dtype=np.intp)
     dense = []
     for docnums, scores in lists:
@@ -150,6 +150,11 @@ def intersection(
         total = total * boost
     added: list[float] = total.tolist()
     return common.tolist(), added
+
+
+def _span(lists: Sequence[tuple[list[int], list[float]]]) -> int:
+    """One more than the largest docnum of `lists` (ascending docnums each; one not empty)."""
+    return 1 + max(docnums[-1] for docnums, _ in lists if docnums)
 
 
 def positions(docnums: Sequence[int]) -> Positions:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import partial
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import cache, partial
 from itertools import chain
 from typing import Any
 
@@ -75,8 +75,9 @@ def count_facets(
         else:
             wanted.append(canonical_facet(reader, name))
     docs = list(docnums)
-    # Many documents are counted in arrays (`search.arrays`), made once for every facet.
-    positions = arrays.positions(docs) if arrays.use_arrays(len(docs)) else None
+    # Many documents are counted in arrays (`search.arrays`): as an array made once for
+    # every facet, and only when a facet's column is decoded whole.
+    positions = cache(partial(arrays.positions, docs)) if arrays.use_arrays(len(docs)) else None
     sets: Mapping[int, Sequence[int]] = copies or {}
     in_sets = [d for d in docs if d in sets] if sets else []
     counts: dict[str, list[FacetCount]] = {}
@@ -152,16 +153,17 @@ class _FacetColumn:
         return self._whole
 
     def combinations(
-        self, docnums: Sequence[int], positions: Any = None
+        self, docnums: Sequence[int], positions: Callable[[], Any] | None = None
     ) -> Counter[tuple[str, ...]]:
         """How many of `docnums` have each combination of values; with `positions`
-        (`docnums` in an array) and the column decoded whole, counted in arrays."""
+        (which gives `docnums` in an array) and the column decoded whole, counted
+        in arrays."""
         if positions is None or not self._decoded(len(docnums)):
             return Counter(self.values(docnums))
         if self._codes is None:
             self._codes = arrays.codes(self._values_now())
         codes, combinations = self._codes
-        tallies = arrays.tallies(codes, positions, len(combinations))
+        tallies = arrays.tallies(codes, positions(), len(combinations))
         return Counter({combinations[i]: n for i, n in enumerate(tallies) if n})
 
     def _look_up(self, docnums: Sequence[int]) -> Iterator[tuple[str, ...]]:

@@ -158,7 +158,8 @@ def intersected(parts: Sequence[ScoredList], sizes: Sequence[int], boost: float 
     largest joined first (`whoosh.util.make_weighted_tree`), and a match's
     score is the sum over that tree, times `boost`. The tree depends only
     on the sizes and the parts' order: Whoosh's matchers compare as equal
-    whenever their sizes tie.
+    whenever their sizes tie. Many matches are intersected in arrays
+    (`search.arrays.intersection`: the same additions).
     """
     lists = [part.remaining() for part in parts]
     tree = _weighted_tree([0 - size for size in sizes])
