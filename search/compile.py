@@ -31,7 +31,7 @@ from whoosh.util.times import datetime_to_long
 
 from pressearch.errors import QueryError
 from pressearch.index.reader import segment_cached
-from pressearch.index.schema import FACET_PREFIX, STOP_WORDS, WORD_PATTERN, facet_field, fold
+from pressearch.index.schema import FACET_PREFIX, STOP_WORDS, facet_field, fold, split_words
 from pressearch.models import SearchRequest
 from pressearch.search.expand import (
     MAX_EXPANSIONS,
@@ -212,7 +212,7 @@ _NOTE_NAMES = 5
 
 def _pasted_hint(exc: QueryError) -> QueryError:
     """`exc`, pointing to match "any" when its query reads like pasted text."""
-    if exc.position is None or len(re.findall(WORD_PATTERN, exc.query)) < _PASTED_WORDS:
+    if exc.position is None or len(split_words(exc.query)) < _PASTED_WORDS:
         return exc
     return QueryError(
         f"{exc} (or, to search pasted text as words, use --match any)",
@@ -554,7 +554,7 @@ def _filter_tree(compiler: _Compiler, filters: tuple[tuple[str, str], ...]) -> N
 
 
 def _nothing_to_search(compiler: _Compiler, typed: str) -> QueryError:
-    words = [fold(w) for w in re.findall(WORD_PATTERN, typed)]
+    words = [fold(w) for w in split_words(typed)]
     if words and all(w in STOP_WORDS for w in words):
         return compiler.error(
             f"query {show(typed)} has only stop words, which the index leaves out — "
