@@ -95,9 +95,14 @@ def field_shares(
     return found.tolist(), frequencies
 
 
-def saturated(frequencies: Floats, word_weight: float, boost: float) -> list[float]:
+def saturated(
+    frequencies: Floats | Sequence[float], word_weight: float, boost: float
+) -> list[float]:
     """`boost * (word_weight * t / (t + 1))` of each normalised frequency t, in that order."""
-    scores: list[float] = (boost * (word_weight * frequencies / (frequencies + 1))).tolist()
+    import numpy as np
+
+    t = np.asarray(frequencies, dtype=np.float64)  # an array of doubles as it is, not copied
+    scores: list[float] = (boost * (word_weight * t / (t + 1))).tolist()
     return scores
 
 

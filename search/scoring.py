@@ -50,6 +50,7 @@ from whoosh import matching, query, scoring
 from pressearch.index.reader import segment_cached
 from pressearch.index.whoosh_internals import length_bytes, length_of_byte, posting_blocks
 from pressearch.search.arrays import field_shares, saturated, use_arrays
+from pressearch.search.kept_sums import COMMON_POSTINGS, kept_sums
 from pressearch.search.scored import ScoredList
 from pressearch.search.statistics import (
     estimated_size,
@@ -268,10 +269,11 @@ def preloaded_word(
     fills the sums and the other is added to them. With `within` (sorted
     docnums), only those documents are scored: a common word of an And
     ("reuter" in every Reuters article) costs the matches of its rarer part.
-    Many postings are added in arrays (`search.arrays`: the same sums).
+    Many postings are added in arrays (`search.arrays`: the same sums); a
+    common word's sums over the whole segment may be kept for the reader's
+    later queries (`search.kept_sums`: the same floats, picked).
     """
     reader = searcher.reader()
-    parent = searcher.get_parent()
     schema = searcher.schema
     present: list[tuple[str, bytes, int]] = []
     for term in terms:
@@ -287,8 +289,39 @@ def preloaded_word(
             present.append((fieldname, text, stats[0]))
     if len(present) > 1 and present[1][2] > present[0][2]:
         present[0], present[1] = present[1], present[0]
+    postings = sum(df for _, _, df in present)
+    if postings >= COMMON_POSTINGS:
+        key = (reader, tuple((fieldname, text) for fieldname, text, _ in present))
+        whole = partial(_frequencies, searcher, present, ())
+        kept = kept_sums(searcher.get_parent()).sums(key, not within, whole)
+        if kept is not None:
+            docnums, frequencies = kept.pick(within)
+            return _scored(docnums, frequencies, word_weight, boost, use_arrays(len(docnums)))
+    docnums, found = _frequencies(searcher, present, within)
+    return _scored(docnums, found, word_weight, boost, not isinstance(found, list))
+
+
+def _frequencies(
+    searcher: Any, present: list[tuple[str, bytes, int]], within: Sequence[int]
+) -> tuple[list[int], Any]:
+    """The articles of the segment with postings of `present` ((field, term, postings) in
+    the order of addition), ascending, and each one's normalised frequency (a list, or
+    an array when added in arrays); with `within`, only those articles."""
+    reader = searcher.reader()
+    parent = searcher.get_parent()
     if use_arrays(sum(df for _, _, df in present)):
-        return _preloaded_in_arrays(searcher, present, word_weight, boost, within)
+        fields = []
+        for fieldname, text, _ in present:
+            field_docnums: list[int] = []
+            field_weights: list[float] = []
+            for ids, weights, _ in posting_blocks(
+                reader.postings(fieldname, text), wanted=within or None
+            ):
+                field_docnums += ids
+                field_weights += weights
+            factors = _length_factors(_average_length(parent, fieldname))
+            fields.append((field_docnums, field_weights, factors, _length_bytes(reader, fieldname)))
+        return field_shares(reader.doc_count_all(), fields, within, deleted_docs(reader))
     wanted = frozenset(within)
     tf: dict[int, float] = {}
     for fieldname, text, _ in present:
@@ -310,40 +343,22 @@ def preloaded_word(
                 tf[docnum] = part if previous is None else previous + part
     for docnum in deleted_docs(reader):
         tf.pop(docnum, None)
-    if not tf:
-        return matching.NullMatcher()
     docnums = sorted(tf)
-    # `_saturate` inlined, the same operations in the same order.
-    scores = [boost * (word_weight * t / (t + 1)) for t in map(tf.__getitem__, docnums)]
-    return ScoredList(docnums, scores)
+    return docnums, list(map(tf.__getitem__, docnums))
 
 
-def _preloaded_in_arrays(
-    searcher: Any,
-    present: list[tuple[str, bytes, int]],
-    word_weight: float,
-    boost: float,
-    within: Sequence[int],
+def _scored(
+    docnums: list[int], frequencies: Any, word_weight: float, boost: float, in_arrays: bool
 ) -> Any:
-    """`preloaded_word`'s matcher from the postings of `present` ((field, term, postings)
-    in the order of addition), added up in arrays."""
-    reader = searcher.reader()
-    parent = searcher.get_parent()
-    fields = []
-    for fieldname, text, _ in present:
-        docnums: list[int] = []
-        weights: list[float] = []
-        for ids, block_weights, _ in posting_blocks(
-            reader.postings(fieldname, text), wanted=within or None
-        ):
-            docnums += ids
-            weights += block_weights
-        factors = _length_factors(_average_length(parent, fieldname))
-        fields.append((docnums, weights, factors, _length_bytes(reader, fieldname)))
-    found, frequencies = field_shares(reader.doc_count_all(), fields, within, deleted_docs(reader))
-    if not found:
+    """The matcher of `docnums` scored from their normalised `frequencies`, saturated in
+    arrays or in a list."""
+    if not docnums:
         return matching.NullMatcher()
-    return ScoredList(found, saturated(frequencies, word_weight, boost))
+    if in_arrays:
+        return ScoredList(docnums, saturated(frequencies, word_weight, boost))
+    # `_saturate` inlined, the same operations in the same order.
+    scores = [boost * (word_weight * t / (t + 1)) for t in frequencies]
+    return ScoredList(docnums, scores)
 
 
 def _preloadable_phrases(searcher: Any, context: Any, phrases: Sequence[query.Query]) -> bool:
