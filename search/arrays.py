@@ -106,6 +106,22 @@ def saturated(
     return scores
 
 
+def picked(
+    docnums: Sequence[int], frequencies: Sequence[float], within: Sequence[int]
+) -> tuple[list[int], Floats]:
+    """The docnums of `within` (sorted) that ascending `docnums` holds, and their
+    `frequencies` (arrays of 64-bit integers and doubles, `search.kept_sums`)."""
+    import numpy as np
+
+    have = np.frombuffer(docnums, dtype=np.int64)  # type: ignore[call-overload]
+    wanted = np.array(within, dtype=np.int64)
+    at = np.searchsorted(have, wanted)
+    at[at == len(have)] = 0  # past the end: compared below, and not equal
+    found = have[at] == wanted
+    values: Floats = np.frombuffer(frequencies, dtype=np.float64)[at[found]]  # type: ignore[call-overload]
+    return wanted[found].tolist(), values
+
+
 def sums(
     lists: Sequence[tuple[list[int], list[float]]], boost: float
 ) -> tuple[list[int], list[float]]:

@@ -295,10 +295,11 @@ def preloaded_word(
     if postings >= COMMON_POSTINGS:
         key = (reader, tuple((fieldname, text) for fieldname, text, _ in present))
         whole = partial(_frequencies, searcher, present, ())
-        kept = kept_sums(searcher.get_parent()).sums(key, not within, whole)
+        kept = kept_sums(searcher.get_parent()).sums(key, postings, not within, whole)
         if kept is not None:
-            docnums, frequencies = kept.pick(within)
-            return _scored(docnums, frequencies, word_weight, boost, use_arrays(len(docnums)))
+            in_arrays = use_arrays(len(within or kept))
+            docnums, frequencies = kept.pick(within, in_arrays)
+            return _scored(docnums, frequencies, word_weight, boost, in_arrays)
     docnums, found = _frequencies(searcher, present, within)
     return _scored(docnums, found, word_weight, boost, not isinstance(found, list))
 

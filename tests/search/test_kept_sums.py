@@ -88,57 +88,87 @@ def _postings(m: Any) -> list[tuple[int, float]]:
     return out
 
 
-def _made(calls: list[int]) -> Any:
+def _made(calls: list[str], key: str = "word") -> Any:
     def make() -> tuple[list[int], list[float]]:
-        calls.append(1)
+        calls.append(key)
         return [1, 4, 9], [0.5, 1.5, 2.5]
 
     return make
 
 
+def _ask(store: KeptSums, key: str, calls: list[str], whole: bool = True) -> WordSums | None:
+    return store.sums(key, 3, whole, _made(calls, key))
+
+
 def test_sums_for_a_whole_segment_are_kept_at_once() -> None:
     store, calls = KeptSums(), []
-    first = store.sums("word", True, _made(calls))
+    first = _ask(store, "word", calls)
     assert first is not None and list(first.docnums) == [1, 4, 9]
-    assert store.sums("word", False, _made(calls)) is first
-    assert calls == [1]
+    assert _ask(store, "word", calls, whole=False) is first
+    assert calls == ["word"]
 
 
 def test_an_ands_articles_keep_the_sums_from_the_second_meeting() -> None:
     store, calls = KeptSums(), []
-    assert store.sums("word", False, _made(calls)) is None  # a one-off query pays nothing more
+    assert _ask(store, "word", calls, whole=False) is None  # a one-off query pays nothing more
     assert calls == []
-    kept = store.sums("word", False, _made(calls))
-    assert kept is not None and calls == [1]
-    assert store.sums("word", False, _made(calls)) is kept
-    assert calls == [1]
+    kept = _ask(store, "word", calls, whole=False)
+    assert kept is not None and calls == ["word"]
+    assert _ask(store, "word", calls, whole=False) is kept
+    assert calls == ["word"]
 
 
-def test_the_least_recently_used_sums_go_past_the_budget() -> None:
+def test_room_is_made_only_for_a_word_asked_for_more_often() -> None:
     store, calls = KeptSums(budget=7), []
-    a = store.sums("a", True, _made(calls))
-    store.sums("b", True, _made(calls))
-    assert store.sums("a", True, _made(calls)) is a  # used: "b" is now the least recent
-    store.sums("c", True, _made(calls))  # 9 postings > 7: "b" goes
-    assert calls == [1, 1, 1]
-    assert store.sums("a", True, _made(calls)) is a
-    store.sums("b", True, _made(calls))
-    assert calls == [1, 1, 1, 1]
+    a, b = _ask(store, "a", calls), _ask(store, "b", calls)  # 6 of 7 postings
+    assert _ask(store, "a", calls) is a  # "a" asked twice, and now the most recent
+    assert _ask(store, "c", calls) is None  # "b", the least recent, is asked for as often
+    assert _ask(store, "b", calls) is b
+    c = _ask(store, "c", calls)  # twice now: "a" (twice, least recent) stays, "b" ...
+    assert c is None  # ... was asked for twice as well: nothing gives way
+    assert _ask(store, "c", calls) is not None  # three times: "a" goes (twice, least recent)
+    assert calls == ["a", "b", "c"]
+    assert _ask(store, "b", calls) is b
+    assert _ask(store, "a", calls, whole=False) is None  # "a" (3) is not above "c" (3)
 
 
-def test_sums_larger_than_the_budget_are_given_not_kept() -> None:
+def test_words_that_recur_more_than_fit_do_not_push_each_other_out() -> None:
+    store, calls = KeptSums(budget=6), []
+    for _ in range(10):
+        for key in "xyz":
+            _ask(store, key, calls, whole=False)
+    assert calls == ["x", "y"]  # summed whole once each, then picked from
+
+
+@pytest.mark.parametrize("aging", [8, 10**9])
+def test_halved_counts_let_a_new_subject_in(aging: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kept_module, "_AGING", aging)
+    store, calls = KeptSums(budget=3), []
+    for _ in range(6):
+        _ask(store, "old", calls)
+    for _ in range(5):
+        _ask(store, "new", calls, whole=False)
+    # The 8th word asked for halves the counts: "old" 6 -> 3, and "new" passes it at 4.
+    assert calls == (["old", "new"] if aging == 8 else ["old"])
+
+
+def test_sums_larger_than_the_budget_are_never_made() -> None:
     store, calls = KeptSums(budget=2), []
-    assert store.sums("a", True, _made(calls)) is not None
-    assert store.sums("a", True, _made(calls)) is not None
-    assert calls == [1, 1]
+    assert _ask(store, "a", calls) is None
+    assert _ask(store, "a", calls) is None
+    assert calls == []
 
 
-@pytest.mark.parametrize("within", [[], [4], [0, 4, 5, 9, 10], [0, 2, 3], [9, 12]])
-def test_pick_gives_the_articles_asked_for_that_have_the_word(within: list[int]) -> None:
+@pytest.mark.parametrize("in_arrays", [False, True])
+@pytest.mark.parametrize("within", [[], [4], [0, 4, 5, 9, 10], [0, 2, 3], [9, 12], [10, 11]])
+def test_pick_gives_the_articles_asked_for_that_have_the_word(
+    within: list[int], in_arrays: bool
+) -> None:
     sums = WordSums([1, 4, 9], [0.5, 1.5, 2.5])
-    docnums, frequencies = sums.pick(within)
+    docnums, frequencies = sums.pick(within, in_arrays)
     expected = [(d, f) for d, f in [(1, 0.5), (4, 1.5), (9, 2.5)] if not within or d in within]
-    assert list(zip(docnums, frequencies, strict=True)) == expected
+    assert list(zip(docnums, list(frequencies), strict=True)) == expected
+    assert all(type(d) is int for d in docnums)
 
 
 def test_the_reader_keeps_one_store(searcher: Any) -> None:
