@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     Floats = np.ndarray[Any, np.dtype[np.float64]]
     Positions = np.ndarray[Any, np.dtype[np.intp]]
+    Docnums = np.ndarray[Any, np.dtype[np.int64]]
 
 K = TypeVar("K", bound=Hashable)
 # A tree of additions over the parts of an And: a part's index, or two subtrees.
@@ -61,7 +62,7 @@ def field_shares(
     fields: Sequence[tuple[list[int], list[float], Sequence[float], bytes]],
     within: Sequence[int],
     deleted: frozenset[int],
-) -> tuple[list[int], Floats]:
+) -> tuple[Docnums, Floats]:
     """The articles of a segment of `doc_count` with postings in `fields`, ascending, and
     each one's normalised frequency: its shares added in the order of `fields`.
 
@@ -90,41 +91,61 @@ def field_shares(
         seen[ids] = True
     if deleted:
         seen[np.array(sorted(deleted), dtype=np.intp)] = False
-    found = np.flatnonzero(seen)
+    found = np.flatnonzero(seen).astype(np.int64, copy=False)
     frequencies: Floats = total[found]
-    return found.tolist(), frequencies
+    return found, frequencies
 
 
-def saturated(
-    frequencies: Floats | Sequence[float], word_weight: float, boost: float
-) -> list[float]:
+def saturated(frequencies: Floats | Sequence[float], word_weight: float, boost: float) -> Floats:
     """`boost * (word_weight * t / (t + 1))` of each normalised frequency t, in that order."""
     import numpy as np
 
     t = np.asarray(frequencies, dtype=np.float64)  # an array of doubles as it is, not copied
-    scores: list[float] = (boost * (word_weight * t / (t + 1))).tolist()
+    scores: Floats = boost * (word_weight * t / (t + 1))
     return scores
+
+
+def as_arrays(
+    docnums: Docnums | Sequence[int], scores: Floats | Sequence[float]
+) -> tuple[Docnums, Floats]:
+    """Ascending `docnums` and their `scores` as arrays (arrays as they are, not copied)."""
+    import numpy as np
+
+    return np.asarray(docnums, dtype=np.int64), np.asarray(scores, dtype=np.float64)
+
+
+def best_keys(docnums: Docnums, scores: Floats, keep: int) -> list[tuple[float, int]]:
+    """`scored.best_keys` of arrays: (score, -docnum) of every match that scores as high
+    as the `keep`-th highest score, in docnum order."""
+    import numpy as np
+
+    size = len(scores)
+    if size > keep > 0:
+        least = np.partition(scores, size - keep)[size - keep]  # the keep-th highest
+        picked = np.flatnonzero(scores >= least)
+        docnums, scores = docnums[picked], scores[picked]
+    return list(zip(scores.tolist(), (-docnums).tolist(), strict=True))
 
 
 def picked(
     docnums: Sequence[int], frequencies: Sequence[float], within: Sequence[int]
-) -> tuple[list[int], Floats]:
-    """The docnums of `within` (sorted) that ascending `docnums` holds, and their
-    `frequencies` (arrays of 64-bit integers and doubles, `search.kept_sums`)."""
+) -> tuple[Docnums, Floats]:
+    """The docnums of `within` (sorted; all without it) that ascending `docnums` holds,
+    and their `frequencies` (arrays of 64-bit integers and doubles, `search.kept_sums`)."""
     import numpy as np
 
     have = np.frombuffer(docnums, dtype=np.int64)  # type: ignore[call-overload]
+    if not len(within):
+        return have, np.frombuffer(frequencies, dtype=np.float64)  # type: ignore[call-overload]
     wanted = np.array(within, dtype=np.int64)
     at = np.searchsorted(have, wanted)
     at[at == len(have)] = 0  # past the end: compared below, and not equal
     found = have[at] == wanted
     values: Floats = np.frombuffer(frequencies, dtype=np.float64)[at[found]]  # type: ignore[call-overload]
-    return wanted[found].tolist(), values
+    return wanted[found], values
 
 
-def sums(
-    lists: Sequence[tuple[list[int], list[float]]], boost: float
-) -> tuple[list[int], list[float]]:
+def sums(lists: Sequence[tuple[Docnums, Floats]], boost: float) -> tuple[Docnums, Floats]:
     """Each docnum's scores in `lists` ((ascending docnums, scores) each) times `boost`,
     added in the order of `lists`: the docnums whose sum is positive, ascending, and
     their sums."""
@@ -133,18 +154,16 @@ def sums(
     size = _span(lists)
     total = np.zeros(size)
     for docnums, scores in lists:
-        part = np.array(scores, dtype=np.float64)
-        if boost != 1.0:  # times 1.0 changes no float
-            part *= boost
-        total[np.array(docnums, dtype=np.intp)] += part
-    positive = np.flatnonzero(total > 0)
-    summed: list[float] = total[positive].tolist()
-    return positive.tolist(), summed
+        part = scores * boost if boost != 1.0 else scores  # times 1.0 changes no float
+        total[docnums] += part
+    positive = np.flatnonzero(total > 0).astype(np.int64, copy=False)
+    summed: Floats = total[positive]
+    return positive, summed
 
 
 def intersection(
-    lists: Sequence[tuple[list[int], list[float]]], tree: Tree, boost: float
-) -> tuple[list[int], list[float]]:
+    lists: Sequence[tuple[Docnums, Floats]], tree: Tree, boost: float
+) -> tuple[Docnums, Floats]:
     """The docnums every one of `lists` ((ascending docnums, scores) each) has, ascending,
     and their scores added over `tree` (leaves: indexes into `lists`), times `boost`."""
     import numpy as np
@@ -153,12 +172,11 @@ def intersection(
     counted = np.zeros(size, dtype=np.intp)
     dense = []
     for docnums, scores in lists:
-        ids = np.array(docnums, dtype=np.intp)
-        counted[ids] += 1
+        counted[docnums] += 1
         spread = np.zeros(size)
-        spread[ids] = scores
+        spread[docnums] = scores
         dense.append(spread)
-    common = np.flatnonzero(counted == len(lists))
+    common = np.flatnonzero(counted == len(lists)).astype(np.int64, copy=False)
 
     def add(node: Tree) -> Floats:
         if isinstance(node, int):
@@ -169,13 +187,12 @@ def intersection(
     total = add(tree)
     if boost != 1.0:  # times 1.0 changes no float
         total = total * boost
-    added: list[float] = total.tolist()
-    return common.tolist(), added
+    return common, total
 
 
-def _span(lists: Sequence[tuple[list[int], list[float]]]) -> int:
+def _span(lists: Sequence[tuple[Docnums, Floats]]) -> int:
     """One more than the largest docnum of `lists` (ascending docnums each; one not empty)."""
-    return 1 + max(docnums[-1] for docnums, _ in lists if docnums)
+    return 1 + max(int(docnums[-1]) for docnums, _ in lists if len(docnums))
 
 
 def positions(docnums: Sequence[int]) -> Positions:

@@ -53,7 +53,7 @@ from pressearch.search.compile import CompiledQuery, compile_query
 from pressearch.search.facets import count_facets
 from pressearch.search.highlight import FieldTerms, highlight_headline, make_snippets, query_terms
 from pressearch.search.matchers import UNDATED, AllOf, date_column
-from pressearch.search.scored import best_keys, listed
+from pressearch.search.scored import collected
 from pressearch.search.scoring import WordInFields, deleted_docs, weighting
 from pressearch.search.statistics import term_stats
 from pressearch.search.suggest import suggest
@@ -344,9 +344,9 @@ def _collect(
     matched: list[int] = []
     best: list[tuple[float, int]] = []  # (score, -docnum): each segment's best
     for leaf, offset in searcher.leaf_searchers():
-        docnums, scores = listed(q.matcher(leaf, context), offset, allowed)
+        docnums, keys = collected(q.matcher(leaf, context), offset, allowed, keep)
         matched += docnums
-        best += best_keys(docnums, scores, keep)
+        best += keys
     # The `keep` largest (score, -docnum) are what the collector's heap would
     # keep: docnums arrive in increasing order, and a tie never displaces.
     top = nlargest(keep, best) if keep > 0 else []

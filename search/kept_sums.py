@@ -53,9 +53,10 @@ class WordSums:
 
     __slots__ = ("docnums", "frequencies")
 
-    def __init__(self, docnums: Sequence[int], frequencies: Any) -> None:
-        self.docnums = array("q", docnums)
-        # A list, or numpy's doubles (`search.arrays`), whose bytes are an array's.
+    def __init__(self, docnums: Any, frequencies: Any) -> None:
+        # Lists, or numpy's 64-bit integers and doubles (`search.arrays`), whose bytes
+        # are these arrays'.
+        self.docnums = array("q", docnums if isinstance(docnums, list) else docnums.tobytes())
         self.frequencies = array(
             "d", frequencies if isinstance(frequencies, list) else frequencies.tobytes()
         )
@@ -63,15 +64,15 @@ class WordSums:
     def __len__(self) -> int:
         return len(self.docnums)
 
-    def pick(self, within: Sequence[int], in_arrays: bool) -> tuple[list[int], Any]:
+    def pick(self, within: Sequence[int], in_arrays: bool) -> tuple[Any, Any]:
         """The articles and frequencies among sorted docnums `within` (all without it:
-        the kept array of frequencies itself, to be read, never changed); found in
-        numpy's arrays when `in_arrays`, else by bisection."""
+        the kept arrays themselves, to be read, never changed); in numpy's arrays when
+        `in_arrays`, else found by bisection."""
         docnums, frequencies = self.docnums, self.frequencies
-        if not within:
-            return docnums.tolist(), frequencies
         if in_arrays:
             return picked(docnums, frequencies, within)
+        if not within:
+            return docnums.tolist(), frequencies
         size = len(docnums)
         # Each wanted article found by bisection, in C; most matches of an And have it.
         at = [

@@ -8,8 +8,11 @@ posting: an Or adds its parts' scores up in a dict (`summed`, as Whoosh's
 `ArrayUnionMatcher`), an And keeps the documents of its smallest part that
 every other part has and adds their scores up in the tree Whoosh's And
 would build (`intersected`), and a search reads the matches off the lists
-(`scored_items`). Every score is the same float: the same additions, in the
-same order.
+(`scored_items`). Many matches are combined in numpy's arrays
+(`search.arrays`), and a part made in arrays stays in them (`ScoredArrays`)
+through the Ors and Ands above it to the search's best matches, turned into
+lists only where a Whoosh matcher steps through it. Every score is the same
+float: the same additions, in the same order.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from whoosh import matching
 
+from pressearch.search import arrays
 from pressearch.search.arrays import Tree, intersection, sums, use_arrays
 
 
@@ -60,6 +64,10 @@ class ScoredList(matching.Matcher):  # type: ignore[misc]
             return self._docnums, self._scores
         return self._docnums[self._i :], self._scores[self._i :]
 
+    def remaining_arrays(self) -> tuple[Any, Any]:
+        """`remaining`, as numpy's arrays."""
+        return arrays.as_arrays(*self.remaining())
+
     def supports_block_quality(self) -> bool:
         return False
 
@@ -71,6 +79,52 @@ class ScoredList(matching.Matcher):  # type: ignore[misc]
 
     def score(self) -> float:
         return self._scores[self._i]
+
+
+class ScoredArrays(ScoredList):
+    """A `ScoredList` made in numpy's arrays (`search.arrays`), which Ors, Ands and the
+    search's best matches read as they are; its lists are made only if a Whoosh
+    matcher steps through it."""
+
+    def __init__(self, docnums: Any, scores: Any, i: int = 0) -> None:
+        self._arrays = (docnums, scores)
+        self._lists: tuple[list[int], list[float]] | None = None
+        self._i = i
+        self._top = float(scores.max())
+
+    @property
+    def _docnums(self) -> list[int]:  # type: ignore[override]
+        return self._listed()[0]
+
+    @property
+    def _scores(self) -> list[float]:  # type: ignore[override]
+        return self._listed()[1]
+
+    def _listed(self) -> tuple[list[int], list[float]]:
+        if self._lists is None:
+            docnums, scores = self._arrays
+            self._lists = (docnums.tolist(), scores.tolist())
+        return self._lists
+
+    def is_active(self) -> bool:
+        return self._i < len(self._arrays[0])
+
+    def copy(self) -> ScoredArrays:
+        return ScoredArrays(*self._arrays, self._i)
+
+    def remaining_arrays(self) -> tuple[Any, Any]:
+        docnums, scores = self._arrays
+        return (docnums, scores) if self._i == 0 else (docnums[self._i :], scores[self._i :])
+
+
+def scored(docnums: Any, scores: Any) -> Any:
+    """The matcher of `docnums` (ascending) and their `scores`, arrays or lists: none
+    without a match."""
+    if not len(docnums):
+        return matching.NullMatcher()
+    if isinstance(docnums, list):
+        return ScoredList(docnums, scores)
+    return ScoredArrays(docnums, scores)
 
 
 def scored_items(
@@ -110,6 +164,19 @@ def listed(
     return docnums, scores
 
 
+def collected(
+    m: Any, offset: int, allowed: Container[int] | None, keep: int
+) -> tuple[list[int], list[tuple[float, int]]]:
+    """`listed(m, offset, allowed)`'s docnums, and the `best_keys` of its matches: a
+    `ScoredArrays` read in its arrays (turned into a list of docnums once)."""
+    if isinstance(m, ScoredArrays) and allowed is None:
+        docnums, scores = m.remaining_arrays()
+        docnums = docnums + offset if offset else docnums
+        return docnums.tolist(), arrays.best_keys(docnums, scores, keep)
+    docnums, scores = listed(m, offset, allowed)
+    return docnums, best_keys(docnums, scores, keep)
+
+
 def best_keys(docnums: list[int], scores: list[float], keep: int) -> list[tuple[float, int]]:
     """(score, -docnum) of at least the `keep` best matches, highest score first and then
     lowest docnum: every match that scores as high as the `keep`-th highest score."""
@@ -129,10 +196,11 @@ def summed(matchers: Sequence[Any], boost: float = 1.0) -> Any:
     dropped. Whoosh's matcher steps every sub-matcher through every
     posting; a `ScoredList` (a preloaded word or phrase) is read as lists.
     """
-    lists = [listed(m) for m in matchers]
-    if use_arrays(sum(len(docnums) for docnums, _ in lists)):
-        docnums, scores = sums(lists, boost)
-        return ScoredList(docnums, scores) if docnums else matching.NullMatcher()
+    active = [m for m in matchers if m.is_active()]
+    parts = [m if isinstance(m, ScoredList) else ScoredList(*listed(m)) for m in active]
+    if use_arrays(sum(map(_size, parts))):
+        return scored(*sums([part.remaining_arrays() for part in parts], boost))
+    lists = [part.remaining() for part in parts]
     total: dict[int, float] = {}
     for docnums, scores in lists:
         if boost != 1.0:  # times 1.0 changes no float
@@ -161,11 +229,10 @@ def intersected(parts: Sequence[ScoredList], sizes: Sequence[int], boost: float 
     whenever their sizes tie. Many matches are intersected in arrays
     (`search.arrays.intersection`: the same additions).
     """
-    lists = [part.remaining() for part in parts]
     tree = _weighted_tree([0 - size for size in sizes])
-    if use_arrays(sum(len(docnums) for docnums, _ in lists)):
-        docnums, scores = intersection(lists, tree, boost)
-        return ScoredList(docnums, scores) if docnums else matching.NullMatcher()
+    if use_arrays(sum(map(_size, parts))):
+        return scored(*intersection([part.remaining_arrays() for part in parts], tree, boost))
+    lists = [part.remaining() for part in parts]
     smallest = min(range(len(lists)), key=lambda i: len(lists[i][0]))
     docnums = lists[smallest][0]
     for i, (ids, _) in enumerate(lists):
@@ -189,6 +256,13 @@ def intersected(parts: Sequence[ScoredList], sizes: Sequence[int], boost: float 
     if boost != 1.0:
         total = [score * boost for score in total]
     return ScoredList(docnums, total)
+
+
+def _size(part: ScoredList) -> int:
+    """How many matches `part` has left, not turning arrays into lists."""
+    if isinstance(part, ScoredArrays):
+        return len(part.remaining_arrays()[0])
+    return len(part.remaining()[0])
 
 
 def _weighted_tree(weights: Sequence[int]) -> Tree:

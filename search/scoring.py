@@ -51,9 +51,9 @@ from whoosh import matching, query, scoring
 
 from pressearch.index.reader import segment_cached
 from pressearch.index.whoosh_internals import length_bytes, length_of_byte, posting_blocks
-from pressearch.search.arrays import field_shares, saturated, use_arrays
+from pressearch.search.arrays import as_arrays, field_shares, saturated, use_arrays
 from pressearch.search.kept_sums import COMMON_POSTINGS, kept_sums
-from pressearch.search.scored import ScoredList
+from pressearch.search.scored import ScoredList, scored
 from pressearch.search.statistics import (
     estimated_size,
     prefetch_words,
@@ -306,10 +306,10 @@ def preloaded_word(
 
 def _frequencies(
     searcher: Any, present: list[tuple[str, bytes, int]], within: Sequence[int]
-) -> tuple[list[int], Any]:
+) -> tuple[Any, Any]:
     """The articles of the segment with postings of `present` ((field, term, postings) in
-    the order of addition), ascending, and each one's normalised frequency (a list, or
-    an array when added in arrays); with `within`, only those articles."""
+    the order of addition), ascending, and each one's normalised frequency (two lists, or
+    two arrays when added in arrays); with `within`, only those articles."""
     reader = searcher.reader()
     parent = searcher.get_parent()
     if use_arrays(sum(df for _, _, df in present)):
@@ -367,17 +367,14 @@ def _frequencies(
 
 
 def _scored(
-    docnums: list[int], frequencies: Any, word_weight: float, boost: float, in_arrays: bool
+    docnums: Sequence[int], frequencies: Any, word_weight: float, boost: float, in_arrays: bool
 ) -> Any:
     """The matcher of `docnums` scored from their normalised `frequencies`, saturated in
-    arrays or in a list."""
-    if not docnums:
-        return matching.NullMatcher()
+    arrays (and kept in them: `scored.ScoredArrays`) or in a list."""
     if in_arrays:
-        return ScoredList(docnums, saturated(frequencies, word_weight, boost))
+        return scored(*as_arrays(docnums, saturated(frequencies, word_weight, boost)))
     # `_saturate` inlined, the same operations in the same order.
-    scores = [boost * (word_weight * t / (t + 1)) for t in frequencies]
-    return ScoredList(docnums, scores)
+    return scored(list(docnums), [boost * (word_weight * t / (t + 1)) for t in frequencies])
 
 
 def _preloadable_phrases(searcher: Any, context: Any, phrases: Sequence[query.Query]) -> bool:
