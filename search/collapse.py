@@ -149,8 +149,9 @@ class _KeyColumn:
         if self._shared is None and self._looked_up + len(wanted) > self._size:
             self._shared = self._table()
         if self._shared is not None:
-            get = self._shared.get
-            return ((docnum, key) for docnum in wanted if (key := get(docnum)) is not None)
+            # Most documents share no key: the few that do are found in C.
+            shared = self._shared
+            return ((docnum, shared[docnum]) for docnum in filter(shared.__contains__, wanted))
         self._looked_up += len(wanted)
         return self._look_up(wanted)
 
