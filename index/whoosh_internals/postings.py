@@ -51,7 +51,12 @@ from pressearch.index.whoosh_internals.positions import (
     varint,
 )
 
-BLOCK_LIMIT = 128
+# Postings a block holds. Whoosh's W3 codec writes 128, as Lucene does; here
+# each block costs a few Python calls (its header, its check, its arrays)
+# while its postings decode in C, so longer blocks read faster: 512 took ~10%
+# off the queries on 20,000 and 100,000 generated articles, with the same
+# results. Indexes written with shorter blocks read as they are.
+BLOCK_LIMIT = 512
 INLINE_LIMIT = 2
 
 # Term info flags.

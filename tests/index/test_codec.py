@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import whoosh.index
-from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import CorruptIndexError, TermNotFound
@@ -28,6 +28,7 @@ from pressearch.index.whoosh_internals import (
     PressPositions,
     encode_positions,
     post_word_counts,
+    posting_blocks,
     prefix_weights,
     segment_of,
     segment_writer,
@@ -35,6 +36,7 @@ from pressearch.index.whoosh_internals import (
     unmapped_segment_reader,
 )
 from pressearch.index.whoosh_internals.positions import short_varints, varint
+from pressearch.index.whoosh_internals.postings import BLOCK_LIMIT
 
 WORDS = [f"w{i}" for i in range(400)] + ["the", "and", "of", "COVID-19", "O'Brien", "4.5"]
 
@@ -64,7 +66,8 @@ def write(folder: Path, docs: list[dict[str, Any]], press: bool, limitmb: float 
     """An index of `docs` in one segment, its spelling words counted as `index.segments` does."""
     folder.mkdir(parents=True)
     ix = whoosh.index.create_in(str(folder), build_schema())
-    writer = segment_writer(ix, limitmb) if press else ix.writer()
+    # Whoosh's codec with blocks as long as ours (its default is 128).
+    writer = segment_writer(ix, limitmb) if press else ix.writer(codec=W3Codec(BLOCK_LIMIT))
     spelling = {
         name: field
         for name, field in writer.schema.items()
@@ -123,7 +126,7 @@ def dump(ix: Any) -> dict[tuple[str, bytes], Any]:
 
 @pytest.fixture(scope="module")
 def docs() -> list[dict[str, Any]]:
-    return documents(700, seed=5)
+    return documents(1_600, seed=5)  # the commonest words fill three blocks or more
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +168,31 @@ def test_spilled_runs_give_the_same_segment(
     assert dump(write(tmp_path / "ix", docs, press=True, limitmb=0.2)) == w3
 
 
+def test_blocks_holding_no_wanted_document_are_left_unread(
+    tmp_path: Path, docs: list[dict[str, Any]]
+) -> None:
+    ix = write(tmp_path / "ix", docs, press=True)
+    with ix.reader() as reader:
+        ((leaf, _),) = reader.leaf_readers()
+        every = list(posting_blocks(leaf.postings("body", b"w0")))
+        assert len(every) >= 3 and max(len(ids) for ids, _, _ in every) == BLOCK_LIMIT
+        postings = [p for ids, weights, _ in every for p in zip(ids, weights, strict=True)]
+        rng = random.Random(3)
+        for size in (1, 3, 40, 900):
+            wanted = set(rng.sample(range(leaf.doc_count_all()), size))
+            read = list(posting_blocks(leaf.postings("body", b"w0"), wanted=sorted(wanted)))
+            # Only blocks holding a wanted document, each whole: every wanted posting.
+            assert all(wanted.intersection(ids) for ids, _, _ in read)
+            assert all(len(ids) == len(weights) for ids, weights, _ in read)
+            got = [p for ids, weights, _ in read for p in zip(ids, weights, strict=True)]
+            assert [p for p in got if p[0] in wanted] == [p for p in postings if p[0] in wanted]
+            assert len(read) <= size  # a block read holds one of them at least
+        for ids, _, _ in every:  # a block's first and last documents, alone
+            for edge in (ids[0], ids[-1]):
+                read = list(posting_blocks(leaf.postings("body", b"w0"), wanted=[edge]))
+                assert [block_ids for block_ids, _, _ in read] == [ids]
+
+
 def test_a_merge_reads_as_a_w3_merge(tmp_path: Path, docs: list[dict[str, Any]]) -> None:
     def merged(folder: Path, press: bool) -> Any:
         ix = write(folder, docs, press=press)
@@ -179,7 +207,7 @@ def test_a_merge_reads_as_a_w3_merge(tmp_path: Path, docs: list[dict[str, Any]])
         target = folder.parent / f"{folder.name}-merged"
         target.mkdir()
         out = whoosh.index.create_in(str(target), build_schema())
-        writer = segment_writer(out, 64) if press else out.writer()
+        writer = segment_writer(out, 64) if press else out.writer(codec=W3Codec(BLOCK_LIMIT))
         reader = unmapped_segment_reader(str(folder), ix.schema, segment)
         try:
             writer.add_reader(reader)
