@@ -367,14 +367,15 @@ def _frequencies(
 
 
 def _scored(
-    docnums: Sequence[int], frequencies: Any, word_weight: float, boost: float, in_arrays: bool
+    docnums: Any, frequencies: Any, word_weight: float, boost: float, in_arrays: bool
 ) -> Any:
-    """The matcher of `docnums` scored from their normalised `frequencies`, saturated in
-    arrays (and kept in them: `scored.ScoredArrays`) or in a list."""
+    """The matcher of `docnums` (a list, or an array) scored from their normalised
+    `frequencies`, saturated in arrays (and kept in them: `scored.ScoredArrays`) or in
+    a list."""
     if in_arrays:
         return scored(*as_arrays(docnums, saturated(frequencies, word_weight, boost)))
     # `_saturate` inlined, the same operations in the same order.
-    return scored(list(docnums), [boost * (word_weight * t / (t + 1)) for t in frequencies])
+    return scored(docnums, [boost * (word_weight * t / (t + 1)) for t in frequencies])
 
 
 def _preloadable_phrases(searcher: Any, context: Any, phrases: Sequence[query.Query]) -> bool:

@@ -167,6 +167,15 @@ def index_in_segments(root: Path, *segments: Sequence[Article]) -> Any:
     return ix
 
 
+def matcher_postings(m: Any) -> list[tuple[int, float]]:
+    """(docnum, score) of each match of Whoosh matcher `m`, stepped through to its end."""
+    out = []
+    while m.is_active():
+        out.append((m.id(), m.score()))
+        m.next()
+    return out
+
+
 def sums_in_arrays(
     patch: pytest.MonkeyPatch, on: bool, spied: Sequence[tuple[Any, str]] = ()
 ) -> list[str]:

@@ -27,7 +27,7 @@ from pressearch.search import scoring as scoring_module
 from pressearch.search.engine import Engine
 from pressearch.search.kept_sums import KeptSums, WordSums, kept_sums
 from pressearch.search.scoring import preloaded_word, term_weight, union_word, weighting
-from tests.conftest import index_in_segments, sums_in_arrays
+from tests.conftest import index_in_segments, matcher_postings, sums_in_arrays
 
 WORDS = "police customs fraud smuggling cocaine port border seized network arrest".split()
 
@@ -78,14 +78,6 @@ def _word(text: str) -> list[query.Term]:
         query.Term(field, next(schema[field].process_text(text, mode="query")))
         for field in ("headline", "body", "quotes", "speaker")
     ]
-
-
-def _postings(m: Any) -> list[tuple[int, float]]:
-    out = []
-    while m.is_active():
-        out.append((m.id(), m.score()))
-        m.next()
-    return out
 
 
 def _made(calls: list[str], key: str = "word") -> Any:
@@ -183,9 +175,9 @@ def test_kept_sums_score_as_the_union_of_field_matchers(
     terms = _word(text)
     weight = term_weight(searcher.doc_count_all(), 90, 130)
     for leaf, _ in searcher.leaf_searchers():
-        plain = _postings(union_word(leaf, None, terms, weight, 1.5))
-        made = _postings(preloaded_word(leaf, terms, weight, 1.5))  # whole: kept
-        picked = _postings(preloaded_word(leaf, terms, weight, 1.5))  # from the kept sums
+        plain = matcher_postings(union_word(leaf, None, terms, weight, 1.5))
+        made = matcher_postings(preloaded_word(leaf, terms, weight, 1.5))  # whole: kept
+        picked = matcher_postings(preloaded_word(leaf, terms, weight, 1.5))  # from the kept sums
         assert made == plain and picked == plain  # the same floats
     kept = kept_sums(searcher)._kept
     assert len(kept) == (0 if text == "absent" else 2)
@@ -200,10 +192,10 @@ def test_kept_sums_give_an_ands_articles_the_scores_summed_for_them(
         ids = sorted(leaf.reader().all_doc_ids())
         for within in (ids[::5], ids[1::2], [ids[0]], [ids[-1]], ids):
             monkeypatch.setattr(scoring_module, "COMMON_POSTINGS", 10**12)
-            afresh = _postings(preloaded_word(leaf, terms, 2.0, 1.0, within))
+            afresh = matcher_postings(preloaded_word(leaf, terms, 2.0, 1.0, within))
             monkeypatch.setattr(scoring_module, "COMMON_POSTINGS", 1)
             for _ in range(3):  # met, kept, picked
-                assert _postings(preloaded_word(leaf, terms, 2.0, 1.0, within)) == afresh
+                assert matcher_postings(preloaded_word(leaf, terms, 2.0, 1.0, within)) == afresh
 
 
 QUERIES = [

@@ -23,7 +23,7 @@ from pressearch.search.collapse import TEXT_HASH, CopyKeys
 from pressearch.search.matchers import AllOf, ColumnDateRange
 from pressearch.search.scored import ScoredList, _weighted_tree, best_keys, listed, summed
 from pressearch.search.scoring import WordInFields, weighting
-from tests.conftest import index_in_segments, sums_in_arrays
+from tests.conftest import index_in_segments, matcher_postings, sums_in_arrays
 
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -83,14 +83,6 @@ def _in_arrays(on: bool) -> Iterator[list[str]]:
         yield sums_in_arrays(patch, on, [(scored, "intersection"), (scored, "sums")])
 
 
-def _postings(m: Any) -> list[tuple[int, float]]:
-    out = []
-    while m.is_active():
-        out.append((m.id(), m.score()))
-        m.next()
-    return out
-
-
 PARTS = {
     "organised": lambda: _word("organised"),
     "crime": lambda: _word("crime"),
@@ -118,7 +110,7 @@ def test_all_of_gives_whooshs_and(
         with _in_arrays(arrays_on):
             fast = AllOf(parts, boost=boost).matcher(leaf, context)
         plain = query.And(parts, boost=boost).matcher(leaf, context)
-        assert _postings(fast) == _postings(plain)  # the same floats, not close ones
+        assert matcher_postings(fast) == matcher_postings(plain)  # the same floats, not close ones
 
 
 @SETTINGS
@@ -139,7 +131,7 @@ def test_words_scored_within_the_rarest_give_whooshs_and(
     for leaf, _ in searcher.leaf_searchers():
         fast = AllOf(parts, boost=boost).matcher(leaf, context)
         plain = query.And(parts, boost=boost).matcher(leaf, context)
-        assert _postings(fast) == _postings(plain)
+        assert matcher_postings(fast) == matcher_postings(plain)
 
 
 class _Fixed(query.Query):  # type: ignore[misc]
@@ -182,9 +174,9 @@ def test_intersection_adds_up_in_whooshs_tree(
     fixed = [_Fixed([1, 2, 3, 4], scores, size) for scores, size in parts]
     context = searcher.context()
     with _in_arrays(arrays_on) as calls:
-        fast = _postings(AllOf(fixed).matcher(leaf, context))
+        fast = matcher_postings(AllOf(fixed).matcher(leaf, context))
     assert calls == (["intersection"] if arrays_on else [])
-    plain = _postings(query.And(fixed).matcher(leaf, context))
+    plain = matcher_postings(query.And(fixed).matcher(leaf, context))
     assert [d for d, _ in fast] == [d for d, _ in plain]
     # repr: NaN-free, and -0.0 told from 0.0
     assert [repr(s) for _, s in fast] == [repr(s) for _, s in plain]
@@ -206,9 +198,9 @@ def test_an_or_adds_up_the_same_in_arrays_and_in_a_dict(
         return [ScoredList(sorted(part), [part[d] for d in sorted(part)]) for part in parts]
 
     with _in_arrays(False):
-        in_dict = _postings(summed(matchers(), boost))
+        in_dict = matcher_postings(summed(matchers(), boost))
     with _in_arrays(True) as calls:
-        in_arrays = _postings(summed(matchers(), boost))
+        in_arrays = matcher_postings(summed(matchers(), boost))
     assert calls == ["sums"]
     assert [d for d, _ in in_arrays] == [d for d, _ in in_dict]
     assert [repr(s) for _, s in in_arrays] == [repr(s) for _, s in in_dict]
@@ -280,7 +272,8 @@ def test_listed_keeps_only_the_allowed(searcher: Any) -> None:
     term = query.Term("body", "crime")
     plain = term.matcher(leaf, context)
     assert not isinstance(plain, ScoredList)
-    expected = [(d, s) for d, s in _postings(term.matcher(leaf, context)) if d + offset in allowed]
+    every = matcher_postings(term.matcher(leaf, context))
+    expected = [(d, s) for d, s in every if d + offset in allowed]
     assert listed(plain, offset, allowed) == (
         [d + offset for d, _ in expected],
         [s for _, s in expected],

@@ -36,7 +36,7 @@ from pressearch.search.scoring import (
     union_word,
     weighting,
 )
-from tests.conftest import index_in_segments, sums_in_arrays
+from tests.conftest import index_in_segments, matcher_postings, sums_in_arrays
 
 
 @pytest.fixture
@@ -322,14 +322,6 @@ def segmented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield searcher
 
 
-def _postings(m: Any) -> list[tuple[int, float]]:
-    out = []
-    while m.is_active():
-        out.append((m.id(), m.score()))
-        m.next()
-    return out
-
-
 @pytest.fixture(params=["lists", "arrays"])
 def sums_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Sums over postings in lists, or in arrays however few; the arrays' calls, listed."""
@@ -340,7 +332,7 @@ def sums_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
 def _same_postings(fast: Any, plain: Any) -> int:
     """Asserts two matchers give the same documents with the same scores (to rounding);
     returns how many."""
-    fast_postings, plain_postings = _postings(fast), _postings(plain)
+    fast_postings, plain_postings = matcher_postings(fast), matcher_postings(plain)
     assert [d for d, _ in fast_postings] == [d for d, _ in plain_postings]
     assert [s for _, s in fast_postings] == pytest.approx([s for _, s in plain_postings], rel=1e-12)
     return len(fast_postings)
@@ -361,8 +353,8 @@ def test_preloaded_word_scores_as_the_union_of_field_matchers(
     terms = _word(text)
     word_weight = term_weight(segmented.doc_count_all(), 7, 9)
     for leaf, _ in segmented.leaf_searchers():
-        fast = _postings(preloaded_word(leaf, terms, word_weight, 1.5))
-        plain = _postings(union_word(leaf, None, terms, word_weight, 1.5))
+        fast = matcher_postings(preloaded_word(leaf, terms, word_weight, 1.5))
+        plain = matcher_postings(union_word(leaf, None, terms, word_weight, 1.5))
         assert fast == plain  # the same floats, not just close ones
         assert {docnum for docnum, _ in fast} <= set(leaf.reader().all_doc_ids())
     assert bool(sums_in) == (_arrays_on() and text != "absent")
@@ -374,9 +366,9 @@ def test_preloaded_word_within_scores_only_those_articles(
 ) -> None:
     terms = _word(text)
     for leaf, _ in segmented.leaf_searchers():
-        every = _postings(preloaded_word(leaf, terms, 2.0, 1.0))
+        every = matcher_postings(preloaded_word(leaf, terms, 2.0, 1.0))
         within = sorted({docnum for docnum, _ in every[::3]} | {0, 5})
-        some = _postings(preloaded_word(leaf, terms, 2.0, 1.0, within))
+        some = matcher_postings(preloaded_word(leaf, terms, 2.0, 1.0, within))
         assert some == [(docnum, score) for docnum, score in every if docnum in within]
 
 
@@ -388,11 +380,11 @@ def test_preloaded_word_matches_every_article_having_it(segmented: Any, sums_in:
     found = {
         segmented.stored_fields(offset + docnum)["id"]
         for leaf, offset in segmented.leaf_searchers()
-        for docnum, _ in _postings(preloaded_word(leaf, _word("lonely"), 1.0, 1.0))
+        for docnum, _ in matcher_postings(preloaded_word(leaf, _word("lonely"), 1.0, 1.0))
     }
     assert found == {"a42"}
     total = sum(
-        len(_postings(preloaded_word(leaf, _word("common"), 1.0, 1.0)))
+        len(matcher_postings(preloaded_word(leaf, _word("common"), 1.0, 1.0)))
         for leaf, _ in segmented.leaf_searchers()
     )
     assert total == 300 + 20 - 3  # deleted articles left out
@@ -470,8 +462,8 @@ def test_summed_scores_as_whoosh_array_union(segmented: Any, sums_in: list[str])
     clauses = [*words, WordInFields(_phrases("crime", "organised")), query.Term("id", "b4")]
     found = 0
     for leaf, _ in segmented.leaf_searchers():
-        fast = _postings(summed([q.matcher(leaf, context) for q in clauses], 0.5))
-        plain = _postings(query.PreloadedOr(clauses, boost=0.5).matcher(leaf, context))
+        fast = matcher_postings(summed([q.matcher(leaf, context) for q in clauses], 0.5))
+        plain = matcher_postings(query.PreloadedOr(clauses, boost=0.5).matcher(leaf, context))
         assert fast == plain
         found += len(fast)
     assert found == 300 - 2 + 20 - 1  # "organised" is in every live article
