@@ -39,12 +39,10 @@ field matchers adds those up, and `_Saturated` wraps the union.
 from __future__ import annotations
 
 import weakref
-from bisect import bisect_left
 from collections.abc import Sequence
 from functools import lru_cache, partial
 from itertools import compress
 from math import log2
-from operator import mul
 from typing import Any
 
 from whoosh import matching, query, scoring
@@ -326,44 +324,28 @@ def _frequencies(
             fields.append((field_docnums, field_weights, factors, _length_bytes(reader, fieldname)))
         return field_shares(reader.doc_count_all(), fields, within, deleted_docs(reader))
     wanted = frozenset(within)
-    # The first field's articles come in ascending order and fill the sums; a
-    # later field adds to an article's sum found by bisection (later fields hold
-    # few postings: a word's headlines, quotes, speakers), or starts one aside.
-    docnums: list[int] = []
-    sums: list[float] = []
-    aside: dict[int, float] = {}
-    for number, (fieldname, text, _) in enumerate(present):
+    tf: dict[int, float] = {}
+    for fieldname, text, _ in present:
         factors = _length_factors(_average_length(parent, fieldname))
         lengths = _length_bytes(reader, fieldname)
+        first = not tf  # one posting per article: nothing to add to yet
+        get = tf.get
         postings = reader.postings(fieldname, text)
         for ids, weights, _ in posting_blocks(postings, wanted=within or None):
             if wanted:  # tested and picked in C: a common word has a posting per article
                 kept = list(map(wanted.__contains__, ids))
                 ids, weights = list(compress(ids, kept)), list(compress(weights, kept))
-            # Each posting's weight times the factor of its article's length, in C.
-            parts = map(mul, weights, map(factors.__getitem__, map(lengths.__getitem__, ids)))
-            if not number:
-                docnums += ids
-                sums += parts
+            parts = [weight * factors[lengths[d]] for d, weight in zip(ids, weights, strict=True)]
+            if first:
+                tf.update(zip(ids, parts, strict=True))
                 continue
-            size = len(docnums)
             for docnum, part in zip(ids, parts, strict=True):
-                i = bisect_left(docnums, docnum)
-                if i < size and docnums[i] == docnum:
-                    sums[i] = sums[i] + part
-                else:
-                    previous = aside.get(docnum)
-                    aside[docnum] = part if previous is None else previous + part
-    if aside:
-        tf = dict(zip(docnums, sums, strict=True))
-        tf.update(aside)
-        docnums = sorted(tf)
-        sums = list(map(tf.__getitem__, docnums))
-    deleted = deleted_docs(reader)
-    if deleted:
-        alive = [docnum not in deleted for docnum in docnums]
-        docnums, sums = list(compress(docnums, alive)), list(compress(sums, alive))
-    return docnums, sums
+                previous = get(docnum)
+                tf[docnum] = part if previous is None else previous + part
+    for docnum in deleted_docs(reader):
+        tf.pop(docnum, None)
+    docnums = sorted(tf)
+    return docnums, list(map(tf.__getitem__, docnums))
 
 
 def _scored(
