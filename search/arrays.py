@@ -131,18 +131,21 @@ def picked(
     docnums: Sequence[int], frequencies: Sequence[float], within: Sequence[int]
 ) -> tuple[Docnums, Floats]:
     """The docnums of `within` (sorted; all without it) that ascending `docnums` holds,
-    and their `frequencies` (arrays of 64-bit integers and doubles, `search.kept_sums`)."""
+    and their `frequencies` (arrays of 64-bit integers and doubles, `search.kept_sums`:
+    without `within`, read-only views of them, as other queries share them)."""
     import numpy as np
 
     have = np.frombuffer(docnums, dtype=np.int64)  # type: ignore[call-overload]
+    every: Floats = np.frombuffer(frequencies, dtype=np.float64)  # type: ignore[call-overload]
     if not len(within):
-        return have, np.frombuffer(frequencies, dtype=np.float64)  # type: ignore[call-overload]
+        have.flags.writeable = False
+        every.flags.writeable = False
+        return have, every
     wanted = np.array(within, dtype=np.int64)
     at = np.searchsorted(have, wanted)
     at[at == len(have)] = 0  # past the end: compared below, and not equal
     found = have[at] == wanted
-    values: Floats = np.frombuffer(frequencies, dtype=np.float64)[at[found]]  # type: ignore[call-overload]
-    return wanted[found], values
+    return wanted[found], every[at[found]]
 
 
 def sums(lists: Sequence[tuple[Docnums, Floats]], boost: float) -> tuple[Docnums, Floats]:
