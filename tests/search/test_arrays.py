@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pressearch.index.writer import build
 from pressearch.models import SearchRequest
@@ -80,6 +83,19 @@ def test_searches_find_and_rank_the_same_in_arrays(
     assert all(total for total, _, _ in in_lists)
     assert {"field_shares", "sums", "tallies"} <= set(calls)
     assert sum(len(counts) for _, _, facets in in_lists for counts in facets.values()) > 10
+
+
+@given(
+    st.lists(st.sampled_from([0.5, 1.0, 1.25, 2.0, 3.5]), min_size=1, max_size=60),
+    st.integers(min_value=0, max_value=70),
+)
+def test_the_best_matches_of_arrays_are_those_of_lists(scores: list[float], keep: int) -> None:
+    # Few distinct scores: ties at the keep-th highest, which every match tied with it passes.
+    docnums = [3 * i + 1 for i in range(len(scores))]
+    in_lists = scored.best_keys(docnums, scores, keep)
+    in_arrays = arrays.best_keys(np.array(docnums, dtype=np.int64), np.array(scores), keep)
+    assert in_arrays == in_lists
+    assert all(type(s) is float and type(d) is int for s, d in in_arrays)
 
 
 def test_few_postings_stay_in_lists() -> None:
