@@ -20,7 +20,6 @@ more module like this one, over the same tree.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass, replace
 from functools import partial
@@ -486,6 +485,8 @@ class _Compiler:
 
 def _no_such_value(name: str, value: str, table: dict[str, list[str]]) -> str:
     """The error for a --filter value that no article has, naming the closest ones."""
+    import difflib  # for errors only: ~1 ms of a one-off query's imports
+
     close = difflib.get_close_matches(_fold_value(value), list(table), n=3, cutoff=0.6)
     shown = [f"'{stored}'" for key in close for stored in table[key][:1]]
     if shown:

@@ -17,7 +17,6 @@ resolves values ignoring case and accents.
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache, partial
@@ -49,6 +48,8 @@ def canonical_facet(reader: Any, name: str) -> str:
     if key in available:
         return key
     choices = sorted({*available, *STANDARD_FACETS, *BUILTIN_FACETS})
+    import difflib  # for errors only: ~1 ms of a one-off query's imports
+
     close = difflib.get_close_matches(key, [*choices, *ALIASES], n=1)
     hint = f" — did you mean {ALIASES.get(close[0], close[0])!r}?" if close else ""
     raise UsageError(f"unknown facet {name!r}{hint} Known facets: {', '.join(choices)}")

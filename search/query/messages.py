@@ -6,7 +6,6 @@ Model: a message quotes the user's text on one line, so control characters
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Sequence
 
@@ -35,6 +34,8 @@ def thousands(n: int) -> str:
 
 def unknown(kind: str, name: str, where: str, known: Sequence[str]) -> str:
     """Message for an unknown field or facet name, with the closest known one."""
+    import difflib  # for errors only: ~1 ms of a one-off query's imports
+
     close = difflib.get_close_matches(name.lower(), [*known, *ALIASES], n=1)
     listed = ", ".join(known)
     hint = (

@@ -152,14 +152,17 @@ def test_drawn_arguments_run_as_typer_runs_them_or_are_left_to_it(
 
 
 def test_a_usual_query_imports_neither_typer_nor_click(index: Path) -> None:
-    # What the quick path is for: a new process that never imports Typer.
+    # What the quick path is for: a new process that never imports Typer; nor
+    # what only errors (difflib's close matches) and nearly hitless queries
+    # (did you mean) need.
     code = (
         "import sys\n"
         "from pressearch.cli.quick import run_query\n"
         f"code = run_query(['query', 'cocaine', '--index', {str(index)!r}])\n"
-        "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click'}))\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click'}),"
+        " sorted({'difflib', 'pressearch.search.suggest'} & set(sys.modules)))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=index
     )
-    assert done.stdout.splitlines()[-1] == "0 []"
+    assert done.stdout.splitlines()[-1] == "0 [] []"
