@@ -68,6 +68,10 @@ class ScoredList(matching.Matcher):  # type: ignore[misc]
         """`remaining`, as numpy's arrays."""
         return arrays.as_arrays(*self.remaining())
 
+    def left(self) -> int:
+        """How many matches are left from where the matcher stands."""
+        return len(self._docnums) - self._i
+
     def supports_block_quality(self) -> bool:
         return False
 
@@ -115,6 +119,9 @@ class ScoredArrays(ScoredList):
     def remaining_arrays(self) -> tuple[Any, Any]:
         docnums, scores = self._arrays
         return (docnums, scores) if self._i == 0 else (docnums[self._i :], scores[self._i :])
+
+    def left(self) -> int:
+        return len(self._arrays[0]) - self._i  # not turning the arrays into lists
 
 
 def scored(docnums: Any, scores: Any) -> Any:
@@ -198,7 +205,7 @@ def summed(matchers: Sequence[Any], boost: float = 1.0) -> Any:
     """
     active = [m for m in matchers if m.is_active()]
     parts = [m if isinstance(m, ScoredList) else ScoredList(*listed(m)) for m in active]
-    if use_arrays(sum(map(_size, parts))):
+    if use_arrays(sum(part.left() for part in parts)):
         return scored(*sums([part.remaining_arrays() for part in parts], boost))
     lists = [part.remaining() for part in parts]
     total: dict[int, float] = {}
@@ -230,7 +237,7 @@ def intersected(parts: Sequence[ScoredList], sizes: Sequence[int], boost: float 
     (`search.arrays.intersection`: the same additions).
     """
     tree = _weighted_tree([0 - size for size in sizes])
-    if use_arrays(sum(map(_size, parts))):
+    if use_arrays(sum(part.left() for part in parts)):
         return scored(*intersection([part.remaining_arrays() for part in parts], tree, boost))
     lists = [part.remaining() for part in parts]
     smallest = min(range(len(lists)), key=lambda i: len(lists[i][0]))
@@ -256,13 +263,6 @@ def intersected(parts: Sequence[ScoredList], sizes: Sequence[int], boost: float 
     if boost != 1.0:
         total = [score * boost for score in total]
     return ScoredList(docnums, total)
-
-
-def _size(part: ScoredList) -> int:
-    """How many matches `part` has left, not turning arrays into lists."""
-    if isinstance(part, ScoredArrays):
-        return len(part.remaining_arrays()[0])
-    return len(part.remaining()[0])
 
 
 def _weighted_tree(weights: Sequence[int]) -> Tree:
