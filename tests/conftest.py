@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh import query
 
 from pressearch.index.schema import build_schema
 from pressearch.index.segments import document_fields
@@ -165,6 +166,16 @@ def index_in_segments(root: Path, *segments: Sequence[Article]) -> Any:
             writer.add_document(**document_fields(article, article.path, "0:0"))
         writer.commit(merge=False)
     return ix
+
+
+def word_terms(text: str) -> list[query.Term]:
+    """The terms a query word `text` is searched as in each text field, as the query side
+    analyses it."""
+    schema = build_schema()
+    return [
+        query.Term(field, next(schema[field].process_text(text, mode="query")))
+        for field in ("headline", "body", "quotes", "speaker")
+    ]
 
 
 def matcher_postings(m: Any) -> list[tuple[int, float]]:

@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from whoosh import query
 
-from pressearch.index.schema import build_schema
 from pressearch.index.writer import build
 from pressearch.models import Article, SearchRequest
 from pressearch.search import kept_sums as kept_module
@@ -27,7 +25,7 @@ from pressearch.search import scoring as scoring_module
 from pressearch.search.engine import Engine
 from pressearch.search.kept_sums import KeptSums, WordSums, kept_sums
 from pressearch.search.scoring import preloaded_word, term_weight, union_word, weighting
-from tests.conftest import index_in_segments, matcher_postings, sums_in_arrays
+from tests.conftest import index_in_segments, matcher_postings, sums_in_arrays, word_terms
 
 WORDS = "police customs fraud smuggling cocaine port border seized network arrest".split()
 
@@ -70,14 +68,6 @@ def searcher(index: Any) -> Iterator[Any]:
 @pytest.fixture(params=["lists", "arrays"])
 def sums_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     sums_in_arrays(monkeypatch, request.param == "arrays")
-
-
-def _word(text: str) -> list[query.Term]:
-    schema = build_schema()
-    return [
-        query.Term(field, next(schema[field].process_text(text, mode="query")))
-        for field in ("headline", "body", "quotes", "speaker")
-    ]
 
 
 def _made(calls: list[str], key: str = "word") -> Any:
@@ -174,7 +164,7 @@ def test_kept_sums_score_as_the_union_of_field_matchers(
     searcher: Any, text: str, sums_in: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(scoring_module, "COMMON_POSTINGS", 1)
-    terms = _word(text)
+    terms = word_terms(text)
     weight = term_weight(searcher.doc_count_all(), 90, 130)
     for leaf, _ in searcher.leaf_searchers():
         plain = matcher_postings(union_word(leaf, None, terms, weight, 1.5))
@@ -189,7 +179,7 @@ def test_kept_sums_score_as_the_union_of_field_matchers(
 def test_kept_sums_give_an_ands_articles_the_scores_summed_for_them(
     searcher: Any, text: str, sums_in: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    terms = _word(text)
+    terms = word_terms(text)
     for leaf, _ in searcher.leaf_searchers():
         ids = sorted(leaf.reader().all_doc_ids())
         for within in (ids[::5], ids[1::2], [ids[0]], [ids[-1]], ids):

@@ -16,14 +16,13 @@ from whoosh import matching, query
 from whoosh.util import make_weighted_tree
 from whoosh.util.times import datetime_to_long
 
-from pressearch.index.schema import build_schema
 from pressearch.models import Article
 from pressearch.search import scored
 from pressearch.search.collapse import TEXT_HASH, CopyKeys
 from pressearch.search.matchers import AllOf, ColumnDateRange
 from pressearch.search.scored import ScoredList, _weighted_tree, best_keys, listed, summed
 from pressearch.search.scoring import WordInFields, weighting
-from tests.conftest import index_in_segments, matcher_postings, sums_in_arrays
+from tests.conftest import index_in_segments, matcher_postings, sums_in_arrays, word_terms
 
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -62,13 +61,7 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _word(text: str) -> WordInFields:
-    schema = build_schema()
-    return WordInFields(
-        [
-            query.Term(field, next(schema[field].process_text(text, mode="query")))
-            for field in ("headline", "body", "quotes", "speaker")
-        ]
-    )
+    return WordInFields(word_terms(text))
 
 
 def _years(first: int, last: int) -> ColumnDateRange:

@@ -36,7 +36,7 @@ from pressearch.search.scoring import (
     union_word,
     weighting,
 )
-from tests.conftest import index_in_segments, matcher_postings, sums_in_arrays
+from tests.conftest import index_in_segments, matcher_postings, sums_in_arrays, word_terms
 
 
 @pytest.fixture
@@ -338,19 +338,11 @@ def _same_postings(fast: Any, plain: Any) -> int:
     return len(fast_postings)
 
 
-def _word(text: str) -> list[query.Term]:
-    schema = build_schema()
-    return [
-        query.Term(field, schema[field].process_text(text, mode="query").__next__())
-        for field in ("headline", "body", "quotes", "speaker")
-    ]
-
-
 @pytest.mark.parametrize("text", ["organised", "crime", "common", "lonely", "ruiz", "absent"])
 def test_preloaded_word_scores_as_the_union_of_field_matchers(
     segmented: Any, text: str, sums_in: list[str]
 ) -> None:
-    terms = _word(text)
+    terms = word_terms(text)
     word_weight = term_weight(segmented.doc_count_all(), 7, 9)
     for leaf, _ in segmented.leaf_searchers():
         fast = matcher_postings(preloaded_word(leaf, terms, word_weight, 1.5))
@@ -364,7 +356,7 @@ def test_preloaded_word_scores_as_the_union_of_field_matchers(
 def test_preloaded_word_within_scores_only_those_articles(
     segmented: Any, text: str, sums_in: list[str]
 ) -> None:
-    terms = _word(text)
+    terms = word_terms(text)
     for leaf, _ in segmented.leaf_searchers():
         every = matcher_postings(preloaded_word(leaf, terms, 2.0, 1.0))
         within = sorted({docnum for docnum, _ in every[::3]} | {0, 5})
@@ -380,11 +372,11 @@ def test_preloaded_word_matches_every_article_having_it(segmented: Any, sums_in:
     found = {
         segmented.stored_fields(offset + docnum)["id"]
         for leaf, offset in segmented.leaf_searchers()
-        for docnum, _ in matcher_postings(preloaded_word(leaf, _word("lonely"), 1.0, 1.0))
+        for docnum, _ in matcher_postings(preloaded_word(leaf, word_terms("lonely"), 1.0, 1.0))
     }
     assert found == {"a42"}
     total = sum(
-        len(matcher_postings(preloaded_word(leaf, _word("common"), 1.0, 1.0)))
+        len(matcher_postings(preloaded_word(leaf, word_terms("common"), 1.0, 1.0)))
         for leaf, _ in segmented.leaf_searchers()
     )
     assert total == 300 + 20 - 3  # deleted articles left out
@@ -443,7 +435,7 @@ def test_engine_uses_the_fast_phrase_path(segmented: Any) -> None:
     assert isinstance(
         WordInFields(_phrases("organised", "crime")).matcher(leaf, context), ScoredList
     )
-    assert isinstance(WordInFields(_word("crime")).matcher(leaf, context), ScoredList)
+    assert isinstance(WordInFields(word_terms("crime")).matcher(leaf, context), ScoredList)
     # A phrase with slop, in one field only, or a search that needs the matched
     # terms: Whoosh's matchers.
     alone = WordInFields(_phrases("organised", "crime")[:1], boost=2.0)
@@ -458,7 +450,7 @@ def test_engine_uses_the_fast_phrase_path(segmented: Any) -> None:
 
 def test_summed_scores_as_whoosh_array_union(segmented: Any, sums_in: list[str]) -> None:
     context = segmented.context()
-    words = [WordInFields(_word(w), boost=b) for w, b in (("organised", 1.0), ("lonely", 2.0))]
+    words = [WordInFields(word_terms(w), boost=b) for w, b in (("organised", 1.0), ("lonely", 2.0))]
     clauses = [*words, WordInFields(_phrases("crime", "organised")), query.Term("id", "b4")]
     found = 0
     for leaf, _ in segmented.leaf_searchers():
